@@ -1,0 +1,495 @@
+//! The workspace manifest, `tandem.toml`: parsed from text, validated, and refused with
+//! `file:line:column`, what is wrong and what was expected.
+//!
+//! Parsing is pure (text in, [`Workspace`] or [`ManifestError`] out); reading the file is the
+//! caller's job.
+
+use crate::graph::Graph;
+use crate::kinds::{ChangeType, ContractKind, Role, Strategy, Via};
+use crate::names::RepoName;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A refused manifest: where, what, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ManifestError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub expected: Option<String>,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)?;
+        if let Some(e) = &self.expected {
+            write!(f, "\n  expected: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the parent issues live and how each change type proceeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoordinationSettings {
+    /// The repository that holds parent and integration-testing issues.
+    pub repo: Option<RepoName>,
+    /// The issue tracker: `local` (tandem's own store).
+    pub forge: ForgeKind,
+    /// Strategy per change type; change types not listed use their default.
+    pub strategies: BTreeMap<ChangeType, Strategy>,
+}
+
+/// Which issue tracker holds the issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    Local,
+}
+
+impl CoordinationSettings {
+    pub fn strategy_for(&self, ct: ChangeType) -> Strategy {
+        self.strategies.get(&ct).copied().unwrap_or_else(|| ct.default_strategy())
+    }
+}
+
+/// One contract a repository publishes: a kind and the globs of its files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contract {
+    pub kind: ContractKind,
+    pub globs: Vec<String>,
+}
+
+/// A declared edge: this repo consumes `repo` via `via`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    pub repo: RepoName,
+    pub via: Via,
+}
+
+/// An HTTP health endpoint and its thresholds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthCheck {
+    pub url: String,
+    pub timeout_ms: u64,
+    pub max_latency_ms: Option<u64>,
+}
+
+/// How to deploy a repository and how to undo it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploySteps {
+    pub command: String,
+    pub rollback: Option<String>,
+}
+
+/// A repository of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repo {
+    pub name: RepoName,
+    pub role: Role,
+    pub description: Option<String>,
+    /// The local checkout, absolute (resolved against the manifest's directory).
+    pub path: Option<PathBuf>,
+    /// Effort weight used for weighted progress and the critical path (default 1).
+    pub weight: u32,
+    /// Other names this repo is known by: Go module paths, package names, image names.
+    pub aliases: Vec<String>,
+    pub contracts: Vec<Contract>,
+    pub depends_on: Vec<Dependency>,
+    pub health: Option<HealthCheck>,
+    pub deploy: Option<DeploySteps>,
+}
+
+/// A validated workspace: repos with unique names, known dependencies, no cycles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workspace {
+    pub name: String,
+    /// The manifest file this workspace was read from.
+    pub manifest_path: PathBuf,
+    pub repos: Vec<Repo>,
+    pub coordination: CoordinationSettings,
+    #[serde(skip)]
+    index: HashMap<RepoName, usize>,
+    #[serde(skip)]
+    graph: Graph,
+}
+
+impl Workspace {
+    /// Reads a manifest from its text. `path` is used for messages and to resolve repo paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Workspace, ManifestError> {
+        let err_at = |span: Option<Range<usize>>, message: String, expected: Option<String>| {
+            let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ManifestError { path: path.to_path_buf(), line, column, message, expected }
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let (message, expected) = split_expected(e.message());
+            err_at(e.span(), message, expected)
+        })?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+        let mut index = HashMap::new();
+        let mut repos = Vec::with_capacity(raw.repo.len());
+        for r in &raw.repo {
+            let name = r.name.get_ref().clone();
+            if index.insert(name.clone(), repos.len()).is_some() {
+                return Err(err_at(
+                    Some(r.name.span()),
+                    format!("duplicate repository name '{name}'"),
+                    Some("each [[repo]] to have a unique name".into()),
+                ));
+            }
+            let weight = match &r.weight {
+                Some(w) if *w.get_ref() == 0 => {
+                    return Err(err_at(
+                        Some(w.span()),
+                        format!("weight of '{name}' is 0"),
+                        Some("a positive integer effort weight (default 1)".into()),
+                    ))
+                }
+                Some(w) => *w.get_ref(),
+                None => 1,
+            };
+            let mut contracts = Vec::new();
+            for c in &r.contracts {
+                if c.globs.is_empty() {
+                    return Err(err_at(
+                        Some(c.kind.span()),
+                        format!("contract of kind '{}' in '{name}' has no globs", c.kind.get_ref()),
+                        Some("globs = [\"pattern\", ...], e.g. [\"**/*.proto\"]".into()),
+                    ));
+                }
+                for g in &c.globs {
+                    if let Err(e) = globset::Glob::new(g.get_ref()) {
+                        return Err(err_at(
+                            Some(g.span()),
+                            format!("bad glob '{}': {}", g.get_ref(), e.kind()),
+                            Some("a glob such as \"proto/**/*.proto\"".into()),
+                        ));
+                    }
+                }
+                contracts.push(Contract {
+                    kind: *c.kind.get_ref(),
+                    globs: c.globs.iter().map(|g| g.get_ref().clone()).collect(),
+                });
+            }
+            let health = match &r.health {
+                Some(h) => {
+                    let url = h.url.get_ref();
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(err_at(
+                            Some(h.url.span()),
+                            format!("health url of '{name}' is not an http(s) URL: '{url}'"),
+                            Some("a URL such as \"http://127.0.0.1:3000/health\"".into()),
+                        ));
+                    }
+                    Some(HealthCheck {
+                        url: url.clone(),
+                        timeout_ms: h.timeout_ms.unwrap_or(2000),
+                        max_latency_ms: h.max_latency_ms,
+                    })
+                }
+                None => None,
+            };
+            repos.push(Repo {
+                name,
+                role: *r.role.get_ref(),
+                description: r.description.clone(),
+                path: r.path.as_ref().map(|p| root.join(p)),
+                weight,
+                aliases: r.aliases.clone(),
+                contracts,
+                depends_on: Vec::new(),
+                health,
+                deploy: r
+                    .deploy
+                    .as_ref()
+                    .map(|d| DeploySteps { command: d.command.clone(), rollback: d.rollback.clone() }),
+            });
+        }
+
+        let known = || {
+            let mut names: Vec<&str> = raw.repo.iter().map(|r| r.name.get_ref().as_str()).collect();
+            names.sort_unstable();
+            Some(format!("one of the workspace's repositories: {}", names.join(", ")))
+        };
+        for (i, r) in raw.repo.iter().enumerate() {
+            let mut seen = Vec::new();
+            for d in &r.depends_on {
+                let target = d.repo.get_ref();
+                if !index.contains_key(target) {
+                    return Err(err_at(
+                        Some(d.repo.span()),
+                        format!("'{}' depends on unknown repository '{target}'", r.name.get_ref()),
+                        known(),
+                    ));
+                }
+                if seen.contains(target) {
+                    return Err(err_at(
+                        Some(d.repo.span()),
+                        format!("'{}' lists '{target}' twice in depends_on", r.name.get_ref()),
+                        Some("each provider once".into()),
+                    ));
+                }
+                seen.push(target.clone());
+                repos[i].depends_on.push(Dependency { repo: target.clone(), via: *d.via.get_ref() });
+            }
+        }
+
+        let coordination = match &raw.coordination {
+            None => CoordinationSettings { repo: None, forge: ForgeKind::Local, strategies: BTreeMap::new() },
+            Some(c) => {
+                if let Some(r) = &c.repo {
+                    if !index.contains_key(r.get_ref()) {
+                        return Err(err_at(
+                            Some(r.span()),
+                            format!("coordination repo '{}' is not a repository of this workspace", r.get_ref()),
+                            known(),
+                        ));
+                    }
+                }
+                CoordinationSettings {
+                    repo: c.repo.as_ref().map(|r| r.get_ref().clone()),
+                    forge: c.forge.unwrap_or(ForgeKind::Local),
+                    strategies: c.strategies.clone(),
+                }
+            }
+        };
+
+        let graph = Graph::from_repos(&repos).map_err(|cycle| {
+            // Point at the depends_on entry that closes the cycle.
+            let first = &cycle.path[0];
+            let second = &cycle.path[1];
+            let span = raw
+                .repo
+                .iter()
+                .find(|r| r.name.get_ref() == first)
+                .and_then(|r| r.depends_on.iter().find(|d| d.repo.get_ref() == second))
+                .map(|d| d.repo.span());
+            err_at(span, cycle.to_string(), Some("dependencies without cycles (consumer → provider)".into()))
+        })?;
+
+        let name = raw
+            .workspace
+            .and_then(|w| w.name)
+            .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "workspace".into());
+        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, index, graph })
+    }
+
+    /// The directory holding `tandem.toml`.
+    pub fn root(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn repo(&self, name: &RepoName) -> Option<&Repo> {
+        self.index.get(name).map(|&i| &self.repos[i])
+    }
+
+    /// Looks a repository up by its spelling; the error lists the known names.
+    pub fn resolve(&self, name: &str) -> Result<&Repo, String> {
+        RepoName::parse(name)
+            .ok()
+            .and_then(|n| self.repo(&n))
+            .ok_or_else(|| format!("unknown repository '{name}'; known repositories: {}", self.known_names()))
+    }
+
+    pub fn known_names(&self) -> String {
+        let mut names: Vec<&str> = self.repos.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
+    /// The dependency graph (consumer → provider), validated acyclic.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+}
+
+fn split_expected(message: &str) -> (String, Option<String>) {
+    let msg = message.trim().to_string();
+    match msg.find(", expected ") {
+        Some(i) => (msg[..i].to_string(), Some(msg[i + ", expected ".len()..].to_string())),
+        None => (msg, None),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    workspace: Option<RawWorkspace>,
+    coordination: Option<RawCoordination>,
+    #[serde(default)]
+    repo: Vec<RawRepo>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkspace {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoordination {
+    repo: Option<Spanned<RepoName>>,
+    forge: Option<ForgeKind>,
+    #[serde(default)]
+    strategies: BTreeMap<ChangeType, Strategy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepo {
+    name: Spanned<RepoName>,
+    role: Spanned<Role>,
+    description: Option<String>,
+    path: Option<String>,
+    weight: Option<Spanned<u32>>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    contracts: Vec<RawContract>,
+    #[serde(default)]
+    depends_on: Vec<RawDependency>,
+    health: Option<RawHealth>,
+    deploy: Option<RawDeploy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContract {
+    kind: Spanned<ContractKind>,
+    #[serde(default)]
+    globs: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDependency {
+    repo: Spanned<RepoName>,
+    via: Spanned<Via>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    url: Spanned<String>,
+    timeout_ms: Option<u64>,
+    max_latency_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeploy {
+    command: String,
+    rollback: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Workspace, ManifestError> {
+        Workspace::parse(text, Path::new("/ws/tandem.toml"))
+    }
+
+    fn check_err(text: &str, line: usize, col: usize, needle: &str) {
+        let e = parse(text).unwrap_err();
+        let shown = e.to_string();
+        assert_eq!((e.line, e.column), (line, col), "{shown}");
+        assert!(shown.contains(needle), "{shown}");
+        assert!(shown.starts_with("/ws/tandem.toml:"), "{shown}");
+    }
+
+    const TWO: &str = "[[repo]]\nname = \"a\"\nrole = \"service\"\n\n[[repo]]\nname = \"b\"\nrole = \"protocol\"\n";
+
+    #[test]
+    fn valid_manifest_resolves_paths_and_defaults() {
+        let text = format!("{TWO}path = \"b-dir\"\nweight = 3\ndepends_on = []\n");
+        let ws = parse(&text).unwrap();
+        assert_eq!(ws.repos.len(), 2);
+        let b = ws.resolve("b").unwrap();
+        assert_eq!(b.path.as_deref(), Some(Path::new("/ws/b-dir")));
+        assert_eq!(b.weight, 3);
+        assert_eq!(ws.resolve("a").unwrap().weight, 1);
+        assert_eq!(ws.name, "ws");
+    }
+
+    #[test]
+    fn unknown_dependency_lists_known_names() {
+        let text = "[[repo]]\nname = \"a\"\nrole = \"service\"\ndepends_on = [{ repo = \"nope\", via = \"grpc\" }]\n";
+        check_err(text, 4, 24, "unknown repository 'nope'");
+        assert!(parse(text).unwrap_err().to_string().contains("repositories: a"));
+    }
+
+    #[test]
+    fn duplicate_names_are_refused_at_the_second() {
+        check_err("[[repo]]\nname = \"a\"\nrole = \"service\"\n[[repo]]\nname = \"a\"\nrole = \"docs\"\n", 5, 8, "duplicate repository name 'a'");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_location() {
+        check_err("[[repo]]\nname = \"a\"\nrole = \"service\"\ncolour = 1\n", 4, 1, "unknown field `colour`");
+    }
+
+    #[test]
+    fn bad_role_names_the_choices() {
+        let e = parse("[[repo]]\nname = \"a\"\nrole = \"servce\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 8));
+        assert!(e.expected.unwrap().contains("`service`"));
+    }
+
+    #[test]
+    fn bad_glob_is_refused() {
+        let text = "[[repo]]\nname = \"a\"\nrole = \"protocol\"\ncontracts = [{ kind = \"protobuf\", globs = [\"proto/[*.proto\"] }]\n";
+        check_err(text, 4, 44, "bad glob 'proto/[*.proto'");
+    }
+
+    #[test]
+    fn bad_toml_is_refused_with_location() {
+        check_err("[[repo]\nname = 1\n", 1, 7, "");
+    }
+
+    #[test]
+    fn cycles_are_refused_with_the_cycle_printed() {
+        let text = "[[repo]]\nname = \"a\"\nrole = \"service\"\ndepends_on = [{ repo = \"b\", via = \"grpc\" }]\n\
+                    [[repo]]\nname = \"b\"\nrole = \"service\"\ndepends_on = [{ repo = \"a\", via = \"http\" }]\n";
+        let e = parse(text).unwrap_err();
+        assert!(e.message.contains("a -> b -> a") || e.message.contains("b -> a -> b"), "{e}");
+    }
+
+    #[test]
+    fn coordination_repo_must_exist() {
+        let text = format!("[coordination]\nrepo = \"zzz\"\n{TWO}");
+        check_err(&text, 2, 8, "coordination repo 'zzz'");
+    }
+
+    #[test]
+    fn strategies_are_read_per_change_type() {
+        let text = format!("[coordination]\nrepo = \"a\"\n[coordination.strategies]\nbreaking = \"sequential\"\n{TWO}");
+        let ws = parse(&text).unwrap();
+        assert_eq!(ws.coordination.strategy_for(ChangeType::Breaking), Strategy::Sequential);
+        assert_eq!(ws.coordination.strategy_for(ChangeType::Protocol), Strategy::Sequential);
+        assert_eq!(ws.coordination.strategy_for(ChangeType::Feature), Strategy::FeatureFlags);
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+}
