@@ -1,0 +1,505 @@
+//! The embedded SQLite backend.
+
+use crate::error::{Context, Result, StoreError};
+use crate::{Store, StoredEvent};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tandem_model::coordination::Hold;
+use tandem_model::{
+    Action, Child, CoordId, Coordination, Event, Integration, Issue, IssueKind, IssueRef, IssueSpec, IssueState,
+    IssueUpdate, RepoName, Subject,
+};
+
+/// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file, migrating it to the current schema.
+    /// A database written by a newer schema is refused.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Url(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Self::init(conn, path.to_path_buf())
+    }
+
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let conn = Connection::open_in_memory().ctx("opening an in-memory database")?;
+        Self::init(conn, PathBuf::from(":memory:"))
+    }
+
+    fn init(mut conn: Connection, path: PathBuf) -> Result<SqliteStore> {
+        let open_err = |source| StoreError::Open { path: path.clone(), source };
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { path, found, supported: SCHEMA_VERSION });
+        }
+        if found < SCHEMA_VERSION {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
+            // Re-read inside the write lock: another process may have migrated meanwhile.
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(now as usize) {
+                tx.execute_batch(sql).map_err(open_err)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1).map_err(open_err)?;
+            }
+            tx.commit().map_err(open_err)?;
+        }
+        Ok(SqliteStore { conn: Mutex::new(conn), path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| corrupt(format!("timestamp '{s}': {e}")))
+}
+
+fn corrupt(msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
+}
+
+fn parse<T: std::str::FromStr>(s: String) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse::<T>().map_err(|e| corrupt(e.to_string()))
+}
+
+fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{e}: {s}")))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn issue_ref(s: Option<String>) -> rusqlite::Result<Option<IssueRef>> {
+    s.map(|s| IssueRef::parse(&s).map_err(corrupt)).transpose()
+}
+
+fn repo(s: String) -> rusqlite::Result<RepoName> {
+    RepoName::parse(&s).map_err(|e| corrupt(e.to_string()))
+}
+
+const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version";
+
+fn coordination_row(r: &Row) -> rusqlite::Result<Coordination> {
+    let hold: Option<String> = r.get(7)?;
+    let integration: String = r.get(13)?;
+    Ok(Coordination {
+        id: CoordId(r.get(0)?),
+        key: r.get(1)?,
+        title: r.get(2)?,
+        change_type: parse(r.get(3)?)?,
+        priority: parse(r.get(4)?)?,
+        strategy: parse(r.get(5)?)?,
+        status: parse(r.get(6)?)?,
+        hold: hold.as_deref().map(json::<Hold<_>>).transpose()?,
+        plan: r.get(8)?,
+        milestone: r.get(9)?,
+        source_repo: r.get::<_, Option<String>>(10)?.map(repo).transpose()?,
+        home_repo: repo(r.get(11)?)?,
+        issue: issue_ref(r.get(12)?)?,
+        integration: json::<Integration>(&integration)?,
+        created_at: parse_ts(&r.get::<_, String>(14)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(15)?)?,
+        version: r.get(16)?,
+        children: Vec::new(),
+    })
+}
+
+const CHILD_COLS: &str = "coord_id, repo, role, weight, status, hold, after, title, checklist, issue, updated_at";
+
+fn child_row(r: &Row) -> rusqlite::Result<(i64, Child)> {
+    let hold: Option<String> = r.get(5)?;
+    Ok((
+        r.get(0)?,
+        Child {
+            repo: repo(r.get(1)?)?,
+            role: parse(r.get(2)?)?,
+            weight: r.get(3)?,
+            status: parse(r.get(4)?)?,
+            hold: hold.as_deref().map(json::<Hold<_>>).transpose()?,
+            after: json(&r.get::<_, String>(6)?)?,
+            title: r.get(7)?,
+            checklist: json(&r.get::<_, String>(8)?)?,
+            issue: issue_ref(r.get(9)?)?,
+            updated_at: parse_ts(&r.get::<_, String>(10)?)?,
+        },
+    ))
+}
+
+fn write_children(tx: &rusqlite::Transaction, c: &Coordination) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO children (coord_id, position, repo, role, weight, status, hold, after, title, checklist, issue, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (coord_id, repo) DO UPDATE SET position = ?2, role = ?4, weight = ?5, status = ?6, hold = ?7,
+           after = ?8, title = ?9, checklist = ?10, issue = ?11, updated_at = ?12",
+    )?;
+    for (pos, ch) in c.children.iter().enumerate() {
+        stmt.execute(params![
+            c.id.0,
+            pos as i64,
+            ch.repo.as_str(),
+            ch.role.as_str(),
+            ch.weight,
+            ch.status.as_str(),
+            ch.hold.as_ref().map(to_json),
+            to_json(&ch.after),
+            ch.title,
+            to_json(&ch.checklist),
+            ch.issue.as_ref().map(|i| i.to_string()),
+            ts(ch.updated_at),
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_events(tx: &rusqlite::Transaction, id: CoordId, events: &[Event]) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events (coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for e in events {
+        let (kind, repo) = match &e.subject {
+            Subject::Coordination => ("coordination", None),
+            Subject::Child(r) => ("child", Some(r.as_str())),
+            Subject::Integration => ("integration", None),
+        };
+        stmt.execute(params![id.0, ts(e.at), e.actor, kind, repo, e.action.as_str(), e.from, e.to, e.reason])?;
+    }
+    Ok(())
+}
+
+fn event_row(r: &Row) -> rusqlite::Result<StoredEvent> {
+    let kind: String = r.get(4)?;
+    let subject_repo: Option<String> = r.get(5)?;
+    let subject = match (kind.as_str(), subject_repo) {
+        ("coordination", _) => Subject::Coordination,
+        ("integration", _) => Subject::Integration,
+        ("child", Some(repo_name)) => Subject::Child(repo(repo_name)?),
+        (k, _) => return Err(corrupt(format!("event subject '{k}'"))),
+    };
+    let action: String = r.get(6)?;
+    Ok(StoredEvent {
+        id: r.get(0)?,
+        coordination: CoordId(r.get(1)?),
+        event: Event {
+            at: parse_ts(&r.get::<_, String>(2)?)?,
+            actor: r.get(3)?,
+            subject,
+            action: Action::parse(&action).ok_or_else(|| corrupt(format!("event action '{action}'")))?,
+            from: r.get(7)?,
+            to: r.get(8)?,
+            reason: r.get(9)?,
+        },
+    })
+}
+
+const EVENT_COLS: &str = "id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason";
+
+const ISSUE_COLS: &str = "repo, number, kind, coord_id, marker, title, body, state, labels, parent, created_at, updated_at";
+
+fn issue_row(r: &Row) -> rusqlite::Result<Issue> {
+    let kind: String = r.get(2)?;
+    let state: String = r.get(7)?;
+    Ok(Issue {
+        reference: IssueRef { repo: repo(r.get(0)?)?, number: r.get::<_, i64>(1)? as u64 },
+        kind: IssueKind::parse(&kind).ok_or_else(|| corrupt(format!("issue kind '{kind}'")))?,
+        coordination: r.get::<_, Option<i64>>(3)?.map(CoordId),
+        marker: r.get(4)?,
+        title: r.get(5)?,
+        body: r.get(6)?,
+        state: if state == "closed" { IssueState::Closed } else { IssueState::Open },
+        labels: json(&r.get::<_, String>(8)?)?,
+        parent: issue_ref(r.get(9)?)?,
+        created_at: parse_ts(&r.get::<_, String>(10)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(11)?)?,
+    })
+}
+
+fn map_row_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, msg) => StoreError::Corrupt(msg.to_string()),
+        source => StoreError::Sql { context, source },
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert_coordination(&self, c: &Coordination, events: &[Event]) -> Result<(CoordId, bool)> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let existing: Option<i64> = tx
+            .query_row("SELECT id FROM coordinations WHERE key = ?1", [&c.key], |r| r.get(0))
+            .optional()
+            .ctx("looking up the idempotency key")?;
+        if let Some(id) = existing {
+            return Ok((CoordId(id), false));
+        }
+        tx.execute(
+            "INSERT INTO coordinations (key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo,
+               home_repo, issue, integration, created_at, updated_at, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1)",
+            params![
+                c.key,
+                c.title,
+                c.change_type.as_str(),
+                c.priority.as_str(),
+                c.strategy.as_str(),
+                c.status.as_str(),
+                c.hold.as_ref().map(to_json),
+                c.plan,
+                c.milestone,
+                c.source_repo.as_ref().map(RepoName::as_str),
+                c.home_repo.as_str(),
+                c.issue.as_ref().map(|i| i.to_string()),
+                to_json(&c.integration),
+                ts(c.created_at),
+                ts(c.updated_at),
+            ],
+        )
+        .ctx("inserting a coordination")?;
+        let id = CoordId(tx.last_insert_rowid());
+        let mut with_id = c.clone();
+        with_id.id = id;
+        write_children(&tx, &with_id).ctx("inserting children")?;
+        write_events(&tx, id, events).ctx("appending history")?;
+        tx.commit().ctx("committing a new coordination")?;
+        Ok((id, true))
+    }
+
+    fn find_coordination_by_key(&self, key: &str) -> Result<Option<CoordId>> {
+        self.conn()
+            .query_row("SELECT id FROM coordinations WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .ctx("looking up a key")
+            .map(|o| o.map(CoordId))
+    }
+
+    fn load_coordination(&self, id: CoordId) -> Result<Coordination> {
+        let conn = self.conn();
+        let mut c = conn
+            .query_row(&format!("SELECT {COORD_COLS} FROM coordinations WHERE id = ?1"), [id.0], coordination_row)
+            .optional()
+            .map_err(map_row_err("loading a coordination"))?
+            .ok_or(StoreError::NotFound(id))?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {CHILD_COLS} FROM children WHERE coord_id = ?1 ORDER BY position"))
+            .ctx("loading children")?;
+        c.children = stmt
+            .query_map([id.0], child_row)
+            .and_then(|rows| rows.map(|r| r.map(|(_, ch)| ch)).collect())
+            .map_err(map_row_err("loading children"))?;
+        Ok(c)
+    }
+
+    fn save_coordination(&self, c: &Coordination, events: &[Event]) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let n = tx
+            .execute(
+                "UPDATE coordinations SET title = ?1, priority = ?2, status = ?3, hold = ?4, plan = ?5, milestone = ?6,
+                   issue = ?7, integration = ?8, updated_at = ?9, version = version + 1
+                 WHERE id = ?10 AND version = ?11",
+                params![
+                    c.title,
+                    c.priority.as_str(),
+                    c.status.as_str(),
+                    c.hold.as_ref().map(to_json),
+                    c.plan,
+                    c.milestone,
+                    c.issue.as_ref().map(|i| i.to_string()),
+                    to_json(&c.integration),
+                    ts(c.updated_at),
+                    c.id.0,
+                    c.version,
+                ],
+            )
+            .ctx("saving a coordination")?;
+        if n == 0 {
+            let exists: bool = tx
+                .query_row("SELECT 1 FROM coordinations WHERE id = ?1", [c.id.0], |_| Ok(true))
+                .optional()
+                .ctx("checking a coordination")?
+                .unwrap_or(false);
+            return Err(if exists { StoreError::Conflict(c.id) } else { StoreError::NotFound(c.id) });
+        }
+        write_children(&tx, c).ctx("saving children")?;
+        write_events(&tx, c.id, events).ctx("appending history")?;
+        tx.commit().ctx("committing a coordination")?;
+        Ok(())
+    }
+
+    fn list_coordinations(&self) -> Result<Vec<Coordination>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {COORD_COLS} FROM coordinations ORDER BY id")).ctx("listing")?;
+        let mut coords: Vec<Coordination> = stmt
+            .query_map([], coordination_row)
+            .and_then(|rows| rows.collect())
+            .map_err(map_row_err("listing coordinations"))?;
+        let mut stmt = conn
+            .prepare(&format!("SELECT {CHILD_COLS} FROM children ORDER BY coord_id, position"))
+            .ctx("listing children")?;
+        let children: Vec<(i64, Child)> =
+            stmt.query_map([], child_row).and_then(|rows| rows.collect()).map_err(map_row_err("listing children"))?;
+        let index: std::collections::HashMap<i64, usize> =
+            coords.iter().enumerate().map(|(i, c)| (c.id.0, i)).collect();
+        for (cid, ch) in children {
+            if let Some(&i) = index.get(&cid) {
+                coords[i].children.push(ch);
+            }
+        }
+        Ok(coords)
+    }
+
+    fn events(&self, id: CoordId) -> Result<Vec<StoredEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE coord_id = ?1 ORDER BY id"))
+            .ctx("reading history")?;
+        let rows = stmt.query_map([id.0], event_row).and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("reading history"))
+    }
+
+    fn all_events(&self) -> Result<Vec<StoredEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLS} FROM events ORDER BY id")).ctx("reading history")?;
+        let rows = stmt.query_map([], event_row).and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("reading history"))
+    }
+
+    fn create_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let found = tx
+            .query_row(&format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = ?1"), [&spec.marker], issue_row)
+            .optional()
+            .map_err(map_row_err("looking up an issue"))?;
+        if let Some(issue) = found {
+            return Ok((issue, false));
+        }
+        let number: i64 = tx
+            .query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM issues WHERE repo = ?1", [spec.repo.as_str()], |r| {
+                r.get(0)
+            })
+            .ctx("numbering an issue")?;
+        tx.execute(
+            &format!("INSERT INTO issues ({ISSUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10, ?10)"),
+            params![
+                spec.repo.as_str(),
+                number,
+                spec.kind.as_str(),
+                spec.coordination.map(|c| c.0),
+                spec.marker,
+                spec.title,
+                spec.body,
+                to_json(&spec.labels),
+                spec.parent.as_ref().map(|p| p.to_string()),
+                ts(now),
+            ],
+        )
+        .ctx("creating an issue")?;
+        tx.commit().ctx("committing an issue")?;
+        let issue = Issue {
+            reference: IssueRef { repo: spec.repo.clone(), number: number as u64 },
+            kind: spec.kind,
+            coordination: spec.coordination,
+            marker: spec.marker.clone(),
+            title: spec.title.clone(),
+            body: spec.body.clone(),
+            state: IssueState::Open,
+            labels: spec.labels.clone(),
+            parent: spec.parent.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        Ok((issue, true))
+    }
+
+    fn find_issue_by_marker(&self, marker: &str) -> Result<Option<Issue>> {
+        self.conn()
+            .query_row(&format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = ?1"), [marker], issue_row)
+            .optional()
+            .map_err(map_row_err("looking up an issue"))
+    }
+
+    fn update_issue(&self, r: &IssueRef, u: &IssueUpdate, now: DateTime<Utc>) -> Result<Issue> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let n = tx
+            .execute(
+                "UPDATE issues SET title = COALESCE(?1, title), body = COALESCE(?2, body), state = COALESCE(?3, state),
+                   labels = COALESCE(?4, labels), updated_at = ?5 WHERE repo = ?6 AND number = ?7",
+                params![
+                    u.title,
+                    u.body,
+                    u.state.map(IssueState::as_str),
+                    u.labels.as_ref().map(to_json),
+                    ts(now),
+                    r.repo.as_str(),
+                    r.number as i64
+                ],
+            )
+            .ctx("updating an issue")?;
+        if n == 0 {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        let issue = tx
+            .query_row(
+                &format!("SELECT {ISSUE_COLS} FROM issues WHERE repo = ?1 AND number = ?2"),
+                params![r.repo.as_str(), r.number as i64],
+                issue_row,
+            )
+            .map_err(map_row_err("reading an issue"))?;
+        tx.commit().ctx("committing an issue")?;
+        Ok(issue)
+    }
+
+    fn get_issue(&self, r: &IssueRef) -> Result<Option<Issue>> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {ISSUE_COLS} FROM issues WHERE repo = ?1 AND number = ?2"),
+                params![r.repo.as_str(), r.number as i64],
+                issue_row,
+            )
+            .optional()
+            .map_err(map_row_err("reading an issue"))
+    }
+
+    fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {ISSUE_COLS} FROM issues WHERE ?1 IS NULL OR repo = ?1 ORDER BY id"
+            ))
+            .ctx("listing issues")?;
+        let rows = stmt.query_map([repo.map(RepoName::as_str)], issue_row).and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("listing issues"))
+    }
+}
