@@ -1,1 +1,481 @@
-fn main() {}
+//! `tandem`: coordinate changes that span many git repositories.
+//!
+//! Exit codes (a contract for scripts): 0 ok; 1 something was found or an operation was
+//! refused by the rules (an illegal transition, a creation that already exists is NOT 1);
+//! 2 an error (bad input, unreadable manifest, database trouble).
+
+mod demo;
+mod output;
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tandem_engine::render::{self, Example};
+use tandem_engine::{CreateRequest, Engine, EngineError, EngineOptions, Step};
+use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, Priority};
+
+#[derive(Parser)]
+#[command(name = "tandem", version, about = "Coordinate changes that span many git repositories", long_about = None)]
+struct Cli {
+    /// The workspace manifest (tandem.toml) or its directory; default: the nearest tandem.toml
+    /// in the current directory or a parent.
+    #[arg(long, global = true, env = "TANDEM_WORKSPACE", value_name = "PATH")]
+    workspace: Option<PathBuf>,
+    /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
+    #[arg(long, global = true, env = "TANDEM_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
+    #[arg(long, global = true, value_name = "NAME")]
+    actor: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a commented tandem.toml (or the Loqa example) into DIR.
+    Init {
+        /// Write an example workspace instead of the starter: `loqa`.
+        #[arg(long, value_name = "NAME")]
+        example: Option<String>,
+        /// Overwrite an existing tandem.toml.
+        #[arg(long)]
+        force: bool,
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Show the dependency graph: order, waves, consumers.
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Table)]
+        format: GraphFormat,
+    },
+    /// List the repos that depend on REPO (transitively unless --direct).
+    Consumers {
+        repo: String,
+        #[arg(long)]
+        direct: bool,
+    },
+    /// Read each checkout's go.mod, Cargo.toml, package.json, pyproject.toml, requirements.txt
+    /// and docker-compose.yml, and compare what they reference with the declared dependencies.
+    Discover,
+    /// Create and drive coordinations.
+    #[command(subcommand)]
+    Coord(CoordCmd),
+    /// Deployment and rollback plans.
+    #[command(subcommand)]
+    Plan(PlanCmd),
+    /// The issues of the local forge: parents, children, integration testing.
+    #[command(subcommand)]
+    Issues(IssuesCmd),
+    /// Build the Loqa ecosystem as eight real git repositories and walk a protocol change
+    /// through its life.
+    Demo {
+        /// Where to build it (must not exist, or be empty); default: ./tandem-demo.
+        #[arg(long, default_value = "tandem-demo")]
+        dir: PathBuf,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Table,
+    Json,
+    Dot,
+    Mermaid,
+}
+
+#[derive(Subcommand)]
+enum CoordCmd {
+    /// Open a coordination with a child issue in every affected repo.
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long = "type", value_name = "TYPE", value_parser = parse_change_type)]
+        change_type: ChangeType,
+        /// The affected repos, comma-separated.
+        #[arg(long, value_delimiter = ',', conflicts_with = "from_repo", required_unless_present = "from_repo")]
+        repos: Vec<String>,
+        /// The changed repo: affects it and all its transitive consumers.
+        #[arg(long, value_name = "REPO")]
+        from_repo: Option<String>,
+        #[arg(long, value_parser = parse_priority)]
+        priority: Option<Priority>,
+        /// The plan, as Markdown text.
+        #[arg(long, conflicts_with = "plan_file")]
+        plan: Option<String>,
+        /// Read the plan from a file.
+        #[arg(long, value_name = "FILE")]
+        plan_file: Option<PathBuf>,
+        #[arg(long)]
+        milestone: Option<String>,
+        /// Idempotency key: the same key never creates a second coordination.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// List coordinations.
+    List,
+    /// Show a coordination: children, checklists, blockers, history.
+    Show { id: i64 },
+    /// Progress, critical path, blockers and deployment readiness.
+    Progress { id: i64 },
+    /// The append-only history of a coordination.
+    History { id: i64 },
+    /// Move a coordination to STATUS (planning, in_progress, testing, ready, deploying, done, blocked, cancelled).
+    Status {
+        id: i64,
+        #[arg(value_parser = parse_coord_status)]
+        status: CoordStatus,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Close (done/cancelled) even with open children.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Move the child of REPO to STATUS (pending, ready, in_progress, in_review, done, blocked).
+    Child {
+        id: i64,
+        repo: String,
+        #[arg(value_parser = parse_child_status)]
+        status: ChildStatus,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Tick checklist ITEM (number or text) of REPO's child, or of `integration`.
+    Check {
+        id: i64,
+        repo: String,
+        item: String,
+        /// Untick instead.
+        #[arg(long)]
+        uncheck: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCmd {
+    /// Affected repos in dependency order, in waves that may deploy in parallel.
+    Deploy { id: i64 },
+    /// Reverse order, starting with stopping traffic to the new version.
+    Rollback { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum IssuesCmd {
+    List {
+        #[arg(long)]
+        repo: Option<String>,
+    },
+    /// One issue, by REPO#NUMBER.
+    Show { reference: String },
+}
+
+fn parse_change_type(s: &str) -> Result<ChangeType, String> {
+    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+}
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+}
+fn parse_coord_status(s: &str) -> Result<CoordStatus, String> {
+    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+}
+fn parse_child_status(s: &str) -> Result<ChildStatus, String> {
+    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+}
+
+/// Why the command stopped: a refusal (exit 1) or an error (exit 2).
+enum Failure {
+    Refused(String),
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast_ref::<EngineError>() {
+            Some(EngineError::Refused(r)) => Failure::Refused(r.to_string()),
+            _ => Failure::Error(e),
+        }
+    }
+}
+
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Refused(r) => Failure::Refused(r.to_string()),
+            e => Failure::Error(e.into()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure::Refused(msg)) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": { "kind": "refused", "message": msg } }));
+            }
+            eprintln!("refused: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Error(e)) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": format!("{e:#}") } }));
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
+    let s = serde_json::to_string_pretty(v).context("rendering JSON")?;
+    println!("{s}");
+    Ok(())
+}
+
+fn open_engine(cli: &Cli) -> Result<Engine, Failure> {
+    let manifest = match &cli.workspace {
+        Some(p) => p.clone(),
+        None => {
+            let cwd = std::env::current_dir().context("reading the current directory")?;
+            tandem_engine::find_manifest(&cwd)?
+        }
+    };
+    let ws = tandem_engine::load_workspace(&manifest)?;
+    let opts = EngineOptions { database: cli.database.clone(), actor: cli.actor.clone(), clock: None };
+    Ok(Engine::open(ws, opts)?)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Init { example, force, dir } => {
+            let ex = match example.as_deref() {
+                None => Example::Starter,
+                Some(e) => Example::parse(e)?,
+            };
+            let path = render::init_workspace(dir, ex, *force)?;
+            if json {
+                print_json(&serde_json::json!({ "manifest": path }))?;
+            } else {
+                println!("wrote {}", path.display());
+                println!("next: tandem --workspace {} graph", path.display());
+            }
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
+        }
+        Command::Demo { dir } => demo::run(dir, json)?,
+        Command::Graph { format } => {
+            let engine = open_engine(&cli)?;
+            let view = engine.graph_view();
+            match (json, format) {
+                (true, _) | (_, GraphFormat::Json) => print_json(&view)?,
+                (_, GraphFormat::Dot) => print!("{}", render::to_dot(&view)),
+                (_, GraphFormat::Mermaid) => print!("{}", render::to_mermaid(&view)),
+                (_, GraphFormat::Table) => print!("{}", output::graph_table(&view)),
+            }
+        }
+        Command::Consumers { repo, direct } => {
+            let engine = open_engine(&cli)?;
+            let names = engine.consumers(repo, !direct)?;
+            if json {
+                print_json(&names)?;
+            } else if names.is_empty() {
+                println!("nothing depends on {repo}");
+            } else {
+                for n in names {
+                    println!("{n}");
+                }
+            }
+        }
+        Command::Discover => {
+            let engine = open_engine(&cli)?;
+            let d = engine.discover();
+            if json {
+                print_json(&d)?;
+            } else {
+                print!("{}", output::discovery(&d));
+            }
+        }
+        Command::Coord(cmd) => return coord(&cli, cmd),
+        Command::Plan(cmd) => {
+            let engine = open_engine(&cli)?;
+            match cmd {
+                PlanCmd::Deploy { id } => {
+                    let plan = engine.deploy_plan(CoordId(*id))?;
+                    if json {
+                        print_json(&plan)?;
+                    } else {
+                        print!("{}", output::deploy_plan(&plan));
+                    }
+                }
+                PlanCmd::Rollback { id } => {
+                    let plan = engine.rollback_plan(CoordId(*id))?;
+                    if json {
+                        print_json(&plan)?;
+                    } else {
+                        print!("{}", output::rollback_plan(&plan));
+                    }
+                }
+            }
+        }
+        Command::Issues(cmd) => {
+            let engine = open_engine(&cli)?;
+            match cmd {
+                IssuesCmd::List { repo } => {
+                    let issues = engine.issues(repo.as_deref())?;
+                    if json {
+                        print_json(&issues)?;
+                    } else {
+                        print!("{}", output::issues(&issues));
+                    }
+                }
+                IssuesCmd::Show { reference } => {
+                    let issue = engine.issue(reference)?;
+                    if json {
+                        print_json(&issue)?;
+                    } else {
+                        print!("{}", output::issue(&issue));
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_plan(plan: &Option<String>, plan_file: &Option<PathBuf>) -> Result<Option<String>, Failure> {
+    match (plan, plan_file) {
+        (Some(p), _) => Ok(Some(p.clone())),
+        (None, Some(f)) => {
+            let text = std::fs::read_to_string(f).with_context(|| format!("reading the plan from {}", f.display()))?;
+            Ok(Some(text))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn progress_bar(json: bool) -> ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} opening issues [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+fn coord(cli: &Cli, cmd: &CoordCmd) -> Result<ExitCode, Failure> {
+    let json = cli.json;
+    let engine = open_engine(cli)?;
+    match cmd {
+        CoordCmd::Create { title, change_type, repos, from_repo, priority, plan, plan_file, milestone, key } => {
+            let req = CreateRequest {
+                title: title.clone(),
+                change_type: Some(*change_type),
+                repos: repos.clone(),
+                from_repo: from_repo.clone(),
+                priority: *priority,
+                plan: read_plan(plan, plan_file)?,
+                milestone: milestone.clone(),
+                key: key.clone(),
+            };
+            let pb = progress_bar(json);
+            let created = engine.create_coordination(&req, &mut |step| match step {
+                Step::Start { total } => pb.set_length(total as u64),
+                Step::Issue { done, reference, .. } => {
+                    pb.set_position(done as u64);
+                    pb.set_message(reference.to_string());
+                }
+            })?;
+            pb.finish_and_clear();
+            if json {
+                print_json(&created)?;
+            } else {
+                print!("{}", output::created(&created));
+            }
+        }
+        CoordCmd::List => {
+            let list = engine.list_coordinations()?;
+            if json {
+                print_json(&list)?;
+            } else {
+                print!("{}", output::list(&list));
+            }
+        }
+        CoordCmd::Show { id } => {
+            let id = CoordId(*id);
+            let (c, p) = engine.progress(id)?;
+            let history = engine.history(id)?;
+            if json {
+                print_json(&serde_json::json!({ "coordination": c, "progress": p, "history": history }))?;
+            } else {
+                print!("{}", output::show(&c, &p, &history));
+            }
+        }
+        CoordCmd::Progress { id } => {
+            let (c, p) = engine.progress(CoordId(*id))?;
+            if json {
+                print_json(&serde_json::json!({ "id": c.id, "title": c.title, "progress": p }))?;
+            } else {
+                print!("{}", output::progress(&c, &p));
+            }
+        }
+        CoordCmd::History { id } => {
+            let history = engine.history(CoordId(*id))?;
+            if json {
+                print_json(&history)?;
+            } else {
+                print!("{}", output::history(&history));
+            }
+        }
+        CoordCmd::Status { id, status, reason, force } => {
+            let change = engine.set_status(CoordId(*id), *status, reason.as_deref(), *force)?;
+            report_change(json, &change)?;
+        }
+        CoordCmd::Child { id, repo, status, reason } => {
+            let change = engine.set_child_status(CoordId(*id), repo, *status, reason.as_deref())?;
+            report_change(json, &change)?;
+        }
+        CoordCmd::Check { id, repo, item, uncheck } => {
+            let change = engine.check_item(CoordId(*id), repo, item, !uncheck)?;
+            report_change(json, &change)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_change(json: bool, change: &tandem_engine::Change) -> Result<(), Failure> {
+    if json {
+        let p = change.coordination.progress();
+        print_json(&serde_json::json!({
+            "id": change.coordination.id,
+            "status": change.coordination.status,
+            "effective_status": p.effective_status,
+            "progress": p.overall,
+            "events": change.events,
+        }))
+    } else {
+        print!("{}", output::change(change));
+        Ok(())
+    }
+}
+

@@ -1,1 +1,85 @@
-//! placeholder
+//! tandem's issue trackers behind one [`Forge`] trait.
+//!
+//! The engine creates, updates and reads issues only through this trait, so a GitHub forge
+//! plugs in beside the [`LocalForge`] without its callers changing. Creation is idempotent:
+//! every issue tandem opens carries a marker, and a forge that already holds an issue with that
+//! marker returns it instead of opening a second one. This crate knows nothing of workspaces,
+//! coordinations' rules or front ends.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use tandem_forge::{Forge, LocalForge};
+//! use tandem_model::{IssueKind, IssueSpec, RepoName};
+//! let store = Arc::new(tandem_store::SqliteStore::open_in_memory().unwrap());
+//! let forge = LocalForge::new(store);
+//! let spec = IssueSpec {
+//!     repo: RepoName::parse("loqa").unwrap(), kind: IssueKind::Parent, coordination: None,
+//!     marker: "example".into(), title: "t".into(), body: "b".into(), labels: vec![], parent: None,
+//! };
+//! let now = chrono::Utc::now();
+//! let a = forge.ensure_issue(&spec, now).unwrap();
+//! let b = forge.ensure_issue(&spec, now).unwrap();
+//! assert_eq!(a.reference, b.reference);
+//! ```
+
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tandem_model::{Issue, IssueRef, IssueSpec, IssueUpdate, RepoName};
+use tandem_store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no issue {0}; `tandem issues list` shows the existing ones")]
+    NotFound(IssueRef),
+}
+
+pub type Result<T, E = ForgeError> = std::result::Result<T, E>;
+
+/// Where issues live.
+pub trait Forge: Send + Sync {
+    /// `local`, `github`, …
+    fn kind(&self) -> &'static str;
+    /// Returns the issue carrying `spec.marker`, creating it if there is none.
+    fn ensure_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<Issue>;
+    fn update_issue(&self, r: &IssueRef, update: &IssueUpdate, now: DateTime<Utc>) -> Result<Issue>;
+    fn get_issue(&self, r: &IssueRef) -> Result<Issue>;
+    fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>>;
+}
+
+/// Issues kept in tandem's own store: the embedded default.
+pub struct LocalForge {
+    store: Arc<dyn Store>,
+}
+
+impl LocalForge {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        LocalForge { store }
+    }
+}
+
+impl Forge for LocalForge {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    fn ensure_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<Issue> {
+        Ok(self.store.create_issue(spec, now)?.0)
+    }
+
+    fn update_issue(&self, r: &IssueRef, update: &IssueUpdate, now: DateTime<Utc>) -> Result<Issue> {
+        match self.store.update_issue(r, update, now) {
+            Err(StoreError::IssueNotFound(_)) => Err(ForgeError::NotFound(r.clone())),
+            other => Ok(other?),
+        }
+    }
+
+    fn get_issue(&self, r: &IssueRef) -> Result<Issue> {
+        self.store.get_issue(r)?.ok_or_else(|| ForgeError::NotFound(r.clone()))
+    }
+
+    fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>> {
+        Ok(self.store.list_issues(repo)?)
+    }
+}

@@ -57,6 +57,29 @@ pub fn render_checklist(items: &[ChecklistItem]) -> String {
     out
 }
 
+/// Rewrites the task-list lines of `markdown` so that the n-th item's box matches `items[n]`;
+/// everything else is kept as written.
+pub fn apply_checklist(markdown: &str, items: &[ChecklistItem]) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut k = 0;
+    for line in markdown.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        let t = &line[indent..];
+        let is_item = (t.starts_with("- [") || t.starts_with("* ["))
+            && (t[2..].starts_with("[ ]") || t[2..].starts_with("[x]") || t[2..].starts_with("[X]"))
+            && !t[5..].trim().is_empty();
+        if is_item && k < items.len() {
+            out.push_str(&line[..indent + 3]);
+            out.push(if items[k].checked { 'x' } else { ' ' });
+            out.push_str(&line[indent + 4..]);
+            k += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// How a user names a checklist item: its 1-based number or (part of) its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemSelector {
@@ -115,6 +138,17 @@ mod tests {
         assert!(items[1].checked);
         assert_eq!(items[2].section, "Definition of done");
         assert_eq!(parse_checklist(&render_checklist(&items)), items);
+    }
+
+    #[test]
+    fn applying_a_checklist_ticks_boxes_in_place() {
+        let mut items = parse_checklist(BODY);
+        items[0].checked = true;
+        items[1].checked = false;
+        let body = apply_checklist(BODY, &items);
+        assert!(body.contains("- [x] Update gRPC server\n- [ ] Bump loqa-proto"));
+        assert_eq!(parse_checklist(&body), items);
+        assert!(body.starts_with("Intro\n\n## Implementation"));
     }
 
     #[test]

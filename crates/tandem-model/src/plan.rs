@@ -102,10 +102,13 @@ impl Coordination {
             action: RollbackAction::StopTraffic,
             repo: None,
             command: None,
-            description: format!(
-                "Stop traffic to the new version: route requests back to the previous release (disable the feature flags of \"{}\")",
-                self.title
-            ),
+            description: match self.strategy {
+                crate::kinds::Strategy::FeatureFlags => format!(
+                    "Stop traffic to the new version: turn the feature flags of \"{}\" off (0 %)",
+                    self.title
+                ),
+                _ => "Stop traffic to the new version: route requests back to the previous release".to_string(),
+            },
         }];
         for r in order.iter().rev() {
             let repo = ws.and_then(|ws| ws.repo(r));

@@ -15,6 +15,7 @@ CREATE TABLE coordinations (
     home_repo    TEXT NOT NULL,
     issue        TEXT,
     integration  TEXT NOT NULL,
+    integration_issue TEXT,
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL,
     version      INTEGER NOT NULL

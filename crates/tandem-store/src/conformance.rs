@@ -158,6 +158,36 @@ pub fn issues_are_idempotent_by_marker_and_numbered_per_repo(store: &dyn Store) 
     assert!(store.get_issue(&missing).unwrap().is_none());
 }
 
+pub fn issue_links_survive_saves_of_stale_aggregates(store: &dyn Store) {
+    let c = sample("k5");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let mut loaded = store.load_coordination(id).unwrap();
+    let r = IssueRef { repo: name("hub"), number: 7 };
+    let ev = Event {
+        at: c.created_at,
+        actor: "tandem".into(),
+        subject: Subject::Child(name("hub")),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    store.link_issue(id, &Subject::Child(name("hub")), &r, &ev).unwrap();
+    let parent = IssueRef { repo: name("loqa"), number: 1 };
+    store.link_issue(id, &Subject::Coordination, &parent, &ev).unwrap();
+    store.link_issue(id, &Subject::Integration, &parent, &ev).unwrap();
+    // `loaded` predates the links; saving it must not erase them.
+    let events = loaded.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    store.save_coordination(&loaded, &events).unwrap();
+    let again = store.load_coordination(id).unwrap();
+    assert_eq!(again.child(&name("hub")).unwrap().issue.as_ref(), Some(&r));
+    assert_eq!(again.issue.as_ref(), Some(&parent));
+    assert_eq!(again.integration.issue.as_ref(), Some(&parent));
+    assert_eq!(again.status, CoordStatus::InProgress);
+    let missing = Subject::Child(name("nope"));
+    assert!(store.link_issue(id, &missing, &r, &ev).is_err());
+}
+
 /// Runs every conformance check, each on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     insert_is_idempotent_by_key(make().as_ref());
@@ -165,4 +195,5 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     save_applies_changes_and_appends_events(make().as_ref());
     stale_save_is_a_conflict(make().as_ref());
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
+    issue_links_survive_saves_of_stale_aggregates(make().as_ref());
 }

@@ -39,6 +39,9 @@ pub trait Store: Send + Sync {
     /// Saves a changed aggregate and appends its events, if nobody saved it since it was loaded
     /// (`c.version` must still be the stored one); bumps the version.
     fn save_coordination(&self, c: &Coordination, events: &[Event]) -> Result<()>;
+    /// Records that `subject`'s issue is `issue` (idempotent), appending `event`. Links are
+    /// written only here: `save_coordination` never overwrites them.
+    fn link_issue(&self, id: CoordId, subject: &tandem_model::Subject, issue: &IssueRef, event: &Event) -> Result<()>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
     /// The history of one coordination, oldest first.

@@ -99,6 +99,11 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
+/// The integration issue's link lives in its own column, written only by `link_issue`.
+fn integration_json(i: &Integration) -> String {
+    to_json(&Integration { issue: None, ..i.clone() })
+}
+
 fn issue_ref(s: Option<String>) -> rusqlite::Result<Option<IssueRef>> {
     s.map(|s| IssueRef::parse(&s).map_err(corrupt)).transpose()
 }
@@ -107,7 +112,7 @@ fn repo(s: String) -> rusqlite::Result<RepoName> {
     RepoName::parse(&s).map_err(|e| corrupt(e.to_string()))
 }
 
-const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version";
+const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue";
 
 fn coordination_row(r: &Row) -> rusqlite::Result<Coordination> {
     let hold: Option<String> = r.get(7)?;
@@ -126,7 +131,7 @@ fn coordination_row(r: &Row) -> rusqlite::Result<Coordination> {
         source_repo: r.get::<_, Option<String>>(10)?.map(repo).transpose()?,
         home_repo: repo(r.get(11)?)?,
         issue: issue_ref(r.get(12)?)?,
-        integration: json::<Integration>(&integration)?,
+        integration: Integration { issue: issue_ref(r.get(17)?)?, ..json::<Integration>(&integration)? },
         created_at: parse_ts(&r.get::<_, String>(14)?)?,
         updated_at: parse_ts(&r.get::<_, String>(15)?)?,
         version: r.get(16)?,
@@ -160,7 +165,7 @@ fn write_children(tx: &rusqlite::Transaction, c: &Coordination) -> rusqlite::Res
         "INSERT INTO children (coord_id, position, repo, role, weight, status, hold, after, title, checklist, issue, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT (coord_id, repo) DO UPDATE SET position = ?2, role = ?4, weight = ?5, status = ?6, hold = ?7,
-           after = ?8, title = ?9, checklist = ?10, issue = ?11, updated_at = ?12",
+           after = ?8, title = ?9, checklist = ?10, updated_at = ?12",
     )?;
     for (pos, ch) in c.children.iter().enumerate() {
         stmt.execute(params![
@@ -264,8 +269,8 @@ impl Store for SqliteStore {
         }
         tx.execute(
             "INSERT INTO coordinations (key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo,
-               home_repo, issue, integration, created_at, updated_at, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1)",
+               home_repo, issue, integration, created_at, updated_at, version, integration_issue)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16)",
             params![
                 c.key,
                 c.title,
@@ -279,9 +284,10 @@ impl Store for SqliteStore {
                 c.source_repo.as_ref().map(RepoName::as_str),
                 c.home_repo.as_str(),
                 c.issue.as_ref().map(|i| i.to_string()),
-                to_json(&c.integration),
+                integration_json(&c.integration),
                 ts(c.created_at),
                 ts(c.updated_at),
+                c.integration.issue.as_ref().map(|i| i.to_string()),
             ],
         )
         .ctx("inserting a coordination")?;
@@ -325,8 +331,8 @@ impl Store for SqliteStore {
         let n = tx
             .execute(
                 "UPDATE coordinations SET title = ?1, priority = ?2, status = ?3, hold = ?4, plan = ?5, milestone = ?6,
-                   issue = ?7, integration = ?8, updated_at = ?9, version = version + 1
-                 WHERE id = ?10 AND version = ?11",
+                   integration = ?7, updated_at = ?8, version = version + 1
+                 WHERE id = ?9 AND version = ?10",
                 params![
                     c.title,
                     c.priority.as_str(),
@@ -334,8 +340,7 @@ impl Store for SqliteStore {
                     c.hold.as_ref().map(to_json),
                     c.plan,
                     c.milestone,
-                    c.issue.as_ref().map(|i| i.to_string()),
-                    to_json(&c.integration),
+                    integration_json(&c.integration),
                     ts(c.updated_at),
                     c.id.0,
                     c.version,
@@ -353,6 +358,29 @@ impl Store for SqliteStore {
         write_children(&tx, c).ctx("saving children")?;
         write_events(&tx, c.id, events).ctx("appending history")?;
         tx.commit().ctx("committing a coordination")?;
+        Ok(())
+    }
+
+    fn link_issue(&self, id: CoordId, subject: &Subject, issue: &IssueRef, event: &Event) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let r = issue.to_string();
+        let n = match subject {
+            Subject::Coordination => tx.execute("UPDATE coordinations SET issue = ?1 WHERE id = ?2", params![r, id.0]),
+            Subject::Integration => {
+                tx.execute("UPDATE coordinations SET integration_issue = ?1 WHERE id = ?2", params![r, id.0])
+            }
+            Subject::Child(repo) => tx.execute(
+                "UPDATE children SET issue = ?1 WHERE coord_id = ?2 AND repo = ?3",
+                params![r, id.0, repo.as_str()],
+            ),
+        }
+        .ctx("linking an issue")?;
+        if n == 0 {
+            return Err(StoreError::NotFound(id));
+        }
+        write_events(&tx, id, std::slice::from_ref(event)).ctx("appending history")?;
+        tx.commit().ctx("committing an issue link")?;
         Ok(())
     }
 

@@ -1,0 +1,391 @@
+//! Text output for people. JSON output is the serialized values themselves.
+
+use std::fmt::Write;
+use tandem_analyze::Discovery;
+use tandem_engine::render::GraphView;
+use tandem_engine::{Change, Created, Summary};
+use tandem_model::plan::{DeployPlan, RollbackAction, RollbackPlan};
+use tandem_model::progress::Progress;
+use tandem_model::{Action, Coordination, Event, Issue, IssueState, Subject};
+use tandem_store::StoredEvent;
+
+/// A progress bar of `width` cells: `[██████░░░░] 60%`.
+pub fn bar(fraction: f64, width: usize) -> String {
+    let f = fraction.clamp(0.0, 1.0);
+    let full = (f * width as f64).round() as usize;
+    format!("[{}{}] {:>3}%", "█".repeat(full), "░".repeat(width - full), (f * 100.0).round() as u32)
+}
+
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                let pad = widths[i] - c.chars().count();
+                let _ = write!(s, "{c}{}  ", " ".repeat(pad));
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(headers.to_vec(), &mut out);
+    for r in rows {
+        line(r.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
+
+pub fn graph_table(v: &GraphView) -> String {
+    let rows: Vec<Vec<String>> = v
+        .repos
+        .iter()
+        .map(|r| {
+            let deps: Vec<String> = r.depends_on.iter().map(|d| format!("{} ({})", d.repo, d.via)).collect();
+            vec![
+                r.wave.to_string(),
+                r.name.clone(),
+                r.role.to_string(),
+                if deps.is_empty() { "-".into() } else { deps.join(", ") },
+                if r.transitive_consumers.is_empty() { "-".into() } else { r.transitive_consumers.len().to_string() },
+            ]
+        })
+        .collect();
+    let mut out = table(&["WAVE", "REPO", "ROLE", "DEPENDS ON", "CONSUMERS"], &rows);
+    out.push_str("\nwaves (each may proceed in parallel once the previous ones are done):\n");
+    for (i, w) in v.waves.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, w.join(", "));
+    }
+    out
+}
+
+pub fn discovery(d: &Discovery) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "references found: {}", d.references.len());
+    for r in &d.references {
+        let v = r.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+        let line = r.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(out, "  {} -> {} ({}) {}{line}: {}{v}", r.consumer, r.provider, r.via, r.file.display(), r.reference);
+    }
+    let section = |out: &mut String, title: &str, items: &[tandem_analyze::EdgeReport], hint: &str| {
+        if items.is_empty() {
+            let _ = writeln!(out, "\n{title}: none");
+            return;
+        }
+        let _ = writeln!(out, "\n{title}: {}  ({hint})", items.len());
+        for e in items {
+            let via = e.via.map(|v| format!(" via {v}")).unwrap_or_default();
+            let _ = writeln!(out, "  {} -> {}{via}", e.consumer, e.provider);
+            for ev in &e.evidence {
+                let _ = writeln!(out, "      {ev}");
+            }
+        }
+    };
+    section(&mut out, "discovered but not declared", &d.undeclared, "add them to depends_on in tandem.toml");
+    section(&mut out, "declared but not found", &d.missing, "check the manifest or the checkout");
+    if !d.pins.is_empty() {
+        let _ = writeln!(out, "\nversion pins:");
+        let rows: Vec<Vec<String>> = d
+            .pins
+            .iter()
+            .map(|p| {
+                let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                vec![p.consumer.to_string(), p.provider.to_string(), p.version.clone(), format!("{}{line}", p.file.display())]
+            })
+            .collect();
+        for l in table(&["CONSUMER", "PROVIDER", "VERSION", "FILE"], &rows).lines() {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+    if !d.skipped.is_empty() {
+        let _ = writeln!(out, "\nnot scanned:");
+        for s in &d.skipped {
+            let _ = writeln!(out, "  {}: {}", s.repo, s.reason);
+        }
+    }
+    if !d.problems.is_empty() {
+        let _ = writeln!(out, "\nfiles that could not be read:");
+        for p in &d.problems {
+            let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let _ = writeln!(out, "  {}: {}{line}: {}", p.repo, p.file.display(), p.message);
+        }
+    }
+    out
+}
+
+pub fn created(c: &Created) -> String {
+    let co = &c.coordination;
+    let mut out = String::new();
+    if c.created {
+        let _ = writeln!(out, "created coordination #{}: {}", co.id, co.title);
+    } else if c.issues_opened > 0 {
+        let _ = writeln!(out, "resumed coordination #{} (key {}): opened {} missing issues", co.id, co.key, c.issues_opened);
+    } else {
+        let _ = writeln!(out, "coordination #{} already exists for key {}; nothing to do", co.id, co.key);
+    }
+    let _ = writeln!(
+        out,
+        "  type {} · priority {} · strategy {} · parent issue {}",
+        co.change_type,
+        co.priority,
+        co.strategy,
+        co.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into())
+    );
+    let rows: Vec<Vec<String>> = co
+        .children
+        .iter()
+        .map(|ch| {
+            vec![
+                ch.repo.to_string(),
+                ch.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
+                ch.checklist.len().to_string(),
+                if ch.after.is_empty() { "-".into() } else { ch.after.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ") },
+            ]
+        })
+        .collect();
+    for l in table(&["REPO", "ISSUE", "ITEMS", "AFTER"], &rows).lines() {
+        let _ = writeln!(out, "  {l}");
+    }
+    let _ = writeln!(
+        out,
+        "  integration testing: {}",
+        co.integration.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into())
+    );
+    let _ = writeln!(out, "next: tandem coord status {} in_progress", co.id);
+    out
+}
+
+pub fn list(list: &[Summary]) -> String {
+    if list.is_empty() {
+        return "no coordinations yet; create one with `tandem coord create`\n".into();
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|s| {
+            let status = if s.effective_status != s.status {
+                format!("{} ({})", s.status, s.effective_status)
+            } else {
+                s.status.to_string()
+            };
+            vec![
+                format!("#{}", s.id),
+                status,
+                s.change_type.to_string(),
+                s.priority.to_string(),
+                bar(s.progress, 10),
+                format!("{}/{}", s.children_done, s.children_total),
+                s.title.clone(),
+            ]
+        })
+        .collect();
+    table(&["ID", "STATUS", "TYPE", "PRIORITY", "PROGRESS", "DONE", "TITLE"], &rows)
+}
+
+pub fn progress(c: &Coordination, p: &Progress) -> String {
+    let mut out = String::new();
+    let status = if p.effective_status != p.status {
+        format!("{} (shown as {})", p.status, p.effective_status)
+    } else {
+        p.status.to_string()
+    };
+    let _ = writeln!(out, "#{} {} — {}", c.id, c.title, status);
+    let _ = writeln!(out, "overall {}  ({} of {} repos done, weighted by effort)", bar(p.overall, 20), p.children_done, p.children_total);
+    let rows: Vec<Vec<String>> = p
+        .children
+        .iter()
+        .map(|ch| {
+            vec![
+                ch.repo.to_string(),
+                ch.status.to_string(),
+                bar(ch.fraction, 10),
+                format!("{}/{}", ch.checked, ch.total),
+                ch.weight.to_string(),
+                if ch.waiting_on.is_empty() {
+                    String::new()
+                } else {
+                    format!("waits on {}", ch.waiting_on.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "))
+                },
+            ]
+        })
+        .collect();
+    for l in table(&["REPO", "STATUS", "PROGRESS", "ITEMS", "WEIGHT", ""], &rows).lines() {
+        let _ = writeln!(out, "  {l}");
+    }
+    let _ = writeln!(out, "integration testing: {} ({}/{} items)", p.integration.status, p.integration.checked, p.integration.total);
+    if p.critical_path.repos.is_empty() {
+        let _ = writeln!(out, "critical path: none (all work done)");
+    } else {
+        let names: Vec<&str> = p.critical_path.repos.iter().map(|r| r.as_str()).collect();
+        let _ = writeln!(out, "critical path: {}  ({:.1} effort left)", names.join(" -> "), p.critical_path.remaining);
+    }
+    if p.blockers.is_empty() {
+        let _ = writeln!(out, "blockers: none");
+    } else {
+        let _ = writeln!(out, "blockers:");
+        for b in &p.blockers {
+            let cause = match b.cause {
+                tandem_model::BlockCause::Own => "",
+                tandem_model::BlockCause::Parent => " (via the coordination)",
+            };
+            let _ = writeln!(out, "  {}: {}{cause} since {}", b.subject, b.reason, b.since.format("%Y-%m-%d %H:%M"));
+        }
+    }
+    if p.readiness.ready {
+        let _ = writeln!(out, "deployment: ready — see `tandem plan deploy {}`", c.id);
+    } else {
+        let _ = writeln!(out, "deployment: not ready");
+        for r in &p.readiness.reasons {
+            let _ = writeln!(out, "  - {r}");
+        }
+    }
+    out
+}
+
+pub fn show(c: &Coordination, p: &Progress, history: &[StoredEvent]) -> String {
+    let mut out = progress(c, p);
+    let _ = writeln!(
+        out,
+        "\ntype {} · priority {} · strategy {} · key {} · parent issue {}",
+        c.change_type,
+        c.priority,
+        c.strategy,
+        c.key,
+        c.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into())
+    );
+    if let Some(plan) = &c.plan {
+        let _ = writeln!(out, "plan: {}", plan.trim());
+    }
+    for ch in &c.children {
+        let _ = writeln!(
+            out,
+            "\n{} — {} — {}",
+            ch.repo,
+            ch.status,
+            ch.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "no issue yet".into())
+        );
+        let mut section = "";
+        for (i, item) in ch.checklist.iter().enumerate() {
+            if item.section != section {
+                section = &item.section;
+                let _ = writeln!(out, "  {section}");
+            }
+            let _ = writeln!(out, "    {:>2}. [{}] {}", i + 1, if item.checked { "x" } else { " " }, item.text);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nintegration testing — {} — {}",
+        c.integration.status,
+        c.integration.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "no issue yet".into())
+    );
+    for (i, item) in c.integration.checklist.iter().enumerate() {
+        let _ = writeln!(out, "    {:>2}. [{}] {}", i + 1, if item.checked { "x" } else { " " }, item.text);
+    }
+    let _ = writeln!(out, "\nhistory (last 10 of {}; `tandem coord history {}` for all):", history.len(), c.id);
+    let start = history.len().saturating_sub(10);
+    out.push_str(&self::history(&history[start..]));
+    out
+}
+
+fn event_line(e: &Event) -> String {
+    let what = match (&e.action, &e.subject) {
+        (Action::Created, _) => format!("created ({})", e.to.as_deref().unwrap_or("")),
+        (Action::Status, s) => format!("{s}: {} -> {}", e.from.as_deref().unwrap_or("?"), e.to.as_deref().unwrap_or("?")),
+        (Action::Checked, s) => format!("{s}: ticked \"{}\"", e.to.as_deref().unwrap_or("")),
+        (Action::Unchecked, s) => format!("{s}: unticked \"{}\"", e.to.as_deref().unwrap_or("")),
+        (Action::IssueLinked, Subject::Coordination) => format!("parent issue {}", e.to.as_deref().unwrap_or("")),
+        (Action::IssueLinked, s) => format!("{s}: issue {}", e.to.as_deref().unwrap_or("")),
+    };
+    let why = e.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
+    format!("{} {:<8} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), e.actor)
+}
+
+pub fn history(events: &[StoredEvent]) -> String {
+    events.iter().map(|e| format!("  {}\n", event_line(&e.event))).collect()
+}
+
+pub fn change(c: &Change) -> String {
+    if c.events.is_empty() {
+        return format!("nothing changed: coordination #{} is already so ({})\n", c.coordination.id, c.coordination.status);
+    }
+    let mut out = String::new();
+    for e in &c.events {
+        let _ = writeln!(out, "{}", event_line(e));
+    }
+    let p = c.coordination.progress();
+    let _ = writeln!(out, "coordination #{} is {} · {}", c.coordination.id, p.effective_status, bar(p.overall, 20));
+    out
+}
+
+pub fn deploy_plan(p: &DeployPlan) -> String {
+    let mut out = String::from("deployment plan (providers first; repos of one wave may deploy in parallel):\n");
+    for (i, w) in p.waves.iter().enumerate() {
+        let _ = writeln!(out, "  wave {}:", i + 1);
+        for s in p.steps.iter().filter(|s| s.wave == i + 1) {
+            let cmd = s.command.as_deref().unwrap_or("(no deploy command declared)");
+            let _ = writeln!(out, "    {:<24} {cmd}", s.repo.as_str());
+            if let Some(h) = &s.health {
+                let _ = writeln!(out, "    {:<24} then wait for {h}", "");
+            }
+        }
+        let _ = w;
+    }
+    out
+}
+
+pub fn rollback_plan(p: &RollbackPlan) -> String {
+    let mut out = String::from("rollback plan:\n");
+    for s in &p.steps {
+        let tag = match s.action {
+            RollbackAction::StopTraffic => "stop traffic",
+            RollbackAction::Rollback => "roll back",
+            RollbackAction::Verify => "verify",
+        };
+        let _ = writeln!(out, "  {:>2}. [{tag}] {}", s.step, s.description);
+        if let Some(c) = &s.command {
+            let _ = writeln!(out, "      $ {c}");
+        }
+    }
+    out
+}
+
+pub fn issues(list: &[Issue]) -> String {
+    if list.is_empty() {
+        return "no issues\n".into();
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|i| {
+            vec![
+                i.reference.to_string(),
+                i.kind.as_str().to_string(),
+                i.state.as_str().to_string(),
+                i.coordination.map(|c| format!("#{c}")).unwrap_or_else(|| "-".into()),
+                i.title.clone(),
+            ]
+        })
+        .collect();
+    table(&["ISSUE", "KIND", "STATE", "COORD", "TITLE"], &rows)
+}
+
+pub fn issue(i: &Issue) -> String {
+    let state = match i.state {
+        IssueState::Open => "open",
+        IssueState::Closed => "closed",
+    };
+    let mut out = format!("{} [{}] {}\n", i.reference, state, i.title);
+    let _ = writeln!(out, "kind: {} · labels: {}", i.kind.as_str(), i.labels.join(", "));
+    if let Some(p) = &i.parent {
+        let _ = writeln!(out, "parent: {p}");
+    }
+    let _ = writeln!(out, "\n{}", i.body.trim_end());
+    out
+}

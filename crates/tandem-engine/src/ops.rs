@@ -1,0 +1,237 @@
+//! The operations on existing coordinations, the graph and the local forge's issues.
+
+use crate::create::parent_labels;
+use crate::error::{EngineError, Result};
+use crate::Engine;
+use serde::Serialize;
+use tandem_model::checklist::{apply_checklist, ItemSelector};
+use tandem_model::plan::{DeployPlan, RollbackPlan};
+use tandem_model::progress::Progress;
+use tandem_model::{
+    ChangeType, ChildStatus, CoordId, CoordStatus, Coordination, Ctx, Event, IntegrationStatus, Issue, IssueRef,
+    IssueState, IssueUpdate, Priority, Refused, RepoName, Strategy, Subject, Target,
+};
+use tandem_store::{StoreError, StoredEvent};
+
+/// The result of a change: the coordination after it, and every event it caused (the change
+/// itself first, then what propagated). Empty events: nothing changed (already so).
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub coordination: Coordination,
+    pub events: Vec<Event>,
+}
+
+/// One line of `coord list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: CoordId,
+    pub title: String,
+    pub change_type: ChangeType,
+    pub priority: Priority,
+    pub strategy: Strategy,
+    pub status: CoordStatus,
+    pub effective_status: CoordStatus,
+    pub progress: f64,
+    pub children_done: usize,
+    pub children_total: usize,
+    pub issue: Option<IssueRef>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Engine {
+    pub fn list_coordinations(&self) -> Result<Vec<Summary>> {
+        Ok(self
+            .store
+            .list_coordinations()?
+            .into_iter()
+            .map(|c| {
+                let p = c.progress();
+                Summary {
+                    id: c.id,
+                    title: c.title,
+                    change_type: c.change_type,
+                    priority: c.priority,
+                    strategy: c.strategy,
+                    status: c.status,
+                    effective_status: p.effective_status,
+                    progress: p.overall,
+                    children_done: p.children_done,
+                    children_total: p.children_total,
+                    issue: c.issue,
+                    updated_at: c.updated_at,
+                }
+            })
+            .collect())
+    }
+
+    pub fn coordination(&self, id: CoordId) -> Result<Coordination> {
+        Ok(self.store.load_coordination(id)?)
+    }
+
+    pub fn history(&self, id: CoordId) -> Result<Vec<StoredEvent>> {
+        self.store.load_coordination(id)?;
+        Ok(self.store.events(id)?)
+    }
+
+    pub fn progress(&self, id: CoordId) -> Result<(Coordination, Progress)> {
+        let c = self.store.load_coordination(id)?;
+        let p = c.progress();
+        Ok((c, p))
+    }
+
+    pub fn deploy_plan(&self, id: CoordId) -> Result<DeployPlan> {
+        Ok(self.store.load_coordination(id)?.deploy_plan(Some(&self.ws)))
+    }
+
+    pub fn rollback_plan(&self, id: CoordId) -> Result<RollbackPlan> {
+        Ok(self.store.load_coordination(id)?.rollback_plan(Some(&self.ws)))
+    }
+
+    /// Load, apply, save; retried when someone else saved in between.
+    fn mutate(&self, id: CoordId, f: &dyn Fn(&mut Coordination, &Ctx) -> Result<Vec<Event>, Refused>) -> Result<Change> {
+        let mut attempts = 0;
+        loop {
+            let mut c = self.store.load_coordination(id)?;
+            let ctx = self.ctx();
+            let events = f(&mut c, &ctx)?;
+            if events.is_empty() {
+                return Ok(Change { coordination: c, events });
+            }
+            match self.store.save_coordination(&c, &events) {
+                Ok(()) => {
+                    c.version += 1;
+                    let touched: Vec<Subject> = events.iter().map(|e| e.subject.clone()).collect();
+                    self.push_to_forge(&c, &touched)?;
+                    return Ok(Change { coordination: c, events });
+                }
+                Err(StoreError::Conflict(_)) if attempts < 5 => attempts += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Moves a coordination to `status` (SPEC C3), with every propagated change.
+    #[tracing::instrument(skip(self))]
+    pub fn set_status(&self, id: CoordId, status: CoordStatus, reason: Option<&str>, force: bool) -> Result<Change> {
+        self.mutate(id, &|c, ctx| c.set_status(status, reason, force, ctx))
+    }
+
+    /// Moves the child of `repo` to `status`, with every propagated change.
+    #[tracing::instrument(skip(self))]
+    pub fn set_child_status(&self, id: CoordId, repo: &str, status: ChildStatus, reason: Option<&str>) -> Result<Change> {
+        let repo = self.child_repo(id, repo)?;
+        self.mutate(id, &|c, ctx| c.set_child_status(&repo, status, reason, ctx))
+    }
+
+    /// Ticks (or unticks) item `item` (number or text) of `target`'s checklist: a repo name, or
+    /// `integration` for the integration-testing issue.
+    #[tracing::instrument(skip(self))]
+    pub fn check_item(&self, id: CoordId, target: &str, item: &str, checked: bool) -> Result<Change> {
+        let target = if target == "integration" && RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r)).is_none() {
+            Target::Integration
+        } else {
+            Target::Child(self.child_repo(id, target)?)
+        };
+        let selector = ItemSelector::parse(item);
+        self.mutate(id, &|c, ctx| c.check_item(&target, &selector, checked, ctx))
+    }
+
+    fn child_repo(&self, id: CoordId, repo: &str) -> Result<RepoName> {
+        match RepoName::parse(repo) {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                let c = self.store.load_coordination(id)?;
+                let names: Vec<&str> = c.children.iter().map(|c| c.repo.as_str()).collect();
+                Err(EngineError::Invalid(format!(
+                    "'{repo}' is not a repository name; coordination #{id}'s repositories are: {}",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Pushes the aggregate to the forge: the parent's task list and labels, and the touched
+    /// children's checkboxes, labels and open/closed state.
+    pub(crate) fn push_to_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
+        let now = self.clock.now();
+        if let Some(r) = &c.issue {
+            let (title, body) = self.render_parent(c)?;
+            let state = if c.status.is_closed() { IssueState::Closed } else { IssueState::Open };
+            let update =
+                IssueUpdate { title: Some(title), body: Some(body), state: Some(state), labels: Some(parent_labels(c)) };
+            self.forge.update_issue(r, &update, now)?;
+        }
+        let mut seen: Vec<&Subject> = Vec::new();
+        for s in touched {
+            if seen.contains(&s) {
+                continue;
+            }
+            seen.push(s);
+            match s {
+                Subject::Coordination => {}
+                Subject::Child(repo) => {
+                    let Some(ch) = c.child(repo) else { continue };
+                    let Some(r) = &ch.issue else { continue };
+                    let issue = self.forge.get_issue(r)?;
+                    let closed = ch.status == ChildStatus::Done || c.status.is_closed();
+                    let mut labels: Vec<String> =
+                        issue.labels.iter().filter(|l| !l.starts_with("status:")).cloned().collect();
+                    labels.push(format!("status:{}", ch.status));
+                    let update = IssueUpdate {
+                        title: None,
+                        body: Some(apply_checklist(&issue.body, &ch.checklist)),
+                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
+                        labels: Some(labels),
+                    };
+                    self.forge.update_issue(r, &update, now)?;
+                }
+                Subject::Integration => {
+                    let Some(r) = &c.integration.issue else { continue };
+                    let issue = self.forge.get_issue(r)?;
+                    let closed = c.integration.status == IntegrationStatus::Passed || c.status.is_closed();
+                    let update = IssueUpdate {
+                        title: None,
+                        body: Some(apply_checklist(&issue.body, &c.integration.checklist)),
+                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
+                        labels: None,
+                    };
+                    self.forge.update_issue(r, &update, now)?;
+                }
+            }
+        }
+        // A closed coordination closes every issue it opened.
+        if c.status.is_closed() {
+            for r in c.children.iter().filter_map(|ch| ch.issue.as_ref()).chain(c.integration.issue.as_ref()) {
+                let update = IssueUpdate { state: Some(IssueState::Closed), ..Default::default() };
+                self.forge.update_issue(r, &update, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The issues of the forge, optionally of one repo.
+    pub fn issues(&self, repo: Option<&str>) -> Result<Vec<Issue>> {
+        let repo = repo.map(|r| self.ws.resolve(r).map(|r| r.name.clone())).transpose().map_err(EngineError::Invalid)?;
+        Ok(self.forge.list_issues(repo.as_ref())?)
+    }
+
+    /// One issue, by `repo#number`.
+    pub fn issue(&self, reference: &str) -> Result<Issue> {
+        let r = IssueRef::parse(reference).map_err(EngineError::Invalid)?;
+        Ok(self.forge.get_issue(&r)?)
+    }
+
+    /// The repos that depend on `repo`: directly, or (transitive) through others.
+    pub fn consumers(&self, repo: &str, transitive: bool) -> Result<Vec<RepoName>> {
+        let g = self.ws.graph();
+        let r = self.ws.resolve(repo).map_err(EngineError::Invalid)?;
+        let i = g.index_of(&r.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{repo}'")))?;
+        let idx = if transitive { g.transitive_consumers(i) } else { g.consumers_of(i).to_vec() };
+        Ok(idx.into_iter().map(|i| g.name(i).clone()).collect())
+    }
+
+    /// Reads the checkouts and compares what they reference with what the manifest declares.
+    pub fn discover(&self) -> tandem_analyze::Discovery {
+        tandem_analyze::discover(&self.ws)
+    }
+}
