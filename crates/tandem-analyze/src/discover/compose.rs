@@ -66,7 +66,8 @@ pub(super) fn read(text: &str) -> Facts {
         };
         // A git URL is not a directory of any checkout.
         if let Some(context) = context.filter(|c| !c.contains("://") && !c.starts_with("git@")) {
-            let line = find_line(text, cursor, "build", context).or_else(|| find_line(text, cursor, "context", context));
+            let line =
+                find_line(text, cursor, "build", context).or_else(|| find_line(text, cursor, "context", context));
             let dep = Dep::new(Namespace::Directory, context, None, line).at_path(Some(context.to_string()));
             facts.deps.push(dep);
             if let Some(image) = image_name {

@@ -91,8 +91,9 @@ pub(super) fn read(text: &str) -> Facts {
     }
     for r in gomod.replaces {
         let dep = match r.target {
-            Target::Dir(dir) => Dep::new(Namespace::GoModule, r.path, Some(format!("local:{dir}")), Some(r.line))
-                .at_path(Some(dir)),
+            Target::Dir(dir) => {
+                Dep::new(Namespace::GoModule, r.path, Some(format!("local:{dir}")), Some(r.line)).at_path(Some(dir))
+            }
             Target::Module { path, version } => Dep::new(Namespace::GoModule, path, Some(version), Some(r.line)),
         };
         facts.deps.push(dep);
@@ -120,7 +121,8 @@ struct Line {
     comment: Option<String>,
 }
 
-const VERBS: &[&str] = &["module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore"];
+const VERBS: &[&str] =
+    &["module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore"];
 
 /// Parses a go.mod; never fails: errors come back beside what could be read.
 pub(super) fn parse(text: &str) -> (GoMod, Vec<SyntaxError>) {
@@ -163,9 +165,10 @@ pub(super) fn parse(text: &str) -> (GoMod, Vec<SyntaxError>) {
         let args = &tokens[1..];
         match args {
             [Token::Open] => block = Some((verb.clone(), number)),
-            _ if args.iter().any(|t| matches!(t, Token::Open | Token::Close)) => {
-                p.error(number, format!("misplaced parenthesis; a block is written `{verb} (` with entries on the lines below"))
-            }
+            _ if args.iter().any(|t| matches!(t, Token::Open | Token::Close)) => p.error(
+                number,
+                format!("misplaced parenthesis; a block is written `{verb} (` with entries on the lines below"),
+            ),
             _ => p.entry(verb, args, &line),
         }
     }
@@ -226,14 +229,19 @@ impl Parser {
             }
             "require" | "exclude" => {
                 let Some([path, version]) = words.as_deref() else {
-                    return self.error(n, format!("`{verb}` takes a module path and a version, e.g. `{verb} example.com/m v1.2.3`"));
+                    return self.error(
+                        n,
+                        format!("`{verb}` takes a module path and a version, e.g. `{verb} example.com/m v1.2.3`"),
+                    );
                 };
                 if !is_module_version(version) {
-                    return self.error(n, format!("invalid version '{version}' of {path}; expected one such as v1.2.3"));
+                    return self
+                        .error(n, format!("invalid version '{version}' of {path}; expected one such as v1.2.3"));
                 }
                 let (path, version) = (path.to_string(), version.to_string());
                 if verb == "require" {
-                    let indirect = line.comment.as_deref().is_some_and(|c| c == "indirect" || c.starts_with("indirect;"));
+                    let indirect =
+                        line.comment.as_deref().is_some_and(|c| c == "indirect" || c.starts_with("indirect;"));
                     self.gomod.requires.push(Require { path, version, indirect, line: n });
                 } else {
                     self.gomod.excludes.push(Exclude { path, version, line: n });
@@ -243,7 +251,7 @@ impl Parser {
             "retract" => self.retract(args, line),
             // godebug key=value, tool and ignore paths: nothing discovery needs.
             _ => {
-                if words.as_deref().map_or(true, <[&str]>::is_empty) {
+                if !matches!(words.as_deref(), Some([_, ..])) {
                     self.error(n, format!("`{verb}` expects arguments"));
                 }
             }
@@ -468,7 +476,8 @@ retract v0.2.0
         assert_eq!(m.module, Some(("github.com/loqalabs/loqa-hub".into(), 2)));
         assert_eq!(m.go, Some(("1.22.1".into(), 4)));
         assert_eq!(m.toolchain, Some(("go1.22.4".into(), 6)));
-        let requires: Vec<_> = m.requires.iter().map(|r| (r.path.as_str(), r.version.as_str(), r.indirect, r.line)).collect();
+        let requires: Vec<_> =
+            m.requires.iter().map(|r| (r.path.as_str(), r.version.as_str(), r.indirect, r.line)).collect();
         assert_eq!(
             requires,
             [
@@ -491,7 +500,10 @@ retract v0.2.0
                 Replace {
                     path: "github.com/nats-io/nats.go".into(),
                     version: Some("v1.37.0".into()),
-                    target: Target::Module { path: "github.com/loqalabs/nats.go".into(), version: "v1.37.1-loqa.1".into() },
+                    target: Target::Module {
+                        path: "github.com/loqalabs/nats.go".into(),
+                        version: "v1.37.1-loqa.1".into()
+                    },
                     line: 20,
                 },
                 Replace {
@@ -506,7 +518,12 @@ retract v0.2.0
         assert_eq!(
             m.retracts,
             [
-                Retract { low: "v0.1.0".into(), high: "v0.1.5".into(), rationale: Some("published by mistake".into()), line: 26 },
+                Retract {
+                    low: "v0.1.0".into(),
+                    high: "v0.1.5".into(),
+                    rationale: Some("published by mistake".into()),
+                    line: 26
+                },
                 Retract { low: "v0.2.0".into(), high: "v0.2.0".into(), rationale: None, line: 27 },
             ]
         );
@@ -514,7 +531,8 @@ retract v0.2.0
 
     #[test]
     fn crlf_line_endings_comments_and_empty_blocks_are_accepted() {
-        let text = "module example.com/m // the module\r\n\r\nrequire (\r\n)\r\n// trailing\r\ngodebug default=go1.21\r\n";
+        let text =
+            "module example.com/m // the module\r\n\r\nrequire (\r\n)\r\n// trailing\r\ngodebug default=go1.21\r\n";
         let (m, errors) = parse(text);
         assert_eq!(errors, []);
         assert_eq!(m.module, Some(("example.com/m".into(), 1)));

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 enum Frame {
     /// An object and the key whose value is being read.
-    Object { key: Option<String>, expect_key: bool },
+    Object {
+        key: Option<String>,
+        expect_key: bool,
+    },
     Array,
 }
 

@@ -88,7 +88,11 @@ impl Index {
                 let id = normalise(dep.namespace, identity);
                 let hit = !id.is_empty()
                     && wanted.strip_prefix(id.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-                if hit && best.map_or(true, |(len, _)| id.len() > len) {
+                let longer = match best {
+                    Some((len, _)) => id.len() > len,
+                    None => true,
+                };
+                if hit && longer {
                     best = Some((id.len(), p.repo));
                 }
             }

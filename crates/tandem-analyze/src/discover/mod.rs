@@ -329,8 +329,14 @@ pub fn discover(ws: &Workspace) -> Discovery {
         }
     }
     found.sort_by(|(a, _), (b, _)| {
-        (&a.consumer, &a.provider, &a.file, a.line, &a.reference, &a.version)
-            .cmp(&(&b.consumer, &b.provider, &b.file, b.line, &b.reference, &b.version))
+        (&a.consumer, &a.provider, &a.file, a.line, &a.reference, &a.version).cmp(&(
+            &b.consumer,
+            &b.provider,
+            &b.file,
+            b.line,
+            &b.reference,
+            &b.version,
+        ))
     });
     found.dedup();
 

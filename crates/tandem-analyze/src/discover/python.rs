@@ -73,7 +73,9 @@ pub(super) fn read_pyproject(text: &str) -> Facts {
 
     let Some(poetry) = doc.tool.and_then(|t| t.poetry) else { return facts };
     facts.identities.extend(poetry.name);
-    let tables = [&poetry.dependencies, &poetry.dev_dependencies].into_iter().chain(poetry.group.values().map(|g| &g.dependencies));
+    let tables = [&poetry.dependencies, &poetry.dev_dependencies]
+        .into_iter()
+        .chain(poetry.group.values().map(|g| &g.dependencies));
     for table in tables {
         for (key, value) in table {
             let name = key.get_ref();
@@ -159,7 +161,8 @@ struct Requirement {
 /// `name [extras] (specifier | @ url) [; marker]`.
 fn parse_requirement(text: &str) -> Result<Requirement, String> {
     let text = text.trim();
-    let name_len = text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(text.len());
+    let name_len =
+        text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(text.len());
     let name = &text[..name_len];
     let (Some(first), Some(last)) = (name.chars().next(), name.chars().last()) else {
         return Err("expected a package name first".into());
@@ -212,9 +215,15 @@ mod tests {
     #[test]
     fn pep_508_requirements_are_parsed() {
         assert_eq!(parse_requirement("loqa-proto==0.3.1"), req("loqa-proto", Some("==0.3.1")));
-        assert_eq!(parse_requirement("loqa_proto[grpc] >= 0.2, < 1 ; python_version >= \"3.9\""), req("loqa_proto", Some(">=0.2,<1")));
+        assert_eq!(
+            parse_requirement("loqa_proto[grpc] >= 0.2, < 1 ; python_version >= \"3.9\""),
+            req("loqa_proto", Some(">=0.2,<1"))
+        );
         assert_eq!(parse_requirement("requests (>=2.0)"), req("requests", Some(">=2.0")));
-        assert_eq!(parse_requirement("loqa-proto @ git+https://github.com/loqalabs/loqa-proto"), req("loqa-proto", None));
+        assert_eq!(
+            parse_requirement("loqa-proto @ git+https://github.com/loqalabs/loqa-proto"),
+            req("loqa-proto", None)
+        );
         assert_eq!(parse_requirement("numpy"), req("numpy", None));
         assert!(parse_requirement("=>1.0").is_err());
         assert!(parse_requirement("numpy 1.0").is_err());

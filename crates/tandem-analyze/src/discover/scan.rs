@@ -83,7 +83,7 @@ fn walk(
         // file_type does not follow symbolic links: links are not read, so walks cannot loop.
         let Ok(file_type) = entry.file_type() else { continue };
         if file_type.is_dir() {
-            let nested_checkout = roots.iter().any(|r| *r == path.as_path());
+            let nested_checkout = roots.contains(&path.as_path());
             if depth < MAX_DEPTH && !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_ref()) && !nested_checkout
             {
                 walk(root, &path, depth + 1, roots, found, problem);
@@ -102,7 +102,8 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err(format!("not read: {} bytes is larger than the {MAX_FILE_BYTES} a manifest may have", meta.len()));
     }
     let bytes = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))?;
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
