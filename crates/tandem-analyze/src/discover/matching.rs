@@ -39,13 +39,13 @@ impl Index {
             })
             .collect();
         for checkout in scanned {
-            let Some(p) = providers.iter_mut().find(|p| p.repo == checkout.repo) else { continue };
+            // Still in workspace order: the repo index is the position.
+            let p = &mut providers[checkout.repo];
             p.root = Some(checkout.root.clone());
             for file in &checkout.files {
                 p.identities.extend(file.facts.identities.iter().cloned());
-                let dir = checkout.root.join(file.path.parent().unwrap_or(Path::new("")));
                 for (image, context) in &file.facts.built_images {
-                    if scan::resolve(&dir, context).starts_with(&checkout.root) {
+                    if scan::resolve(&checkout.dir_of(file), context).starts_with(&checkout.root) {
                         p.identities.push(image.clone());
                     }
                 }

@@ -301,13 +301,13 @@ pub fn discover(ws: &Workspace) -> Discovery {
         checkouts.iter().map(|(i, root)| scan::scan(*i, &ws.repos[*i].name, root, &roots)).collect();
     let index = matching::Index::new(ws, &scanned);
 
-    let mut found: Vec<(Reference, bool)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let mut problems = Vec::new();
     for checkout in &scanned {
         problems.extend(checkout.problems.iter().cloned());
         let consumer = &ws.repos[checkout.repo];
         for file in &checkout.files {
-            let dir = checkout.root.join(file.path.parent().unwrap_or(Path::new("")));
+            let dir = checkout.dir_of(file);
             for dep in &file.facts.deps {
                 let local = dep.local_path.as_deref().map(|p| scan::resolve(&dir, p));
                 let Some(p) = index.find(dep, local.as_deref()) else { continue };
@@ -324,25 +324,16 @@ pub fn discover(ws: &Workspace) -> Discovery {
                     reference: dep.name.clone(),
                     version: dep.version.clone(),
                 };
-                found.push((reference, dep.indirect));
+                found.push(Found { reference, indirect: dep.indirect });
             }
         }
     }
-    found.sort_by(|(a, _), (b, _)| {
-        (&a.consumer, &a.provider, &a.file, a.line, &a.reference, &a.version).cmp(&(
-            &b.consumer,
-            &b.provider,
-            &b.file,
-            b.line,
-            &b.reference,
-            &b.version,
-        ))
-    });
+    found.sort_by(|a, b| sort_key(&a.reference).cmp(&sort_key(&b.reference)));
     found.dedup();
 
     let undeclared = undeclared_edges(ws, &found);
     let missing = missing_edges(ws, &scanned, &index, &found);
-    let references: Vec<Reference> = found.into_iter().map(|(r, _)| r).collect();
+    let references: Vec<Reference> = found.into_iter().map(|f| f.reference).collect();
     let pins = references
         .iter()
         .filter_map(|r| {
@@ -363,25 +354,37 @@ pub fn discover(ws: &Workspace) -> Discovery {
     Discovery { references, undeclared, missing, pins, skipped, problems }
 }
 
-/// Pairs with references but no `depends_on` entry; `found` is sorted by pair.
-fn undeclared_edges(ws: &Workspace, found: &[(Reference, bool)]) -> Vec<EdgeReport> {
-    let mut pairs: BTreeMap<(&RepoName, &RepoName), Vec<&(Reference, bool)>> = BTreeMap::new();
+/// A reference and whether it is a Go `// indirect` require.
+#[derive(Debug, PartialEq)]
+struct Found {
+    reference: Reference,
+    indirect: bool,
+}
+
+/// The references of each (consumer, provider) pair.
+fn by_pair(found: &[Found]) -> BTreeMap<(&RepoName, &RepoName), Vec<&Found>> {
+    let mut pairs: BTreeMap<(&RepoName, &RepoName), Vec<&Found>> = BTreeMap::new();
     for f in found {
-        pairs.entry((&f.0.consumer, &f.0.provider)).or_default().push(f);
+        pairs.entry((&f.reference.consumer, &f.reference.provider)).or_default().push(f);
     }
     pairs
+}
+
+/// Pairs with references but no `depends_on` entry.
+fn undeclared_edges(ws: &Workspace, found: &[Found]) -> Vec<EdgeReport> {
+    by_pair(found)
         .into_iter()
         .filter(|((consumer, provider), refs)| {
             let declared = ws.repo(consumer).is_some_and(|c| c.depends_on.iter().any(|d| &d.repo == *provider));
-            !declared && refs.iter().any(|(_, indirect)| !indirect)
+            !declared && refs.iter().any(|f| !f.indirect)
         })
         .map(|((consumer, provider), refs)| {
-            let via = if refs.iter().any(|(r, _)| r.via == Via::Library) { Via::Library } else { Via::Docker };
+            let library = refs.iter().any(|f| f.reference.via == Via::Library);
             EdgeReport {
                 consumer: consumer.clone(),
                 provider: provider.clone(),
-                via: Some(via),
-                evidence: refs.iter().map(|(r, indirect)| evidence(r, *indirect)).collect(),
+                via: Some(if library { Via::Library } else { Via::Docker }),
+                evidence: refs.iter().map(|f| evidence(&f.reference, f.indirect)).collect(),
             }
         })
         .collect()
@@ -392,8 +395,11 @@ fn missing_edges(
     ws: &Workspace,
     scanned: &[scan::Checkout],
     index: &matching::Index,
-    found: &[(Reference, bool)],
+    found: &[Found],
 ) -> Vec<EdgeReport> {
+    /// How many manifests the evidence names before it counts the rest.
+    const LISTED: usize = 8;
+    let pairs = by_pair(found);
     let mut out = Vec::new();
     for checkout in scanned {
         let consumer = &ws.repos[checkout.repo];
@@ -401,7 +407,7 @@ fn missing_edges(
             if !matches!(d.via, Via::Library | Via::Docker) {
                 continue;
             }
-            if found.iter().any(|(r, _)| r.consumer == consumer.name && r.provider == d.repo) {
+            if pairs.contains_key(&(&consumer.name, &d.repo)) {
                 continue;
             }
             let mut evidence = vec![if checkout.files.is_empty() {
@@ -409,7 +415,11 @@ fn missing_edges(
                  found in the checkout"
                     .to_string()
             } else {
-                let files: Vec<String> = checkout.files.iter().map(|f| display_path(&f.path)).collect();
+                let mut files: Vec<String> =
+                    checkout.files.iter().take(LISTED).map(|f| display_path(&f.path)).collect();
+                if checkout.files.len() > LISTED {
+                    files.push(format!("{} more", checkout.files.len() - LISTED));
+                }
                 format!("no reference to {} in {}", d.repo, files.join(", "))
             }];
             if !index.is_recognisable(&d.repo) {
@@ -429,6 +439,11 @@ fn missing_edges(
     }
     out.sort_by(|a, b| (&a.consumer, &a.provider).cmp(&(&b.consumer, &b.provider)));
     out
+}
+
+/// Consumer, provider, file, line, then what tells references on one line apart.
+fn sort_key(r: &Reference) -> (&RepoName, &RepoName, &PathBuf, Option<usize>, &str, Option<&str>) {
+    (&r.consumer, &r.provider, &r.file, r.line, &r.reference, r.version.as_deref())
 }
 
 /// `go.mod:5 github.com/x/y v0.3.1`.

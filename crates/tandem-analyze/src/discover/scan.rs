@@ -24,6 +24,13 @@ pub(super) struct Checkout {
     pub problems: Vec<Problem>,
 }
 
+impl Checkout {
+    /// The absolute directory holding `file`, against which its relative paths resolve.
+    pub fn dir_of(&self, file: &ManifestFile) -> PathBuf {
+        self.root.join(file.path.parent().unwrap_or(Path::new("")))
+    }
+}
+
 /// One manifest of a checkout.
 pub(super) struct ManifestFile {
     /// Relative to the checkout.

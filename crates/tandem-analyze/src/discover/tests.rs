@@ -589,3 +589,75 @@ path = "app"
         ["app -> lib library a/b/c/package.json:1 lib 2.0.0", "inner -> lib library package.json:1 lib 1.0.0"]
     );
 }
+
+const KINDS: &[ManifestKind] = &[
+    ManifestKind::GoMod,
+    ManifestKind::Cargo,
+    ManifestKind::PackageJson,
+    ManifestKind::Pyproject,
+    ManifestKind::Requirements,
+    ManifestKind::Compose,
+];
+
+/// Text made of the pieces the readers look for, in any order.
+fn manifest_noise() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        Just("module example.com/m"),
+        Just("require"),
+        Just("replace"),
+        Just("retract"),
+        Just("=>"),
+        Just("("),
+        Just(")"),
+        Just("["),
+        Just("]"),
+        Just("{"),
+        Just("}"),
+        Just(","),
+        Just(":"),
+        Just("\""),
+        Just("`"),
+        Just("\\"),
+        Just("//"),
+        Just("#"),
+        Just(";"),
+        Just("@"),
+        Just("${"),
+        Just("v1.2.3"),
+        Just("=="),
+        Just("="),
+        Just("\n"),
+        Just("\r\n"),
+        Just(" "),
+        Just("    "),
+        Just("- "),
+        Just("services:"),
+        Just("image:"),
+        Just("build:"),
+        Just("[dependencies]"),
+        Just("[project]"),
+        Just("dependencies"),
+        Just("é"),
+        Just("\u{feff}"),
+        Just("'"),
+        Just("../x"),
+    ];
+    prop_oneof![proptest::collection::vec(piece, 0..60).prop_map(|p| p.concat()), any::<String>()]
+}
+
+proptest::proptest! {
+    #[test]
+    fn no_text_makes_a_reader_panic_and_error_lines_lie_in_the_file(text in manifest_noise()) {
+        let last_line = text.lines().count() + 1;
+        for kind in KINDS {
+            let facts = kind.read(&text);
+            for e in &facts.errors {
+                proptest::prop_assert!(e.line.map_or(true, |l| (1..=last_line).contains(&l)), "{kind:?} {e:?}");
+            }
+            for d in &facts.deps {
+                proptest::prop_assert!(d.line.map_or(true, |l| (1..=last_line).contains(&l)), "{kind:?} {d:?}");
+            }
+        }
+    }
+}
