@@ -118,22 +118,16 @@ loqa-common = { git = "https://github.com/loqalabs/loqa-common" }
         let facts = read(text);
         assert_eq!(facts.errors, []);
         assert_eq!(facts.identities, ["loqa-skill"]);
-        let mut got: Vec<_> = facts
-            .deps
-            .iter()
-            .map(|d| (d.line, d.name.as_str(), d.version.as_deref(), d.local_path.as_deref()))
-            .collect();
-        got.sort();
         assert_eq!(
-            got,
+            facts.rows(),
             [
-                (Some(6), "serde", Some("1"), None),
-                (Some(7), "loqa-proto", Some("0.3.1"), None),
-                (Some(8), "kit", None, Some("../kit")),
-                (Some(10), "loqa-sdk", Some("=0.2.0"), None),
-                (Some(14), "insta", None, None),
-                (Some(17), "cc", Some("1.0"), None),
-                (Some(20), "loqa-common", None, None),
+                "6 serde 1",
+                "7 loqa-proto 0.3.1",
+                "8 kit path=../kit",
+                "10 loqa-sdk =0.2.0",
+                "14 insta",
+                "17 cc 1.0",
+                "20 loqa-common",
             ]
         );
     }

@@ -165,14 +165,13 @@ services:
 ";
         let facts = read(text);
         assert_eq!(facts.errors, []);
-        let got: Vec<_> = facts.deps.iter().map(|d| (d.name.as_str(), d.version.as_deref(), d.line)).collect();
         assert_eq!(
-            got,
+            facts.rows(),
             [
-                ("ghcr.io/loqalabs/loqa-hub", Some("0.4.0"), Some(3)),
-                ("ghcr.io/loqalabs/loqa-relay", None, Some(7)),
-                ("../loqa-relay", None, Some(6)),
-                ("nats", Some("2.10"), Some(9)),
+                "3 ghcr.io/loqalabs/loqa-hub 0.4.0",
+                "6 ../loqa-relay path=../loqa-relay",
+                "7 ghcr.io/loqalabs/loqa-relay",
+                "9 nats 2.10",
             ]
         );
         assert_eq!(facts.built_images, [("ghcr.io/loqalabs/loqa-relay".to_string(), "../loqa-relay".to_string())]);

@@ -582,17 +582,9 @@ require (
     fn go_mod_facts_report_replaced_directories_as_local_versions() {
         let facts = read("module example.com/hub\nrequire example.com/proto v0.3.1 // indirect\nreplace example.com/proto => ../proto\n");
         assert_eq!(facts.identities, ["example.com/hub"]);
-        let got: Vec<_> = facts
-            .deps
-            .iter()
-            .map(|d| (d.name.as_str(), d.version.as_deref(), d.line, d.indirect, d.local_path.as_deref()))
-            .collect();
         assert_eq!(
-            got,
-            [
-                ("example.com/proto", Some("v0.3.1"), Some(2), true, None),
-                ("example.com/proto", Some("local:../proto"), Some(3), false, Some("../proto")),
-            ]
+            facts.rows(),
+            ["2 example.com/proto v0.3.1 indirect", "3 example.com/proto local:../proto path=../proto"]
         );
     }
 

@@ -235,6 +235,31 @@ struct Facts {
     errors: Vec<FileError>,
 }
 
+#[cfg(test)]
+impl Facts {
+    /// The dependencies as `line name [version] [path=dir] [indirect]`, by line: how reader
+    /// tests compare what was read.
+    fn rows(&self) -> Vec<String> {
+        let mut deps: Vec<&Dep> = self.deps.iter().collect();
+        deps.sort_by_key(|d| d.line);
+        deps.iter()
+            .map(|d| {
+                let mut row = format!("{} {}", d.line.map_or("?".to_string(), |l| l.to_string()), d.name);
+                for part in
+                    [d.version.clone(), d.local_path.as_ref().map(|p| format!("path={p}"))].into_iter().flatten()
+                {
+                    row.push(' ');
+                    row.push_str(&part);
+                }
+                if d.indirect {
+                    row.push_str(" indirect");
+                }
+                row
+            })
+            .collect()
+    }
+}
+
 /// A syntax or structure error inside one manifest.
 #[derive(Debug, Clone, PartialEq)]
 struct FileError {

@@ -90,20 +90,9 @@ mod tests {
         let facts = read(text);
         assert_eq!(facts.errors, []);
         assert_eq!(facts.identities, ["loqa-commander"]);
-        let mut got: Vec<_> = facts
-            .deps
-            .iter()
-            .map(|d| (d.line, d.name.as_str(), d.version.as_deref(), d.local_path.as_deref()))
-            .collect();
-        got.sort();
         assert_eq!(
-            got,
-            [
-                (Some(5), "vue", Some("^3.4.0"), None),
-                (Some(6), "@loqalabs/loqa-proto", Some("^0.3.0"), None),
-                (Some(8), "vite", Some("^5.0.0"), None),
-                (Some(10), "local-kit", None, Some("../kit")),
-            ]
+            facts.rows(),
+            ["5 vue ^3.4.0", "6 @loqalabs/loqa-proto ^0.3.0", "8 vite ^5.0.0", "10 local-kit path=../kit"]
         );
     }
 

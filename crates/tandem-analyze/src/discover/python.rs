@@ -245,8 +245,7 @@ https://example.com/pkg.tar.gz
 ";
         let facts = read_requirements(text);
         assert_eq!(facts.errors, []);
-        let got: Vec<_> = facts.deps.iter().map(|d| (d.name.as_str(), d.version.as_deref(), d.line)).collect();
-        assert_eq!(got, [("loqa-proto", Some("==0.3.1"), Some(5)), ("requests", Some(">=2.31"), Some(6))]);
+        assert_eq!(facts.rows(), ["5 loqa-proto ==0.3.1", "6 requests >=2.31"]);
     }
 
     #[test]
@@ -285,17 +284,15 @@ loqa_hub_client = "^0.4"
         let facts = read_pyproject(text);
         assert_eq!(facts.errors, []);
         assert_eq!(facts.identities, ["loqa-skills", "loqa-skills"]);
-        let mut got: Vec<_> = facts.deps.iter().map(|d| (d.line, d.name.as_str(), d.version.as_deref())).collect();
-        got.sort();
         assert_eq!(
-            got,
+            facts.rows(),
             [
-                (Some(4), "loqa-proto", Some(">=0.3")),
-                (Some(5), "httpx", None),
-                (Some(9), "pytest", Some("==8.0")),
-                (Some(12), "ruff", None),
-                (Some(19), "loqa-relay", None),
-                (Some(22), "loqa_hub_client", Some("^0.4")),
+                "4 loqa-proto >=0.3",
+                "5 httpx",
+                "9 pytest ==8.0",
+                "12 ruff",
+                "19 loqa-relay path=../loqa-relay",
+                "22 loqa_hub_client ^0.4",
             ]
         );
     }

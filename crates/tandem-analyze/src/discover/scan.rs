@@ -76,7 +76,11 @@ fn walk(
     found: &mut Vec<(PathBuf, ManifestKind)>,
     problem: &mut dyn FnMut(PathBuf, String),
 ) {
-    let rel = |p: &Path| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+    let rel = |p: &Path| match p.strip_prefix(root) {
+        Ok(r) if r.as_os_str().is_empty() => PathBuf::from("."),
+        Ok(r) => r.to_path_buf(),
+        Err(_) => p.to_path_buf(),
+    };
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return problem(rel(dir), format!("cannot list directory: {e}")),

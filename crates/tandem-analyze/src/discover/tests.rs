@@ -350,6 +350,15 @@ fn every_malformed_manifest_format_is_a_problem_with_its_line() {
 }
 
 #[test]
+fn a_manifest_that_is_not_utf8_is_a_problem() {
+    let manifest = "[[repo]]\nname = \"app\"\nrole = \"service\"\npath = \"app\"\n";
+    let (dir, _) = discover_in(manifest, &[("app/go.mod", "module example.com/app\n")]);
+    fs::write(dir.path().join("app/package.json"), b"{\"name\": \"\xff\"}").expect("write fixture");
+    let ws = Workspace::parse(manifest, &dir.path().join("tandem.toml")).expect("valid manifest");
+    assert_eq!(problems(&discover(&ws)), ["app package.json:? not UTF-8 text (byte 10)"]);
+}
+
+#[test]
 fn a_repo_is_never_matched_to_itself() {
     let manifest = r#"
 [[repo]]
@@ -650,13 +659,14 @@ proptest::proptest! {
     #[test]
     fn no_text_makes_a_reader_panic_and_error_lines_lie_in_the_file(text in manifest_noise()) {
         let last_line = text.lines().count() + 1;
+        let within = |line: Option<usize>| line.iter().all(|l| (1..=last_line).contains(l));
         for kind in KINDS {
             let facts = kind.read(&text);
             for e in &facts.errors {
-                proptest::prop_assert!(e.line.map_or(true, |l| (1..=last_line).contains(&l)), "{kind:?} {e:?}");
+                proptest::prop_assert!(within(e.line), "{kind:?} {e:?}");
             }
             for d in &facts.deps {
-                proptest::prop_assert!(d.line.map_or(true, |l| (1..=last_line).contains(&l)), "{kind:?} {d:?}");
+                proptest::prop_assert!(within(d.line), "{kind:?} {d:?}");
             }
         }
     }
