@@ -123,10 +123,15 @@ pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
     }
     let ws = tandem_engine::load_workspace(&manifest)?;
     let clock = Arc::new(ManualClock::new(start));
-    let engine = Engine::open(ws, EngineOptions { database: None, actor: Some("maya".into()), clock: Some(clock.clone()) })?;
+    let engine =
+        Engine::open(ws, EngineOptions { database: None, actor: Some("maya".into()), clock: Some(clock.clone()) })?;
     let tick = |hours: i64| clock.advance(Duration::hours(hours));
 
-    heading(&format!("1. The Loqa workspace: {} repositories as git checkouts in {}", engine.workspace().repos.len(), dir.display()));
+    heading(&format!(
+        "1. The Loqa workspace: {} repositories as git checkouts in {}",
+        engine.workspace().repos.len(),
+        dir.display()
+    ));
     print!("{}", output::graph_table(&engine.graph_view()));
 
     heading("2. Discovery: what the checkouts reference");
@@ -148,7 +153,8 @@ pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
     let id = created.coordination.id;
 
     heading("4. The child issue in loqa-hub, with its checklist");
-    let hub_issue = created.coordination.children.iter().find(|c| c.repo.as_str() == "loqa-hub").and_then(|c| c.issue.clone());
+    let hub_issue =
+        created.coordination.children.iter().find(|c| c.repo.as_str() == "loqa-hub").and_then(|c| c.issue.clone());
     if let Some(r) = hub_issue {
         print!("{}", output::issue(&engine.issue(&r.to_string())?));
     }
@@ -172,19 +178,33 @@ pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
 
     heading("8. loqa-hub is done: relay, skills and commander become ready; skills is blocked, then unblocked");
     tick(3);
-    for i in 3..=engine.coordination(id)?.children.iter().find(|c| c.repo.as_str() == "loqa-hub").map_or(0, |c| c.checklist.len()) {
+    for i in 3..=engine
+        .coordination(id)?
+        .children
+        .iter()
+        .find(|c| c.repo.as_str() == "loqa-hub")
+        .map_or(0, |c| c.checklist.len())
+    {
         engine.check_item(id, "loqa-hub", &i.to_string(), true)?;
     }
     print!("{}", output::change(&engine.set_child_status(id, "loqa-hub", ChildStatus::Done, Some("merged"))?));
     tick(1);
     print!(
         "{}",
-        output::change(&engine.set_child_status(id, "loqa-skills", ChildStatus::Blocked, Some("needs the hub's new auth interceptor released as v0.5.0"))?)
+        output::change(&engine.set_child_status(
+            id,
+            "loqa-skills",
+            ChildStatus::Blocked,
+            Some("needs the hub's new auth interceptor released as v0.5.0")
+        )?)
     );
     let (c, p) = engine.progress(id)?;
     print!("{}", output::progress(&c, &p));
     tick(5);
-    print!("{}", output::change(&engine.set_child_status(id, "loqa-skills", ChildStatus::Ready, Some("hub v0.5.0 released"))?));
+    print!(
+        "{}",
+        output::change(&engine.set_child_status(id, "loqa-skills", ChildStatus::Ready, Some("hub v0.5.0 released"))?)
+    );
 
     heading("9. The remaining repos finish; all done moves the coordination to testing");
     for repo in ["loqa-relay", "loqa-skills", "loqa-commander"] {
@@ -232,7 +252,11 @@ pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
 fn walk(engine: &Engine, id: CoordId, repo: &str, tick: &dyn Fn(i64)) -> Result<tandem_engine::Change, Failure> {
     tick(1);
     engine.set_child_status(id, repo, ChildStatus::InProgress, None)?;
-    let items = engine.coordination(id)?.child(&tandem_model::RepoName::parse(repo).map_err(|e| Failure::Error(e.into()))?).map(|c| c.checklist.len()).unwrap_or(0);
+    let items = engine
+        .coordination(id)?
+        .child(&tandem_model::RepoName::parse(repo).map_err(|e| Failure::Error(e.into()))?)
+        .map(|c| c.checklist.len())
+        .unwrap_or(0);
     for i in 1..=items {
         engine.check_item(id, repo, &i.to_string(), true)?;
     }

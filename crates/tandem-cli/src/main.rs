@@ -478,4 +478,3 @@ fn report_change(json: bool, change: &tandem_engine::Change) -> Result<(), Failu
         Ok(())
     }
 }
-

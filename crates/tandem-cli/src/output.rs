@@ -73,7 +73,15 @@ pub fn discovery(d: &Discovery) -> String {
     for r in &d.references {
         let v = r.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
         let line = r.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(out, "  {} -> {} ({}) {}{line}: {}{v}", r.consumer, r.provider, r.via, r.file.display(), r.reference);
+        let _ = writeln!(
+            out,
+            "  {} -> {} ({}) {}{line}: {}{v}",
+            r.consumer,
+            r.provider,
+            r.via,
+            r.file.display(),
+            r.reference
+        );
     }
     let section = |out: &mut String, title: &str, items: &[tandem_analyze::EdgeReport], hint: &str| {
         if items.is_empty() {
@@ -98,7 +106,12 @@ pub fn discovery(d: &Discovery) -> String {
             .iter()
             .map(|p| {
                 let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                vec![p.consumer.to_string(), p.provider.to_string(), p.version.clone(), format!("{}{line}", p.file.display())]
+                vec![
+                    p.consumer.to_string(),
+                    p.provider.to_string(),
+                    p.version.clone(),
+                    format!("{}{line}", p.file.display()),
+                ]
             })
             .collect();
         for l in table(&["CONSUMER", "PROVIDER", "VERSION", "FILE"], &rows).lines() {
@@ -127,7 +140,11 @@ pub fn created(c: &Created) -> String {
     if c.created {
         let _ = writeln!(out, "created coordination #{}: {}", co.id, co.title);
     } else if c.issues_opened > 0 {
-        let _ = writeln!(out, "resumed coordination #{} (key {}): opened {} missing issues", co.id, co.key, c.issues_opened);
+        let _ = writeln!(
+            out,
+            "resumed coordination #{} (key {}): opened {} missing issues",
+            co.id, co.key, c.issues_opened
+        );
     } else {
         let _ = writeln!(out, "coordination #{} already exists for key {}; nothing to do", co.id, co.key);
     }
@@ -147,7 +164,11 @@ pub fn created(c: &Created) -> String {
                 ch.repo.to_string(),
                 ch.issue.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
                 ch.checklist.len().to_string(),
-                if ch.after.is_empty() { "-".into() } else { ch.after.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ") },
+                if ch.after.is_empty() {
+                    "-".into()
+                } else {
+                    ch.after.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+                },
             ]
         })
         .collect();
@@ -197,7 +218,13 @@ pub fn progress(c: &Coordination, p: &Progress) -> String {
         p.status.to_string()
     };
     let _ = writeln!(out, "#{} {} — {}", c.id, c.title, status);
-    let _ = writeln!(out, "overall {}  ({} of {} repos done, weighted by effort)", bar(p.overall, 20), p.children_done, p.children_total);
+    let _ = writeln!(
+        out,
+        "overall {}  ({} of {} repos done, weighted by effort)",
+        bar(p.overall, 20),
+        p.children_done,
+        p.children_total
+    );
     let rows: Vec<Vec<String>> = p
         .children
         .iter()
@@ -219,7 +246,11 @@ pub fn progress(c: &Coordination, p: &Progress) -> String {
     for l in table(&["REPO", "STATUS", "PROGRESS", "ITEMS", "WEIGHT", ""], &rows).lines() {
         let _ = writeln!(out, "  {l}");
     }
-    let _ = writeln!(out, "integration testing: {} ({}/{} items)", p.integration.status, p.integration.checked, p.integration.total);
+    let _ = writeln!(
+        out,
+        "integration testing: {} ({}/{} items)",
+        p.integration.status, p.integration.checked, p.integration.total
+    );
     if p.critical_path.repos.is_empty() {
         let _ = writeln!(out, "critical path: none (all work done)");
     } else {
@@ -298,7 +329,9 @@ pub fn show(c: &Coordination, p: &Progress, history: &[StoredEvent]) -> String {
 fn event_line(e: &Event) -> String {
     let what = match (&e.action, &e.subject) {
         (Action::Created, _) => format!("created ({})", e.to.as_deref().unwrap_or("")),
-        (Action::Status, s) => format!("{s}: {} -> {}", e.from.as_deref().unwrap_or("?"), e.to.as_deref().unwrap_or("?")),
+        (Action::Status, s) => {
+            format!("{s}: {} -> {}", e.from.as_deref().unwrap_or("?"), e.to.as_deref().unwrap_or("?"))
+        }
         (Action::Checked, s) => format!("{s}: ticked \"{}\"", e.to.as_deref().unwrap_or("")),
         (Action::Unchecked, s) => format!("{s}: unticked \"{}\"", e.to.as_deref().unwrap_or("")),
         (Action::IssueLinked, Subject::Coordination) => format!("parent issue {}", e.to.as_deref().unwrap_or("")),
@@ -314,7 +347,10 @@ pub fn history(events: &[StoredEvent]) -> String {
 
 pub fn change(c: &Change) -> String {
     if c.events.is_empty() {
-        return format!("nothing changed: coordination #{} is already so ({})\n", c.coordination.id, c.coordination.status);
+        return format!(
+            "nothing changed: coordination #{} is already so ({})\n",
+            c.coordination.id, c.coordination.status
+        );
     }
     let mut out = String::new();
     for e in &c.events {

@@ -132,14 +132,41 @@ fn a_coordination_lives_its_life_through_the_cli() {
     let d = dir.path();
     let created = json(
         d,
-        &["coord", "create", "--title", "Add auth metadata", "--type", "protocol", "--from-repo", "loqa-proto", "--priority", "high", "--key", "k1"],
+        &[
+            "coord",
+            "create",
+            "--title",
+            "Add auth metadata",
+            "--type",
+            "protocol",
+            "--from-repo",
+            "loqa-proto",
+            "--priority",
+            "high",
+            "--key",
+            "k1",
+        ],
     );
     assert_eq!(created["created"], true);
     let id = created["coordination"]["id"].as_i64().unwrap();
     let id_s = id.to_string();
     assert_eq!(created["coordination"]["children"].as_array().unwrap().len(), 6);
     // idempotent
-    let again = json(d, &["coord", "create", "--title", "Add auth metadata", "--type", "protocol", "--from-repo", "loqa-proto", "--key", "k1"]);
+    let again = json(
+        d,
+        &[
+            "coord",
+            "create",
+            "--title",
+            "Add auth metadata",
+            "--type",
+            "protocol",
+            "--from-repo",
+            "loqa-proto",
+            "--key",
+            "k1",
+        ],
+    );
     assert_eq!(again["created"], false);
     assert_eq!(again["coordination"]["id"].as_i64(), Some(id));
     assert_eq!(json(d, &["coord", "list"]).as_array().unwrap().len(), 1);
@@ -189,7 +216,10 @@ fn a_coordination_lives_its_life_through_the_cli() {
 
     let plan = json(d, &["plan", "deploy", &id_s]);
     let waves: Vec<Vec<String>> = serde_json::from_value(plan["waves"].clone()).unwrap();
-    assert_eq!(waves, vec![vec!["loqa-proto"], vec!["loqa-hub"], vec!["loqa-commander", "loqa-relay", "loqa-skills"], vec!["loqa"]]);
+    assert_eq!(
+        waves,
+        vec![vec!["loqa-proto"], vec!["loqa-hub"], vec!["loqa-commander", "loqa-relay", "loqa-skills"], vec!["loqa"]]
+    );
     let rb = json(d, &["plan", "rollback", &id_s]);
     let steps = rb["steps"].as_array().unwrap();
     assert_eq!(steps[0]["action"], "stop_traffic");
@@ -216,10 +246,12 @@ fn a_coordination_lives_its_life_through_the_cli() {
 #[test]
 fn bad_arguments_name_the_valid_choices() {
     let dir = loqa();
-    let (code, _, err) = check(dir.path(), &["coord", "create", "--title", "x", "--type", "protocl", "--repos", "loqa"]);
+    let (code, _, err) =
+        check(dir.path(), &["coord", "create", "--title", "x", "--type", "protocl", "--repos", "loqa"]);
     assert_eq!(code, 2);
     assert!(err.contains("protocol, breaking, feature"), "{err}");
-    let (code, _, err) = check(dir.path(), &["coord", "create", "--title", "x", "--type", "feature", "--repos", "loqa,nope"]);
+    let (code, _, err) =
+        check(dir.path(), &["coord", "create", "--title", "x", "--type", "feature", "--repos", "loqa,nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown repository 'nope'") && err.contains("loqa-hub"), "{err}");
     let (code, _, err) = check(dir.path(), &["coord", "status", "1", "finished"]);
@@ -252,7 +284,10 @@ fn database_urls_are_honoured() {
     let dir = loqa();
     let other = dir.path().join("elsewhere.db");
     let url = format!("sqlite://{}", other.display());
-    ok(dir.path(), &["--database", &url, "coord", "create", "--title", "t", "--type", "docs", "--repos", "www-loqalabs-com"]);
+    ok(
+        dir.path(),
+        &["--database", &url, "coord", "create", "--title", "t", "--type", "docs", "--repos", "www-loqalabs-com"],
+    );
     assert!(other.exists());
     assert_eq!(json(dir.path(), &["--database", &url, "coord", "list"]).as_array().unwrap().len(), 1);
     assert_eq!(json(dir.path(), &["coord", "list"]).as_array().unwrap().len(), 0);
@@ -335,7 +370,16 @@ fn the_demo_is_deterministic_and_leaves_a_workspace_to_keep_using() {
     ] {
         assert!(out.contains(needle), "demo output lacks {needle:?}");
     }
-    for repo in ["loqa-proto", "loqa-hub", "loqa-relay", "loqa-skills", "loqa-commander", "loqa", "www-loqalabs-com", "loqalabs-github-config"] {
+    for repo in [
+        "loqa-proto",
+        "loqa-hub",
+        "loqa-relay",
+        "loqa-skills",
+        "loqa-commander",
+        "loqa",
+        "www-loqalabs-com",
+        "loqalabs-github-config",
+    ] {
         assert!(dir.path().join("demo").join(repo).join(".git").is_dir(), "{repo} is a git repository");
     }
     let ws = dir.path().join("demo");

@@ -53,7 +53,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     // A coordination half way through: some children done, others checked off partly.
-    let id = e.create_coordination(&CreateRequest::new("Half way", ChangeType::Feature).from_repo("proto"), &mut |_| {}).unwrap().coordination.id;
+    let id = e
+        .create_coordination(&CreateRequest::new("Half way", ChangeType::Feature).from_repo("proto"), &mut |_| {})
+        .unwrap()
+        .coordination
+        .id;
     e.set_status(id, CoordStatus::InProgress, None, false).unwrap();
     for s in [ChildStatus::InProgress, ChildStatus::InReview, ChildStatus::Done] {
         e.set_child_status(id, "proto", s, None).unwrap();
@@ -69,7 +73,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     let coord = e.coordination(id).unwrap();
-    c.bench_function("progress_and_critical_path/500_children (compute only)", |b| b.iter(|| black_box(coord.progress())));
+    c.bench_function("progress_and_critical_path/500_children (compute only)", |b| {
+        b.iter(|| black_box(coord.progress()))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use tandem_model::checklist::parse_checklist;
 use tandem_model::coordination::SYSTEM_ACTOR;
 use tandem_model::{
-    Action, ChangeType, Child, ChildStatus, CoordId, CoordStatus, Coordination, Event, Integration,
-    IntegrationStatus, IssueKind, IssueRef, IssueSpec, Priority, RepoName, Subject,
+    Action, ChangeType, Child, ChildStatus, CoordId, CoordStatus, Coordination, Event, Integration, IntegrationStatus,
+    IssueKind, IssueRef, IssueSpec, Priority, RepoName, Subject,
 };
 
 /// What to coordinate.
@@ -102,7 +102,9 @@ impl Engine {
         let g = self.ws.graph();
         let mut idx: Vec<usize> = match (&req.from_repo, req.repos.is_empty()) {
             (Some(_), false) => {
-                return Err(EngineError::Invalid("give either the repos (--repos) or the changed repo (--from-repo), not both".into()))
+                return Err(EngineError::Invalid(
+                    "give either the repos (--repos) or the changed repo (--from-repo), not both".into(),
+                ))
             }
             (None, true) => {
                 return Err(EngineError::Invalid(format!(
@@ -112,7 +114,8 @@ impl Engine {
             }
             (Some(r), true) => {
                 let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
-                let i = g.index_of(&repo.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                let i =
+                    g.index_of(&repo.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
                 let mut v = vec![i];
                 v.extend(g.transitive_consumers(i));
                 v
@@ -125,7 +128,9 @@ impl Engine {
                         continue;
                     }
                     let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
-                    let i = g.index_of(&repo.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                    let i = g
+                        .index_of(&repo.name)
+                        .ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
                     if !v.contains(&i) {
                         v.push(i);
                     }
@@ -151,7 +156,10 @@ impl Engine {
             return Err(EngineError::Invalid("the title is empty; give --title \"...\"".into()));
         }
         if title.chars().count() > 200 {
-            return Err(EngineError::Invalid(format!("the title is {} characters long; keep it under 200", title.chars().count())));
+            return Err(EngineError::Invalid(format!(
+                "the title is {} characters long; keep it under 200",
+                title.chars().count()
+            )));
         }
         let change_type = req.change_type.ok_or_else(|| {
             EngineError::Invalid(format!("no change type; expected one of: {}", ChangeType::choices().join(", ")))
@@ -176,13 +184,8 @@ impl Engine {
             }
         };
         let source_repo = req.from_repo.as_ref().and_then(|r| self.ws.resolve(r).ok()).map(|r| r.name.clone());
-        let home_repo = self
-            .ws
-            .coordination
-            .repo
-            .clone()
-            .or_else(|| source_repo.clone())
-            .unwrap_or_else(|| repos[0].clone());
+        let home_repo =
+            self.ws.coordination.repo.clone().or_else(|| source_repo.clone()).unwrap_or_else(|| repos[0].clone());
 
         let g = self.ws.graph();
         let subset: Vec<usize> = repos.iter().filter_map(|r| g.index_of(r)).collect();
@@ -247,7 +250,10 @@ impl Engine {
         let draft = self.draft(req)?;
         let mut reason = format!("{} repositories, {} strategy", draft.children.len(), draft.strategy);
         if let Some(p) = req.priority.filter(|p| *p < draft.priority) {
-            reason.push_str(&format!("; priority raised from {p} to {} ({} changes are never below it)", draft.priority, draft.change_type));
+            reason.push_str(&format!(
+                "; priority raised from {p} to {} ({} changes are never below it)",
+                draft.priority, draft.change_type
+            ));
         }
         let created_event = Event {
             at: draft.created_at,
@@ -270,28 +276,29 @@ impl Engine {
         on_step(Step::Start { total });
         let mut done = 0;
         let mut opened = 0;
-        let mut link = |subject: Subject, spec: IssueSpec, existing: Option<&IssueRef>, done: &mut usize| -> Result<IssueRef> {
-            *done += 1;
-            if let Some(r) = existing {
-                on_step(Step::Issue { done: *done, total, reference: r.clone(), created: false });
-                return Ok(r.clone());
-            }
-            let now = self.clock.now();
-            let issue = self.forge.ensure_issue(&spec, now)?;
-            let event = Event {
-                at: now,
-                actor: SYSTEM_ACTOR.into(),
-                subject: subject.clone(),
-                action: Action::IssueLinked,
-                from: None,
-                to: Some(issue.reference.to_string()),
-                reason: None,
+        let mut link =
+            |subject: Subject, spec: IssueSpec, existing: Option<&IssueRef>, done: &mut usize| -> Result<IssueRef> {
+                *done += 1;
+                if let Some(r) = existing {
+                    on_step(Step::Issue { done: *done, total, reference: r.clone(), created: false });
+                    return Ok(r.clone());
+                }
+                let now = self.clock.now();
+                let issue = self.forge.ensure_issue(&spec, now)?;
+                let event = Event {
+                    at: now,
+                    actor: SYSTEM_ACTOR.into(),
+                    subject: subject.clone(),
+                    action: Action::IssueLinked,
+                    from: None,
+                    to: Some(issue.reference.to_string()),
+                    reason: None,
+                };
+                self.store.link_issue(id, &subject, &issue.reference, &event)?;
+                opened += 1;
+                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: true });
+                Ok(issue.reference)
             };
-            self.store.link_issue(id, &subject, &issue.reference, &event)?;
-            opened += 1;
-            on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: true });
-            Ok(issue.reference)
-        };
 
         let (title, body) = self.render_parent(&c)?;
         let spec = IssueSpec {
@@ -419,7 +426,10 @@ impl Engine {
             c.waves().into_iter().map(|w| w.into_iter().map(|r| r.to_string()).collect()).collect();
         v.push(("waves", Value::from(waves)));
         let ctx = Value::from_iter(v);
-        Ok((self.templates.render_line("parent-title.j2", &ctx)?, self.templates.render(&["parent.md.j2".into()], &ctx)?))
+        Ok((
+            self.templates.render_line("parent-title.j2", &ctx)?,
+            self.templates.render(&["parent.md.j2".into()], &ctx)?,
+        ))
     }
 }
 
@@ -430,9 +440,7 @@ pub(crate) fn parent_labels(c: &Coordination) -> Vec<String> {
         format!("priority:{}", c.priority),
         format!("status:{}", c.status),
     ];
-    if c.status != CoordStatus::Blocked && c.children.iter().any(|ch| ch.status == ChildStatus::Blocked) {
-        labels.push("coordination:blocked".into());
-    } else if c.status == CoordStatus::Blocked {
+    if c.status == CoordStatus::Blocked || c.children.iter().any(|ch| ch.status == ChildStatus::Blocked) {
         labels.push("coordination:blocked".into());
     }
     labels

@@ -38,6 +38,9 @@ pub struct Summary {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A change applied to a loaded aggregate (retried on conflicts, so it must be repeatable).
+type Mutation<'a> = dyn Fn(&mut Coordination, &Ctx) -> Result<Vec<Event>, Refused> + 'a;
+
 impl Engine {
     pub fn list_coordinations(&self) -> Result<Vec<Summary>> {
         Ok(self
@@ -88,7 +91,7 @@ impl Engine {
     }
 
     /// Load, apply, save; retried when someone else saved in between.
-    fn mutate(&self, id: CoordId, f: &dyn Fn(&mut Coordination, &Ctx) -> Result<Vec<Event>, Refused>) -> Result<Change> {
+    fn mutate(&self, id: CoordId, f: &Mutation<'_>) -> Result<Change> {
         let mut attempts = 0;
         loop {
             let mut c = self.store.load_coordination(id)?;
@@ -118,7 +121,13 @@ impl Engine {
 
     /// Moves the child of `repo` to `status`, with every propagated change.
     #[tracing::instrument(skip(self))]
-    pub fn set_child_status(&self, id: CoordId, repo: &str, status: ChildStatus, reason: Option<&str>) -> Result<Change> {
+    pub fn set_child_status(
+        &self,
+        id: CoordId,
+        repo: &str,
+        status: ChildStatus,
+        reason: Option<&str>,
+    ) -> Result<Change> {
         let repo = self.child_repo(id, repo)?;
         self.mutate(id, &|c, ctx| c.set_child_status(&repo, status, reason, ctx))
     }
@@ -127,7 +136,8 @@ impl Engine {
     /// `integration` for the integration-testing issue.
     #[tracing::instrument(skip(self))]
     pub fn check_item(&self, id: CoordId, target: &str, item: &str, checked: bool) -> Result<Change> {
-        let target = if target == "integration" && RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r)).is_none() {
+        let target = if target == "integration" && RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r)).is_none()
+        {
             Target::Integration
         } else {
             Target::Child(self.child_repo(id, target)?)
@@ -157,8 +167,12 @@ impl Engine {
         if let Some(r) = &c.issue {
             let (title, body) = self.render_parent(c)?;
             let state = if c.status.is_closed() { IssueState::Closed } else { IssueState::Open };
-            let update =
-                IssueUpdate { title: Some(title), body: Some(body), state: Some(state), labels: Some(parent_labels(c)) };
+            let update = IssueUpdate {
+                title: Some(title),
+                body: Some(body),
+                state: Some(state),
+                labels: Some(parent_labels(c)),
+            };
             self.forge.update_issue(r, &update, now)?;
         }
         let mut seen: Vec<&Subject> = Vec::new();
@@ -211,7 +225,8 @@ impl Engine {
 
     /// The issues of the forge, optionally of one repo.
     pub fn issues(&self, repo: Option<&str>) -> Result<Vec<Issue>> {
-        let repo = repo.map(|r| self.ws.resolve(r).map(|r| r.name.clone())).transpose().map_err(EngineError::Invalid)?;
+        let repo =
+            repo.map(|r| self.ws.resolve(r).map(|r| r.name.clone())).transpose().map_err(EngineError::Invalid)?;
         Ok(self.forge.list_issues(repo.as_ref())?)
     }
 

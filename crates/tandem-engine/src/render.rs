@@ -84,7 +84,12 @@ pub fn to_dot(v: &GraphView) -> String {
         out.push_str(&format!("  {{ rank=same; {}; }}\n", members.join("; ")));
     }
     for e in &v.edges {
-        out.push_str(&format!("  {} -> {} [label={}];\n", quote(e.consumer.as_str()), quote(e.provider.as_str()), quote(e.via.as_str())));
+        out.push_str(&format!(
+            "  {} -> {} [label={}];\n",
+            quote(e.consumer.as_str()),
+            quote(e.provider.as_str()),
+            quote(e.via.as_str())
+        ));
     }
     out.push_str("}\n");
     out

@@ -51,14 +51,16 @@ impl Templates {
         }
         let mut overridden = Vec::new();
         if let Some(dir) = dir.filter(|d| d.is_dir()) {
-            let entries = std::fs::read_dir(dir).map_err(|source| EngineError::Io { path: dir.to_path_buf(), source })?;
+            let entries =
+                std::fs::read_dir(dir).map_err(|source| EngineError::Io { path: dir.to_path_buf(), source })?;
             let mut files: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
             files.sort();
             for path in files {
                 let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|n| n.ends_with(".j2")) else {
                     continue;
                 };
-                let text = std::fs::read_to_string(&path).map_err(|source| EngineError::Io { path: path.clone(), source })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| EngineError::Io { path: path.clone(), source })?;
                 let shown = path.display().to_string();
                 env.add_template_owned(name.to_string(), text).map_err(|e| template_error(&shown, e))?;
                 overridden.push(name.to_string());

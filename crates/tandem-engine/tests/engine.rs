@@ -55,8 +55,11 @@ fn auth() -> CreateRequest {
 
 fn assert_one_child_issue_per_repo(store: &dyn Store) {
     let issues = store.list_issues(None).unwrap();
-    let mut children: Vec<String> =
-        issues.iter().filter(|i| i.kind == tandem_model::IssueKind::Child).map(|i| i.reference.repo.to_string()).collect();
+    let mut children: Vec<String> = issues
+        .iter()
+        .filter(|i| i.kind == tandem_model::IssueKind::Child)
+        .map(|i| i.reference.repo.to_string())
+        .collect();
     let n = children.len();
     children.sort();
     children.dedup();
@@ -190,7 +193,8 @@ fn refusals_are_refusals_and_bad_requests_are_errors() {
     assert!(err.is_refusal(), "{err}");
     let err = e.set_child_status(id, "loqa-proto", ChildStatus::Ready, None).unwrap_err();
     assert!(err.to_string().contains("still planning"), "{err}");
-    let err = e.create_coordination(&CreateRequest::new("x", ChangeType::Feature).repos(&["loqa-hub", "nope"]), &mut |_| {});
+    let err =
+        e.create_coordination(&CreateRequest::new("x", ChangeType::Feature).repos(&["loqa-hub", "nope"]), &mut |_| {});
     let err = err.unwrap_err();
     assert!(!err.is_refusal());
     assert!(err.to_string().contains("unknown repository 'nope'") && err.to_string().contains("loqa-proto"), "{err}");
@@ -205,7 +209,9 @@ fn refusals_are_refusals_and_bad_requests_are_errors() {
 fn security_changes_are_never_below_high_priority() {
     let fx = Fixture::new(LOQA);
     let e = fx.engine();
-    let req = CreateRequest::new("Patch TLS", ChangeType::Security).repos(&["loqa-hub", "loqa-relay"]).priority(Priority::Low);
+    let req = CreateRequest::new("Patch TLS", ChangeType::Security)
+        .repos(&["loqa-hub", "loqa-relay"])
+        .priority(Priority::Low);
     let c = e.create_coordination(&req, &mut |_| {}).unwrap().coordination;
     assert_eq!(c.priority, Priority::High);
     assert_eq!(c.strategy, tandem_model::Strategy::Expedited);
@@ -255,7 +261,12 @@ fn a_broken_template_is_refused_with_its_file_and_line() {
 #[test]
 fn concurrent_writers_never_lose_an_update() {
     let fx = Fixture::new(LOQA);
-    let req = CreateRequest::new("Bump deps", ChangeType::Feature).repos(&["loqa-hub", "loqa-relay", "loqa-skills", "loqa-commander"]);
+    let req = CreateRequest::new("Bump deps", ChangeType::Feature).repos(&[
+        "loqa-hub",
+        "loqa-relay",
+        "loqa-skills",
+        "loqa-commander",
+    ]);
     let id = fx.engine().create_coordination(&req, &mut |_| {}).unwrap().coordination.id;
     fx.engine().set_status(id, CoordStatus::InProgress, None, false).unwrap();
     let path = fx.root().join(".tandem/tandem.db");
@@ -267,7 +278,14 @@ fn concurrent_writers_never_lose_an_update() {
             std::thread::spawn(move || {
                 // each thread has its own connection, as separate processes would
                 let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-                let e = Engine::new(ws, store.clone(), Arc::new(LocalForge::new(store)), Arc::new(tandem_model::SystemClock), repo.into()).unwrap();
+                let e = Engine::new(
+                    ws,
+                    store.clone(),
+                    Arc::new(LocalForge::new(store)),
+                    Arc::new(tandem_model::SystemClock),
+                    repo.into(),
+                )
+                .unwrap();
                 for i in 1..=4 {
                     e.check_item(id, repo, &i.to_string(), true).unwrap();
                 }
@@ -281,6 +299,7 @@ fn concurrent_writers_never_lose_an_update() {
     for ch in &c.children {
         assert_eq!(ch.checklist.iter().filter(|i| i.checked).count(), 4, "{}", ch.repo);
     }
-    let ticks = fx.engine().history(id).unwrap().iter().filter(|e| e.event.action == tandem_model::Action::Checked).count();
+    let ticks =
+        fx.engine().history(id).unwrap().iter().filter(|e| e.event.action == tandem_model::Action::Checked).count();
     assert_eq!(ticks, 16);
 }

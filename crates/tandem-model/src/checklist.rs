@@ -108,7 +108,8 @@ impl ItemSelector {
                 if let Some(i) = items.iter().position(|it| it.text.to_lowercase() == lower) {
                     return Ok(i);
                 }
-                let hits: Vec<usize> = (0..items.len()).filter(|&i| items[i].text.to_lowercase().contains(&lower)).collect();
+                let hits: Vec<usize> =
+                    (0..items.len()).filter(|&i| items[i].text.to_lowercase().contains(&lower)).collect();
                 match hits.as_slice() {
                     [i] => Ok(*i),
                     [] => Err(format!("no checklist item matches '{t}'; the items are:\n{}", listing())),

@@ -195,15 +195,18 @@ impl Coordination {
         if self.strategy != Strategy::Sequential {
             return Vec::new();
         }
-        child
-            .after
-            .iter()
-            .filter_map(|r| self.child(r))
-            .filter(|p| p.status != ChildStatus::Done)
-            .collect()
+        child.after.iter().filter_map(|r| self.child(r)).filter(|p| p.status != ChildStatus::Done).collect()
     }
 
-    fn event(&self, ctx: &Ctx, actor: &str, subject: Subject, from: impl ToString, to: impl ToString, reason: Option<&str>) -> Event {
+    fn event(
+        &self,
+        ctx: &Ctx,
+        actor: &str,
+        subject: Subject,
+        from: impl ToString,
+        to: impl ToString,
+        reason: Option<&str>,
+    ) -> Event {
         Event {
             at: ctx.now,
             actor: actor.to_string(),
@@ -216,7 +219,13 @@ impl Coordination {
     }
 
     /// Moves the coordination to `to`, with every propagated change.
-    pub fn set_status(&mut self, to: CoordStatus, reason: Option<&str>, force: bool, ctx: &Ctx) -> Result<Vec<Event>, Refused> {
+    pub fn set_status(
+        &mut self,
+        to: CoordStatus,
+        reason: Option<&str>,
+        force: bool,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, Refused> {
         use CoordStatus::*;
         let from = self.status;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
@@ -304,10 +313,22 @@ impl Coordination {
                 for i in 0..self.children.len() {
                     let c = &self.children[i];
                     if c.status.is_open() && c.status != ChildStatus::Blocked {
-                        let ev = self.event(ctx, SYSTEM_ACTOR, Subject::Child(c.repo.clone()), c.status, ChildStatus::Blocked, Some(&why));
+                        let ev = self.event(
+                            ctx,
+                            SYSTEM_ACTOR,
+                            Subject::Child(c.repo.clone()),
+                            c.status,
+                            ChildStatus::Blocked,
+                            Some(&why),
+                        );
                         events.push(ev);
                         let c = &mut self.children[i];
-                        c.hold = Some(Hold { resume: c.status, reason: why.clone(), since: ctx.now, cause: BlockCause::Parent });
+                        c.hold = Some(Hold {
+                            resume: c.status,
+                            reason: why.clone(),
+                            since: ctx.now,
+                            cause: BlockCause::Parent,
+                        });
                         c.status = ChildStatus::Blocked;
                         c.updated_at = ctx.now;
                     }
@@ -321,7 +342,14 @@ impl Coordination {
                         let c = &self.children[i];
                         if let Some(h) = c.hold.as_ref().filter(|h| h.cause == BlockCause::Parent) {
                             let resume = h.resume;
-                            let ev = self.event(ctx, SYSTEM_ACTOR, Subject::Child(c.repo.clone()), c.status, resume, Some("coordination unblocked"));
+                            let ev = self.event(
+                                ctx,
+                                SYSTEM_ACTOR,
+                                Subject::Child(c.repo.clone()),
+                                c.status,
+                                resume,
+                                Some("coordination unblocked"),
+                            );
                             events.push(ev);
                             let c = &mut self.children[i];
                             c.status = resume;
@@ -338,7 +366,14 @@ impl Coordination {
                 self.status = InProgress;
                 if from == Testing {
                     self.integration.status = IntegrationStatus::Failed;
-                    events.push(self.event(ctx, SYSTEM_ACTOR, Subject::Integration, IntegrationStatus::Open, IntegrationStatus::Failed, reason));
+                    events.push(self.event(
+                        ctx,
+                        SYSTEM_ACTOR,
+                        Subject::Integration,
+                        IntegrationStatus::Open,
+                        IntegrationStatus::Failed,
+                        reason,
+                    ));
                 }
                 self.promote_ready(ctx, &mut events);
             }
@@ -351,7 +386,14 @@ impl Coordination {
                 if from == Testing {
                     let prev = self.integration.status;
                     self.integration.status = IntegrationStatus::Passed;
-                    events.push(self.event(ctx, SYSTEM_ACTOR, Subject::Integration, prev, IntegrationStatus::Passed, Some("integration testing passed")));
+                    events.push(self.event(
+                        ctx,
+                        SYSTEM_ACTOR,
+                        Subject::Integration,
+                        prev,
+                        IntegrationStatus::Passed,
+                        Some("integration testing passed"),
+                    ));
                 }
             }
             other => self.status = other,
@@ -367,10 +409,8 @@ impl Coordination {
             return;
         }
         loop {
-            let next = self
-                .children
-                .iter()
-                .position(|c| c.status == ChildStatus::Pending && self.waiting_on(c).is_empty());
+            let next =
+                self.children.iter().position(|c| c.status == ChildStatus::Pending && self.waiting_on(c).is_empty());
             let Some(i) = next else { break };
             let why = if self.strategy == Strategy::Sequential && !self.children[i].after.is_empty() {
                 let names: Vec<&str> = self.children[i].after.iter().map(RepoName::as_str).collect();
@@ -379,7 +419,14 @@ impl Coordination {
                 "coordination in progress".to_string()
             };
             let c = &self.children[i];
-            events.push(self.event(ctx, SYSTEM_ACTOR, Subject::Child(c.repo.clone()), ChildStatus::Pending, ChildStatus::Ready, Some(&why)));
+            events.push(self.event(
+                ctx,
+                SYSTEM_ACTOR,
+                Subject::Child(c.repo.clone()),
+                ChildStatus::Pending,
+                ChildStatus::Ready,
+                Some(&why),
+            ));
             let c = &mut self.children[i];
             c.status = ChildStatus::Ready;
             c.updated_at = ctx.now;
@@ -387,7 +434,13 @@ impl Coordination {
     }
 
     /// Moves one child to `to`, with every propagated change.
-    pub fn set_child_status(&mut self, repo: &RepoName, to: ChildStatus, reason: Option<&str>, ctx: &Ctx) -> Result<Vec<Event>, Refused> {
+    pub fn set_child_status(
+        &mut self,
+        repo: &RepoName,
+        to: ChildStatus,
+        reason: Option<&str>,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, Refused> {
         use ChildStatus::*;
         let i = self.child_index(repo)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
@@ -422,17 +475,26 @@ impl Coordination {
         };
         match (from, to) {
             (_, Pending) => return refuse(format!("{repo} is {from}; a child never returns to pending")),
-            (Done, Blocked) => return refuse(format!("{repo} is done; reopen it (done -> in_progress) before blocking it")),
+            (Done, Blocked) => {
+                return refuse(format!("{repo} is done; reopen it (done -> in_progress) before blocking it"))
+            }
             (_, Blocked) => {
                 if reason.is_none() {
                     return refuse("blocking a child needs a reason: pass --reason \"...\"");
                 }
             }
             (Blocked, t) => {
-                let fallback = Hold { resume: InProgress, reason: "no reason recorded".into(), since: ctx.now, cause: BlockCause::Own };
+                let fallback = Hold {
+                    resume: InProgress,
+                    reason: "no reason recorded".into(),
+                    since: ctx.now,
+                    cause: BlockCause::Own,
+                };
                 let h = child.hold.as_ref().unwrap_or(&fallback);
                 if h.cause == BlockCause::Parent {
-                    return refuse(format!("{repo} is blocked because coordination #{id} is blocked; unblock the coordination"));
+                    return refuse(format!(
+                        "{repo} is blocked because coordination #{id} is blocked; unblock the coordination"
+                    ));
                 }
                 if t != h.resume {
                     return refuse(format!(
@@ -457,9 +519,17 @@ impl Coordination {
             }
             (Ready, InProgress) | (InProgress, InReview) | (InReview, Done) | (InReview, InProgress) => {}
             (Ready, _) => return refuse(format!("{repo} is ready; start the work first (ready -> in_progress)")),
-            (InProgress, Done) => return refuse(format!("{repo} is in_progress; it goes to review first (in_progress -> in_review -> done)")),
-            (InProgress, Ready) => return refuse(format!("{repo} is in_progress; work that started does not go back to ready")),
-            (InReview, Ready) => return refuse(format!("{repo} is in_review; send it back to in_progress if changes are needed")),
+            (InProgress, Done) => {
+                return refuse(format!(
+                    "{repo} is in_progress; it goes to review first (in_progress -> in_review -> done)"
+                ))
+            }
+            (InProgress, Ready) => {
+                return refuse(format!("{repo} is in_progress; work that started does not go back to ready"))
+            }
+            (InReview, Ready) => {
+                return refuse(format!("{repo} is in_review; send it back to in_progress if changes are needed"))
+            }
             (Done, InProgress) => {
                 if reason.is_none() {
                     return refuse(format!("reopening {repo} needs a reason: pass --reason \"...\""));
@@ -472,7 +542,12 @@ impl Coordination {
         let mut events = vec![self.event(ctx, &ctx.actor, Subject::Child(repo.clone()), from, to, reason)];
         let c = &mut self.children[i];
         if to == Blocked {
-            c.hold = Some(Hold { resume: from, reason: reason.unwrap_or_default().to_string(), since: ctx.now, cause: BlockCause::Own });
+            c.hold = Some(Hold {
+                resume: from,
+                reason: reason.unwrap_or_default().to_string(),
+                since: ctx.now,
+                cause: BlockCause::Own,
+            });
         } else {
             c.hold = None;
         }
@@ -483,14 +558,28 @@ impl Coordination {
         if to == Done {
             self.promote_ready(ctx, &mut events);
             if self.status == CoordStatus::InProgress && self.children.iter().all(|c| c.status == Done) {
-                events.push(self.event(ctx, SYSTEM_ACTOR, Subject::Coordination, CoordStatus::InProgress, CoordStatus::Testing, Some("all children done: ready for integration")));
+                events.push(self.event(
+                    ctx,
+                    SYSTEM_ACTOR,
+                    Subject::Coordination,
+                    CoordStatus::InProgress,
+                    CoordStatus::Testing,
+                    Some("all children done: ready for integration"),
+                ));
                 self.status = CoordStatus::Testing;
                 self.integration.status = IntegrationStatus::Open;
             }
         }
         if from == Done && self.status == CoordStatus::Testing {
             let why = format!("{repo} reopened");
-            events.push(self.event(ctx, SYSTEM_ACTOR, Subject::Coordination, CoordStatus::Testing, CoordStatus::InProgress, Some(&why)));
+            events.push(self.event(
+                ctx,
+                SYSTEM_ACTOR,
+                Subject::Coordination,
+                CoordStatus::Testing,
+                CoordStatus::InProgress,
+                Some(&why),
+            ));
             self.status = CoordStatus::InProgress;
         }
         Ok(events)
@@ -498,7 +587,13 @@ impl Coordination {
 
     /// Ticks (or unticks) a checklist item of a child or of the integration-testing issue.
     /// Ticking the last integration item while testing means integration testing passed.
-    pub fn check_item(&mut self, target: &Target, item: &ItemSelector, checked: bool, ctx: &Ctx) -> Result<Vec<Event>, Refused> {
+    pub fn check_item(
+        &mut self,
+        target: &Target,
+        item: &ItemSelector,
+        checked: bool,
+        ctx: &Ctx,
+    ) -> Result<Vec<Event>, Refused> {
         if self.status.is_closed() {
             return refuse(format!("coordination #{} is {}; its checklists no longer change", self.id, self.status));
         }
@@ -529,7 +624,12 @@ impl Coordination {
             && self.status == CoordStatus::Testing
             && self.integration.checklist.iter().all(|i| i.checked)
         {
-            events.extend(self.set_status(CoordStatus::Ready, Some("integration checklist complete"), false, &Ctx { actor: SYSTEM_ACTOR.into(), now: ctx.now })?);
+            events.extend(self.set_status(
+                CoordStatus::Ready,
+                Some("integration checklist complete"),
+                false,
+                &Ctx { actor: SYSTEM_ACTOR.into(), now: ctx.now },
+            )?);
         }
         Ok(events)
     }

@@ -24,7 +24,9 @@ impl IssueKind {
     }
 
     pub fn parse(s: &str) -> Option<IssueKind> {
-        [IssueKind::Parent, IssueKind::Child, IssueKind::Integration, IssueKind::Health].into_iter().find(|k| k.as_str() == s)
+        [IssueKind::Parent, IssueKind::Child, IssueKind::Integration, IssueKind::Health]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 

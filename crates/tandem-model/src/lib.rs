@@ -37,7 +37,9 @@ pub mod status;
 
 pub use checklist::{ChecklistItem, ItemSelector};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use coordination::{Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Refused, Subject, Target};
+pub use coordination::{
+    Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Refused, Subject, Target,
+};
 pub use graph::{Cycle, Edge, Graph};
 pub use issue::{Issue, IssueKind, IssueSpec, IssueState, IssueUpdate};
 pub use kinds::{ChangeType, ContractKind, Priority, Role, Strategy, UnknownValue, Via};

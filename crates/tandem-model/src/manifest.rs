@@ -438,7 +438,12 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_refused_at_the_second() {
-        check_err("[[repo]]\nname = \"a\"\nrole = \"service\"\n[[repo]]\nname = \"a\"\nrole = \"docs\"\n", 5, 8, "duplicate repository name 'a'");
+        check_err(
+            "[[repo]]\nname = \"a\"\nrole = \"service\"\n[[repo]]\nname = \"a\"\nrole = \"docs\"\n",
+            5,
+            8,
+            "duplicate repository name 'a'",
+        );
     }
 
     #[test]

@@ -84,9 +84,8 @@ impl IssueRef {
             .rsplit_once('#')
             .ok_or_else(|| format!("invalid issue reference '{s}': expected REPO#NUMBER, e.g. loqa#3"))?;
         let repo = RepoName::parse(repo).map_err(|e| e.to_string())?;
-        let number = num
-            .parse::<u64>()
-            .map_err(|_| format!("invalid issue reference '{s}': '{num}' is not an issue number"))?;
+        let number =
+            num.parse::<u64>().map_err(|_| format!("invalid issue reference '{s}': '{num}' is not an issue number"))?;
         Ok(IssueRef { repo, number })
     }
 }

@@ -52,7 +52,13 @@ impl Coordination {
     pub fn waves(&self) -> Vec<Vec<RepoName>> {
         let index: HashMap<&RepoName, usize> = self.children.iter().enumerate().map(|(i, c)| (&c.repo, i)).collect();
         let mut level: Vec<Option<usize>> = vec![None; self.children.len()];
-        fn visit(i: usize, c: &Coordination, index: &HashMap<&RepoName, usize>, level: &mut [Option<usize>], depth: usize) -> usize {
+        fn visit(
+            i: usize,
+            c: &Coordination,
+            index: &HashMap<&RepoName, usize>,
+            level: &mut [Option<usize>],
+            depth: usize,
+        ) -> usize {
             if let Some(l) = level[i] {
                 return l;
             }
@@ -103,10 +109,9 @@ impl Coordination {
             repo: None,
             command: None,
             description: match self.strategy {
-                crate::kinds::Strategy::FeatureFlags => format!(
-                    "Stop traffic to the new version: turn the feature flags of \"{}\" off (0 %)",
-                    self.title
-                ),
+                crate::kinds::Strategy::FeatureFlags => {
+                    format!("Stop traffic to the new version: turn the feature flags of \"{}\" off (0 %)", self.title)
+                }
                 _ => "Stop traffic to the new version: route requests back to the previous release".to_string(),
             },
         }];
@@ -115,9 +120,17 @@ impl Coordination {
             let command = repo.and_then(|r| r.deploy.as_ref()).and_then(|d| d.rollback.clone());
             let description = match &command {
                 Some(_) => format!("Roll back {r} to its previous release"),
-                None => format!("Roll back {r} to its previous release (no rollback command declared: revert the release by hand)"),
+                None => format!(
+                    "Roll back {r} to its previous release (no rollback command declared: revert the release by hand)"
+                ),
             };
-            steps.push(RollbackStep { step: steps.len() + 1, action: RollbackAction::Rollback, repo: Some(r.clone()), command, description });
+            steps.push(RollbackStep {
+                step: steps.len() + 1,
+                action: RollbackAction::Rollback,
+                repo: Some(r.clone()),
+                command,
+                description,
+            });
         }
         let names: Vec<&str> = order.iter().map(RepoName::as_str).collect();
         steps.push(RollbackStep {

@@ -94,25 +94,44 @@ impl Coordination {
             })
             .collect();
         let weight: f64 = children.iter().map(|c| c.weight as f64).sum();
-        let overall = if weight > 0.0 { children.iter().map(|c| c.weight as f64 * c.fraction).sum::<f64>() / weight } else { 0.0 };
+        let overall = if weight > 0.0 {
+            children.iter().map(|c| c.weight as f64 * c.fraction).sum::<f64>() / weight
+        } else {
+            0.0
+        };
         let children_done = children.iter().filter(|c| c.status == ChildStatus::Done).count();
 
         let mut blockers = Vec::new();
         if let Some(h) = &self.hold {
-            blockers.push(Blocker { subject: Subject::Coordination, reason: h.reason.clone(), since: h.since, cause: BlockCause::Own });
+            blockers.push(Blocker {
+                subject: Subject::Coordination,
+                reason: h.reason.clone(),
+                since: h.since,
+                cause: BlockCause::Own,
+            });
         }
         for c in &self.children {
             if let Some(h) = &c.hold {
-                blockers.push(Blocker { subject: Subject::Child(c.repo.clone()), reason: h.reason.clone(), since: h.since, cause: h.cause });
+                blockers.push(Blocker {
+                    subject: Subject::Child(c.repo.clone()),
+                    reason: h.reason.clone(),
+                    since: h.since,
+                    cause: h.cause,
+                });
             }
         }
-        let effective_status = if !blockers.is_empty() && !self.status.is_closed() { CoordStatus::Blocked } else { self.status };
+        let effective_status =
+            if !blockers.is_empty() && !self.status.is_closed() { CoordStatus::Blocked } else { self.status };
 
         let mut reasons = Vec::new();
         if self.status == CoordStatus::Blocked {
             reasons.push("the coordination is blocked".to_string());
         }
-        let open: Vec<String> = children.iter().filter(|c| c.status != ChildStatus::Done).map(|c| format!("{} ({})", c.repo, c.status)).collect();
+        let open: Vec<String> = children
+            .iter()
+            .filter(|c| c.status != ChildStatus::Done)
+            .map(|c| format!("{} ({})", c.repo, c.status))
+            .collect();
         if !open.is_empty() {
             reasons.push(format!("{} of {} children not done: {}", open.len(), children.len(), open.join(", ")));
         }
@@ -150,7 +169,15 @@ fn critical_path(c: &Coordination, progress: &[ChildProgress]) -> CriticalPath {
     // best[i]: the largest remaining effort of a chain ending at i; via[i]: its predecessor.
     let mut best: Vec<Option<f64>> = vec![None; n];
     let mut via: Vec<Option<usize>> = vec![None; n];
-    fn visit(i: usize, c: &Coordination, index: &HashMap<&RepoName, usize>, rem: &[f64], best: &mut [Option<f64>], via: &mut [Option<usize>], depth: usize) -> f64 {
+    fn visit(
+        i: usize,
+        c: &Coordination,
+        index: &HashMap<&RepoName, usize>,
+        rem: &[f64],
+        best: &mut [Option<f64>],
+        via: &mut [Option<usize>],
+        depth: usize,
+    ) -> f64 {
         if let Some(b) = best[i] {
             return b;
         }

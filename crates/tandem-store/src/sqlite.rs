@@ -28,7 +28,8 @@ impl SqliteStore {
     /// A database written by a newer schema is refused.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Url(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Url(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         Self::init(conn, path.to_path_buf())
@@ -229,7 +230,8 @@ fn event_row(r: &Row) -> rusqlite::Result<StoredEvent> {
 
 const EVENT_COLS: &str = "id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason";
 
-const ISSUE_COLS: &str = "repo, number, kind, coord_id, marker, title, body, state, labels, parent, created_at, updated_at";
+const ISSUE_COLS: &str =
+    "repo, number, kind, coord_id, marker, title, body, state, labels, parent, created_at, updated_at";
 
 fn issue_row(r: &Row) -> rusqlite::Result<Issue> {
     let kind: String = r.get(2)?;
@@ -523,9 +525,7 @@ impl Store for SqliteStore {
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare(&format!(
-                "SELECT {ISSUE_COLS} FROM issues WHERE ?1 IS NULL OR repo = ?1 ORDER BY id"
-            ))
+            .prepare(&format!("SELECT {ISSUE_COLS} FROM issues WHERE ?1 IS NULL OR repo = ?1 ORDER BY id"))
             .ctx("listing issues")?;
         let rows = stmt.query_map([repo.map(RepoName::as_str)], issue_row).and_then(|rows| rows.collect());
         rows.map_err(map_row_err("listing issues"))

@@ -41,7 +41,12 @@ fn coord(strategy: Strategy) -> Coordination {
         source_repo: None,
         home_repo: name("loqa"),
         issue: None,
-        children: vec![child("proto", &[]), child("hub", &["proto"]), child("skills", &["proto"]), child("relay", &["hub"])],
+        children: vec![
+            child("proto", &[]),
+            child("hub", &["proto"]),
+            child("skills", &["proto"]),
+            child("relay", &["hub"]),
+        ],
         integration: Integration {
             repo: name("loqa"),
             status: IntegrationStatus::Open,
@@ -62,9 +67,8 @@ fn status_of(c: &Coordination, repo: &str) -> ChildStatus {
 fn finish(c: &mut Coordination, repo: &str) {
     let r = name(repo);
     for s in [ChildStatus::Ready, ChildStatus::InProgress, ChildStatus::InReview, ChildStatus::Done] {
-        if c.child(&r).unwrap().status == ChildStatus::Pending && s == ChildStatus::Ready {
-            c.set_child_status(&r, s, None, &ctx()).unwrap();
-        } else if s != ChildStatus::Ready {
+        // "ready" only when still pending: propagation may already have made it ready
+        if s != ChildStatus::Ready || c.child(&r).unwrap().status == ChildStatus::Pending {
             c.set_child_status(&r, s, None, &ctx()).unwrap();
         }
     }
@@ -296,7 +300,11 @@ fn closing_a_parent_with_open_children_is_refused_unless_forced() {
 fn blocking_needs_a_reason() {
     let mut c = coord_in(CoordStatus::InProgress);
     assert!(c.set_status(CoordStatus::Blocked, None, false, &ctx()).unwrap_err().0.contains("--reason"));
-    assert!(c.set_child_status(&name("proto"), ChildStatus::Blocked, Some("  "), &ctx()).unwrap_err().0.contains("--reason"));
+    assert!(c
+        .set_child_status(&name("proto"), ChildStatus::Blocked, Some("  "), &ctx())
+        .unwrap_err()
+        .0
+        .contains("--reason"));
 }
 
 #[test]
