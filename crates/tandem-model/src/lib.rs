@@ -26,6 +26,7 @@
 pub mod checklist;
 pub mod clock;
 pub mod coordination;
+pub mod finding;
 pub mod graph;
 pub mod issue;
 pub mod kinds;
@@ -40,6 +41,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use coordination::{
     Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Refused, Subject, Target,
 };
+pub use finding::{AnalysisRecord, Finding, ImpactLevel, Severity};
 pub use graph::{Cycle, Edge, Graph};
 pub use issue::{Issue, IssueKind, IssueSpec, IssueState, IssueUpdate};
 pub use kinds::{ChangeType, ContractKind, Priority, Role, Strategy, UnknownValue, Via};

@@ -188,6 +188,41 @@ pub fn issue_links_survive_saves_of_stale_aggregates(store: &dyn Store) {
     assert!(store.link_issue(id, &missing, &r, &ev).is_err());
 }
 
+pub fn analyses_are_recorded_and_linked(store: &dyn Store) {
+    use tandem_model::{AnalysisRecord, Finding, ImpactLevel, Severity};
+    let c = sample("k6");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let a = AnalysisRecord {
+        id: 0,
+        repo: Some(name("proto")),
+        base: "abc".into(),
+        head: "def".into(),
+        at: c.created_at,
+        findings: vec![Finding {
+            rule: "FIELD_NO_DELETE".into(),
+            severity: Severity::Breaking,
+            kind: "protobuf".into(),
+            path: "a.proto".into(),
+            line: 3,
+            column: 1,
+            end_line: 5,
+            end_column: 2,
+            message: "Previously present field \"2\" with name \"x\" on message \"A\" was deleted.".into(),
+        }],
+        impact: ImpactLevel::Critical,
+        consumers: vec![name("hub")],
+        coordination: None,
+    };
+    let aid = store.record_analysis(&a).unwrap();
+    store.set_analysis_coordination(aid, id).unwrap();
+    let all = store.list_analyses().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, aid);
+    assert_eq!(all[0].coordination, Some(id));
+    assert_eq!(all[0].findings, a.findings);
+    assert_eq!(all[0].breaking(), 1);
+}
+
 /// Runs every conformance check, each on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     insert_is_idempotent_by_key(make().as_ref());
@@ -196,4 +231,5 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     stale_save_is_a_conflict(make().as_ref());
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
+    analyses_are_recorded_and_linked(make().as_ref());
 }

@@ -49,6 +49,13 @@ pub trait Store: Send + Sync {
     /// The whole history, oldest first.
     fn all_events(&self) -> Result<Vec<StoredEvent>>;
 
+    /// Records an analysis; returns its id.
+    fn record_analysis(&self, a: &tandem_model::AnalysisRecord) -> Result<i64>;
+    /// Links a recorded analysis to the coordination opened for it.
+    fn set_analysis_coordination(&self, analysis: i64, coordination: CoordId) -> Result<()>;
+    /// Every recorded analysis, oldest first.
+    fn list_analyses(&self) -> Result<Vec<tandem_model::AnalysisRecord>>;
+
     /// Creates an issue unless one with the same marker exists; returns it and whether it was created.
     fn create_issue(&self, spec: &IssueSpec, now: chrono::DateTime<chrono::Utc>) -> Result<(Issue, bool)>;
     fn find_issue_by_marker(&self, marker: &str) -> Result<Option<Issue>>;

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tandem_model::coordination::Hold;
 use tandem_model::{
-    Action, Child, CoordId, Coordination, Event, Integration, Issue, IssueKind, IssueRef, IssueSpec, IssueState,
+    Action, AnalysisRecord, Child, CoordId, Coordination, Event, Integration, Issue, IssueKind, IssueRef, IssueSpec, IssueState,
     IssueUpdate, RepoName, Subject,
 };
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_analyses.sql")];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -258,7 +259,59 @@ fn map_row_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError 
     }
 }
 
+const ANALYSIS_COLS: &str = "id, repo, base, head, at, impact, findings, consumers, coord_id";
+
+fn analysis_row(r: &Row) -> rusqlite::Result<AnalysisRecord> {
+    let impact: String = r.get(5)?;
+    Ok(AnalysisRecord {
+        id: r.get(0)?,
+        repo: r.get::<_, Option<String>>(1)?.map(repo).transpose()?,
+        base: r.get(2)?,
+        head: r.get(3)?,
+        at: parse_ts(&r.get::<_, String>(4)?)?,
+        impact: parse(impact)?,
+        findings: json(&r.get::<_, String>(6)?)?,
+        consumers: json(&r.get::<_, String>(7)?)?,
+        coordination: r.get::<_, Option<i64>>(8)?.map(CoordId),
+    })
+}
+
 impl Store for SqliteStore {
+    fn record_analysis(&self, a: &AnalysisRecord) -> Result<i64> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO analyses (repo, base, head, at, impact, breaking, findings, consumers, coord_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                a.repo.as_ref().map(RepoName::as_str),
+                a.base,
+                a.head,
+                ts(a.at),
+                a.impact.as_str(),
+                a.breaking() as i64,
+                to_json(&a.findings),
+                to_json(&a.consumers),
+                a.coordination.map(|c| c.0),
+            ],
+        )
+        .ctx("recording an analysis")?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn set_analysis_coordination(&self, analysis: i64, coordination: CoordId) -> Result<()> {
+        self.conn()
+            .execute("UPDATE analyses SET coord_id = ?1 WHERE id = ?2", params![coordination.0, analysis])
+            .ctx("linking an analysis")?;
+        Ok(())
+    }
+
+    fn list_analyses(&self) -> Result<Vec<AnalysisRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {ANALYSIS_COLS} FROM analyses ORDER BY id")).ctx("listing analyses")?;
+        let rows = stmt.query_map([], analysis_row).and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("listing analyses"))
+    }
+
     fn insert_coordination(&self, c: &Coordination, events: &[Event]) -> Result<(CoordId, bool)> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
