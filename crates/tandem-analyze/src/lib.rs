@@ -38,5 +38,6 @@
 //! ```
 
 pub mod discover;
+pub mod versions;
 
 pub use discover::{discover, Discovery, EdgeReport, ManifestKind, Pin, Problem, Reference, Skipped};

@@ -223,6 +223,24 @@ pub fn analyses_are_recorded_and_linked(store: &dyn Store) {
     assert_eq!(all[0].breaking(), 1);
 }
 
+pub fn events_since_returns_the_window_in_order(store: &dyn Store) {
+    let c = sample("k7");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let mut c = store.load_coordination(id).unwrap();
+    let later = ctx();
+    let events = c.set_status(CoordStatus::InProgress, None, false, &later).unwrap();
+    store.save_coordination(&c, &events).unwrap();
+    let all = store.all_events().unwrap();
+    assert_eq!(all.len(), 1 + events.len());
+    // At the instant of an event: included; a microsecond later: excluded.
+    let since = store.events_since(later.now).unwrap();
+    assert_eq!(since, all[1..].to_vec());
+    assert!(since.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.events_since(c.created_at).unwrap(), all);
+    let after = later.now + chrono::Duration::microseconds(1);
+    assert!(store.events_since(after).unwrap().is_empty());
+}
+
 /// Runs every conformance check, each on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     insert_is_idempotent_by_key(make().as_ref());
@@ -232,4 +250,5 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
+    events_since_returns_the_window_in_order(make().as_ref());
 }

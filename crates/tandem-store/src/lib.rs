@@ -48,6 +48,9 @@ pub trait Store: Send + Sync {
     fn events(&self, id: CoordId) -> Result<Vec<StoredEvent>>;
     /// The whole history, oldest first.
     fn all_events(&self) -> Result<Vec<StoredEvent>>;
+    /// The history from `at` on (every event at or after it), oldest first: what health and
+    /// metrics read, so their cost follows the window and not the age of the database.
+    fn events_since(&self, at: chrono::DateTime<chrono::Utc>) -> Result<Vec<StoredEvent>>;
 
     /// Records an analysis; returns its id.
     fn record_analysis(&self, a: &tandem_model::AnalysisRecord) -> Result<i64>;

@@ -477,6 +477,16 @@ impl Store for SqliteStore {
         rows.map_err(map_row_err("reading history"))
     }
 
+    fn events_since(&self, at: DateTime<Utc>) -> Result<Vec<StoredEvent>> {
+        let conn = self.conn();
+        // Timestamps are stored as fixed-width RFC 3339 in UTC, so text order is time order.
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events WHERE at >= ?1 ORDER BY id"))
+            .ctx("reading history")?;
+        let rows = stmt.query_map([ts(at)], event_row).and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("reading history"))
+    }
+
     fn create_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
