@@ -16,12 +16,19 @@
 
 mod create;
 mod error;
+mod health;
+mod metrics;
 mod ops;
 pub mod render;
 pub mod templates;
 
 pub use create::{CreateRequest, Created, Step};
 pub use error::{EngineError, Result};
+pub use health::{
+    health_body, human_duration, redact, Check, Endpoints, HealthFinding, HealthIssueAction, HealthIssueOutcome,
+    HealthOptions, HealthReport, Level, ProbeOutcome, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
+};
+pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
 
 use std::path::{Path, PathBuf};
