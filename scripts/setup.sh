@@ -10,3 +10,31 @@ if ! need git; then
   echo "setup: installing git" >&2
   apt-get update -qq && apt-get install -y -qq git >/dev/null
 fi
+
+# MCP clients for tandem-mcp's tests (crates/tandem-cli/tests/mcp.rs): the official MCP Python SDK
+# in a venv, and the MCP Inspector from npm, both kept under one tools directory outside the
+# checkout so reruns (and CI's fresh clones) reuse them. The tests find them the same way.
+TOOLS_DIR="${TANDEM_TOOLS_DIR:-$HOME/.cache/tandem-tools}"
+MCP_VENV="$TOOLS_DIR/mcp-venv"
+MCP_NPM="$TOOLS_DIR/mcp-inspector"
+# Pinned: the newest release that runs on the Node.js 20 these machines have (later ones need 22).
+MCP_INSPECTOR_VERSION=0.15.0
+mkdir -p "$TOOLS_DIR"
+if ! "$MCP_VENV/bin/python" -c 'import mcp, sys; v = __import__("importlib.metadata").metadata.version("mcp"); sys.exit(0 if v.split(".")[0] == "2" else 1)' 2>/dev/null; then
+  echo "setup: creating $MCP_VENV with the MCP Python SDK (mcp>=2,<3)" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$MCP_VENV"
+  python3 -m venv "$MCP_VENV"
+  "$MCP_VENV/bin/python" -m pip install -q --disable-pip-version-check 'mcp>=2,<3'
+fi
+if ! grep -qs "\"version\": \"$MCP_INSPECTOR_VERSION\"" "$MCP_NPM/node_modules/@modelcontextprotocol/inspector/package.json"; then
+  echo "setup: installing the MCP Inspector into $MCP_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$MCP_NPM"
+  [ -f "$MCP_NPM/package.json" ] || echo '{"name":"tandem-mcp-tools","private":true}' >"$MCP_NPM/package.json"
+  (cd "$MCP_NPM" && npm install --silent --no-audit --no-fund "@modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION")
+fi

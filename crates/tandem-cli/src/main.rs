@@ -83,6 +83,16 @@ enum Command {
     },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
+    /// at http://ADDR/mcp with --http (loopback Host headers only, unless --allow-host).
+    Mcp {
+        /// Serve streamable HTTP on this address (e.g. 127.0.0.1:8765) instead of stdio.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+        /// Also accept this Host header name (or name:port) over HTTP; repeatable.
+        #[arg(long, value_name = "NAME", requires = "http")]
+        allow_host: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -333,6 +343,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                 }
             }
+        }
+        Command::Mcp { http, allow_host } => {
+            let transport = match http {
+                None => tandem_mcp::Transport::Stdio,
+                Some(addr) => tandem_mcp::Transport::Http { addr: addr.clone(), allow_hosts: allow_host.clone() },
+            };
+            tandem_mcp::run(open_engine(&cli)?, transport).map_err(anyhow::Error::from)?;
         }
         Command::Issues(cmd) => {
             let engine = open_engine(&cli)?;

@@ -1,0 +1,330 @@
+//! The tool table: one entry per tool, each a thin adapter that parses its typed input, calls
+//! one engine operation and converts the result to its wire type plus a one-line summary.
+
+use crate::error::ToolError;
+use crate::wire::*;
+use crate::workflow;
+use rmcp::handler::server::tool::{schema_for_input, schema_for_output};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tandem_engine::{CreateRequest, Engine};
+use tandem_model::{ChildStatus, CoordId, CoordStatus};
+
+/// A tool's answer: the structured result and a short text summary.
+pub struct Reply {
+    pub summary: String,
+    pub value: serde_json::Value,
+}
+
+type Run = dyn Fn(&Engine, JsonObject) -> Result<Reply, ToolError> + Send + Sync;
+
+/// One tool: its MCP description and the adapter that runs it.
+pub struct ToolDef {
+    pub tool: Tool,
+    pub run: Box<Run>,
+}
+
+/// Builds a tool from a typed adapter: the input and output schemas come from the types.
+fn def<I, O>(
+    name: &'static str,
+    title: &str,
+    description: &'static str,
+    read_only: bool,
+    f: fn(&Engine, I) -> Result<(O, String), ToolError>,
+) -> ToolDef
+where
+    I: DeserializeOwned + JsonSchema + 'static,
+    O: Serialize + JsonSchema + 'static,
+{
+    let input = schema_for_input::<I>().unwrap_or_else(|e| panic!("tool {name}: input schema: {e}"));
+    let tool = Tool::new(name, description, input)
+        .with_title(title)
+        .with_raw_output_schema(schema_for_output::<O>())
+        .with_annotations(ToolAnnotations::with_title(title).read_only(read_only).destructive(false).open_world(false));
+    let run = move |engine: &Engine, args: JsonObject| -> Result<Reply, ToolError> {
+        let input: I = serde_json::from_value(serde_json::Value::Object(args))
+            .map_err(|e| ToolError::Arguments { tool: name, message: e.to_string() })?;
+        let (out, summary) = f(engine, input)?;
+        let value =
+            serde_json::to_value(&out).map_err(|e| ToolError::Internal(format!("rendering the result: {e}")))?;
+        Ok(Reply { summary, value })
+    };
+    ToolDef { tool, run: Box::new(run) }
+}
+
+/// Every tool tandem offers, in the order `tools/list` shows them.
+pub fn all() -> Vec<ToolDef> {
+    vec![
+        def(
+            "create_coordination_issue",
+            "Create a coordination",
+            "Open a cross-repository coordination: a parent issue, one child issue per affected repository \
+             (with a checklist from its role and the change type) and an integration-testing issue. Give the \
+             repositories (`repos`) or the changed one (`from_repo`, which adds all its transitive consumers). \
+             Idempotent by `key`.",
+            false,
+            create,
+        ),
+        def(
+            "analyze_dependency_impact",
+            "Analyze dependency impact",
+            "Analyze a change to a repository (a git revision range, the working tree, or a list of changed \
+             files): breaking-change findings, the impact level, the repositories that must follow, and \
+             recommendations.",
+            true,
+            crate::analyze::analyze,
+        ),
+        def(
+            "sync_coordination_status",
+            "Change a status",
+            "Move a coordination (or, with `repo`, one of its children) to a new status, with a reason. \
+             Returns every change, including the ones it propagated (e.g. starting a coordination readies \
+             children; all children done moves it to testing). Illegal transitions are refused with the reason.",
+            false,
+            sync_status,
+        ),
+        def(
+            "check_checklist_item",
+            "Tick a checklist item",
+            "Tick (or untick) one item of a child's checklist, or of the integration-testing issue \
+             (`repo: \"integration\"`), by number or text.",
+            false,
+            check_item,
+        ),
+        def(
+            "get_coordination_progress",
+            "Coordination progress",
+            "Overall progress (weighted by repository effort), each child's status and progress, the \
+             critical path, blockers with reasons, and deployment readiness.",
+            true,
+            progress,
+        ),
+        def(
+            "generate_coordination_workflow",
+            "Plan a coordination",
+            "Plan a change without opening anything: phases in dependency waves with per-repository tasks, \
+             integration testing, deployment waves and the rollback sequence, as structured data and Markdown.",
+            true,
+            workflow::generate,
+        ),
+        def(
+            "list_coordinations",
+            "List coordinations",
+            "Every coordination with its status, effective status and progress.",
+            true,
+            list,
+        ),
+        def(
+            "get_coordination",
+            "Show a coordination",
+            "One coordination in full: children with their issues and checklists, the integration-testing \
+             issue, plan and status.",
+            true,
+            get,
+        ),
+        def(
+            "get_coordination_history",
+            "Coordination history",
+            "The append-only history of a coordination: who changed what, when, from, to and why.",
+            true,
+            history,
+        ),
+        def(
+            "plan_deployment",
+            "Plan a deployment",
+            "A coordination's deployment plan (repositories in dependency order, grouped in waves that may \
+             deploy in parallel), its readiness, and the rollback plan (reverse order, stopping traffic first).",
+            true,
+            plan_deployment,
+        ),
+        def(
+            "get_dependency_graph",
+            "Dependency graph",
+            "The workspace's repositories and their dependencies: order, waves, direct and transitive \
+             consumers; optionally rendered as Mermaid or Graphviz DOT.",
+            true,
+            graph,
+        ),
+        def(
+            "check_health",
+            "Check health",
+            "Run the health checks: stale and blocked coordinations, mismatched internal dependency \
+             versions, and the other problems tandem watches for.",
+            true,
+            crate::health::check,
+        ),
+    ]
+}
+
+fn id(n: i64) -> CoordId {
+    CoordId(n)
+}
+
+fn create(engine: &Engine, i: CreateCoordinationInput) -> Result<(CreatedOut, String), ToolError> {
+    let req = CreateRequest {
+        title: i.title,
+        change_type: Some(parse_change_type(&i.change_type)?),
+        repos: i.repos.unwrap_or_default(),
+        from_repo: i.from_repo,
+        priority: parse_priority(&i.priority)?,
+        plan: i.plan,
+        milestone: i.milestone,
+        key: i.key,
+    };
+    let created = engine.create_coordination(&req, &mut |_| {})?;
+    let c = &created.coordination;
+    let summary = format!(
+        "{} coordination #{} \"{}\" ({}, {} priority, {} strategy) across {} repositories: {}; {} issues opened.",
+        if created.created { "Created" } else { "Found existing" },
+        c.id,
+        c.title,
+        c.change_type,
+        c.priority,
+        c.strategy,
+        c.children.len(),
+        c.children.iter().map(|ch| ch.repo.as_str()).collect::<Vec<_>>().join(", "),
+        created.issues_opened
+    );
+    Ok(((&created).into(), summary))
+}
+
+fn sync_status(engine: &Engine, i: SyncStatusInput) -> Result<(ChangeOut, String), ToolError> {
+    let reason = i.reason.as_deref().filter(|r| !r.trim().is_empty());
+    let change = match &i.repo {
+        None => {
+            let status: CoordStatus = i.status.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())?;
+            engine.set_status(id(i.coordination), status, reason, i.force)?
+        }
+        Some(repo) => {
+            let status: ChildStatus = i.status.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())?;
+            engine.set_child_status(id(i.coordination), repo, status, reason)?
+        }
+    };
+    let out = ChangeOut::from(&change);
+    let what = match &i.repo {
+        None => format!("coordination #{}", i.coordination),
+        Some(r) => format!("{r} in coordination #{}", i.coordination),
+    };
+    let summary = if out.changed {
+        format!(
+            "{what} is now {}; {} change(s) recorded ({} propagated); coordination status {}.",
+            i.status.trim(),
+            out.events.len(),
+            out.events.len().saturating_sub(1),
+            out.effective_status
+        )
+    } else {
+        format!("Nothing changed: {what} was already {}.", i.status.trim())
+    };
+    Ok((out, summary))
+}
+
+fn check_item(engine: &Engine, i: CheckItemInput) -> Result<(ChangeOut, String), ToolError> {
+    let change = engine.check_item(id(i.coordination), &i.repo, &i.item, i.checked)?;
+    let out = ChangeOut::from(&change);
+    let summary = format!(
+        "{} item '{}' of {} in coordination #{}; {} change(s) recorded.",
+        if i.checked { "Ticked" } else { "Unticked" },
+        i.item,
+        i.repo,
+        i.coordination,
+        out.events.len()
+    );
+    Ok((out, summary))
+}
+
+fn progress(engine: &Engine, i: CoordinationInput) -> Result<(ProgressOut, String), ToolError> {
+    let (c, p) = engine.progress(id(i.coordination))?;
+    let out = ProgressOut::new(&c, &p);
+    let summary = format!(
+        "Coordination #{} \"{}\": {}% ({} of {} children done), status {}; {} blocker(s); critical path: {}.",
+        out.coordination,
+        out.title,
+        out.percent,
+        out.children_done,
+        out.children_total,
+        out.effective_status,
+        out.blockers.len(),
+        if out.critical_path.repos.is_empty() { "none".into() } else { out.critical_path.repos.join(" → ") }
+    );
+    Ok((out, summary))
+}
+
+fn list(engine: &Engine, _: NoInput) -> Result<(ListOut, String), ToolError> {
+    let list: Vec<SummaryOut> = engine.list_coordinations()?.iter().map(SummaryOut::from).collect();
+    let summary = if list.is_empty() {
+        "No coordinations yet; create one with create_coordination_issue.".to_string()
+    } else {
+        let lines: Vec<String> =
+            list.iter().map(|s| format!("#{} {} — {}, {}%", s.id, s.title, s.effective_status, s.percent)).collect();
+        format!("{} coordination(s):\n{}", list.len(), lines.join("\n"))
+    };
+    Ok((ListOut { coordinations: list }, summary))
+}
+
+fn get(engine: &Engine, i: CoordinationInput) -> Result<(CoordinationOut, String), ToolError> {
+    let c = engine.coordination(id(i.coordination))?;
+    let summary = format!(
+        "Coordination #{} \"{}\": {} {} change, status {}, {} children.",
+        c.id,
+        c.title,
+        c.priority,
+        c.change_type,
+        c.status,
+        c.children.len()
+    );
+    Ok(((&c).into(), summary))
+}
+
+fn history(engine: &Engine, i: CoordinationInput) -> Result<(HistoryOut, String), ToolError> {
+    let events = engine.history(id(i.coordination))?;
+    let events: Vec<EventOut> = events.iter().map(|e| EventOut::from(&e.event)).collect();
+    let summary = format!("Coordination #{}: {} event(s).", i.coordination, events.len());
+    Ok((HistoryOut { coordination: i.coordination, events }, summary))
+}
+
+fn plan_deployment(engine: &Engine, i: CoordinationInput) -> Result<(DeploymentOut, String), ToolError> {
+    let (c, p) = engine.progress(id(i.coordination))?;
+    let deploy = engine.deploy_plan(c.id)?;
+    let rollback = engine.rollback_plan(c.id)?;
+    let waves: Vec<Vec<String>> = deploy.waves.iter().map(|w| w.iter().map(|r| r.to_string()).collect()).collect();
+    let summary = format!(
+        "Coordination #{}: deploy in {} wave(s): {}; {}.",
+        c.id,
+        waves.len(),
+        waves.iter().map(|w| w.join(" + ")).collect::<Vec<_>>().join(" → "),
+        if p.readiness.ready {
+            "ready to deploy".to_string()
+        } else {
+            format!("not ready: {}", p.readiness.reasons.join("; "))
+        }
+    );
+    let out = DeploymentOut {
+        coordination: c.id.0,
+        status: c.status.to_string(),
+        readiness: ReadinessOut { ready: p.readiness.ready, reasons: p.readiness.reasons.clone() },
+        waves,
+        steps: deploy_steps(&deploy),
+        rollback: rollback_steps(&rollback),
+    };
+    Ok((out, summary))
+}
+
+fn graph(engine: &Engine, i: GraphInput) -> Result<(GraphOut, String), ToolError> {
+    let view = engine.graph_view();
+    let mut out = GraphOut::from(&view);
+    out.rendered = i.format.map(|f| match f {
+        GraphFormat::Mermaid => tandem_engine::render::to_mermaid(&view),
+        GraphFormat::Dot => tandem_engine::render::to_dot(&view),
+    });
+    let summary = format!(
+        "Workspace {}: {} repositories in {} wave(s); order: {}.",
+        out.workspace,
+        out.repos.len(),
+        out.waves.len(),
+        out.order.join(", ")
+    );
+    Ok((out, summary))
+}
