@@ -12,8 +12,9 @@
 # For `_malformed` cases it also writes expected.txt: buf's exit code and its stderr.
 #
 # Checks: a case named `breaking*` under <RULE_ID>/ must yield at least one line of type
-# <RULE_ID>; a case named `ok*` must yield none. Any other non-zero exit of buf is an error
-# (except under _malformed). Exits non-zero when a check fails.
+# <RULE_ID>; a case named `ok*` must yield none; only _malformed cases may yield COMPILE
+# lines (and they must). Any exit of buf other than 0 or 100 is an error (except under
+# _malformed; note buf also exits 100 on compile errors). Exits non-zero when a check fails.
 #
 # Usage: scripts/record-buf-fixtures.sh [--check] [CASE_DIR_FILTER]
 #   --check   do not write; fail if a recording differs from what buf prints now
@@ -114,6 +115,11 @@ while IFS= read -r case_dir; do
   fi
   store "$case_dir/expected.json" "$tmp_out" "$rel/expected.json"
   [[ -s "$tmp_out" ]] && with_findings=$((with_findings + 1))
+  if [[ "$group" != "_malformed" ]] && grep -q '"type":"COMPILE"' "$tmp_out"; then
+    fail "$rel: does not compile (only _malformed cases may): $(grep '"type":"COMPILE"' "$tmp_out" | head -1)"
+  elif [[ "$group" == "_malformed" ]] && ! grep -q '"type":"COMPILE"' "$tmp_out"; then
+    fail "$rel: malformed case produced no COMPILE line"
+  fi
 
   if [[ "$group" != _* ]]; then
     own="$(grep -c "\"type\":\"$group\"" "$tmp_out" || true)"
