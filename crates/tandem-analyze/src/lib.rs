@@ -38,6 +38,8 @@
 //! ```
 
 pub mod discover;
+pub mod protobuf;
+pub mod source;
 pub mod versions;
 
 pub use discover::{discover, Discovery, EdgeReport, ManifestKind, Pin, Problem, Reference, Skipped};

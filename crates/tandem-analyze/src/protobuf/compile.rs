@@ -1,0 +1,165 @@
+//! Compiling the protobuf files of one side of a comparison, straight from a [`Source`].
+
+use super::ir::Module;
+use crate::source::{Source, MAX_FILE_BYTES};
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A file that could not be compiled: where, and the compiler's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileProblem {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Maps import names to repository paths through the module roots, reading from the source.
+struct Resolver {
+    source: Rc<dyn Source>,
+    roots: Vec<String>,
+    /// Every .proto path of the source, listed on first need (to infer roots of odd imports).
+    all: RefCell<Option<Vec<String>>>,
+    /// name -> (repo path, text) of every file opened.
+    opened: Rc<RefCell<HashMap<String, (String, Rc<str>)>>>,
+}
+
+fn join(root: &str, name: &str) -> String {
+    if root.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}/{name}", root.trim_end_matches('/'))
+    }
+}
+
+impl Resolver {
+    fn candidates(&self, name: &str) -> Vec<String> {
+        let mut c: Vec<String> = self.roots.iter().map(|r| join(r, name)).collect();
+        let mut all = self.all.borrow_mut();
+        let list = all.get_or_insert_with(|| self.source.list(&|p| p.ends_with(".proto")));
+        let suffix = format!("/{name}");
+        c.extend(list.iter().filter(|p| p.ends_with(&suffix)).cloned());
+        c
+    }
+
+    fn load(&self, name: &str) -> Result<(String, String), protox::Error> {
+        for path in self.candidates(name) {
+            if let Some(bytes) = self.source.read(&path) {
+                if bytes.len() > MAX_FILE_BYTES {
+                    return Err(protox::Error::new(std::io::Error::other(format!(
+                        "{path} is {} MB; files over {} MB are not analysed",
+                        bytes.len() / (1024 * 1024),
+                        MAX_FILE_BYTES / (1024 * 1024)
+                    ))));
+                }
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| protox::Error::new(std::io::Error::other(format!("{path} is not UTF-8 text"))))?;
+                return Ok((path, text));
+            }
+        }
+        Err(protox::Error::file_not_found(name))
+    }
+}
+
+impl FileResolver for Resolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if let Some((_, text)) = self.opened.borrow().get(name) {
+            return File::from_source(name, text);
+        }
+        let (path, text) = self.load(name)?;
+        // remember the text before parsing, so a parse error can be located in it
+        self.opened.borrow_mut().insert(name.to_string(), (path, Rc::from(text.as_str())));
+        File::from_source(name, &text)
+    }
+}
+
+/// The import name of a repo path under the first root that contains it.
+pub fn import_name(path: &str, roots: &[String]) -> String {
+    let mut best: Option<&str> = None;
+    for r in roots {
+        if r.is_empty() {
+            best = best.or(Some(path));
+            continue;
+        }
+        let prefix = format!("{}/", r.trim_end_matches('/'));
+        if let Some(rest) = path.strip_prefix(&prefix) {
+            // the longest matching root wins
+            if best.is_none_or(|b| rest.len() < b.len()) {
+                best = Some(rest);
+            }
+        }
+    }
+    best.unwrap_or(path).to_string()
+}
+
+/// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
+/// compiled and a problem for each that did not.
+pub fn compile(source: Rc<dyn Source>, targets: &[String], roots: &[String]) -> (Module, Vec<CompileProblem>) {
+    let opened = Rc::new(RefCell::new(HashMap::new()));
+    let resolver = Resolver { source, roots: roots.to_vec(), all: RefCell::new(None), opened: opened.clone() };
+    let mut problems = Vec::new();
+    let mut compiled: Vec<(String, String)> = Vec::new();
+    {
+        let mut chain = ChainFileResolver::new();
+        chain.add(resolver);
+        chain.add(GoogleFileResolver::new());
+        let mut compiler = protox::Compiler::with_file_resolver(chain);
+        compiler.include_source_info(true).include_imports(true);
+        for path in targets {
+            let name = import_name(path, roots);
+            match compiler.open_file(&name) {
+                Ok(_) => compiled.push((path.clone(), name)),
+                Err(e) => problems.push(problem(path, &e, &opened.borrow())),
+            }
+        }
+        let fds = compiler.file_descriptor_set();
+        let mut by_name: HashMap<String, prost_types::FileDescriptorProto> =
+            fds.file.into_iter().map(|f| (f.name().to_string(), f)).collect();
+        let mut module = Module::default();
+        // buf's image holds the well-known types a file imports: they are compared too.
+        let mut wkt: Vec<String> = by_name.keys().filter(|n| n.starts_with("google/protobuf/")).cloned().collect();
+        wkt.sort();
+        for name in wkt {
+            if compiled.iter().any(|(_, n)| n == &name) {
+                continue;
+            }
+            if let Some(fd) = by_name.remove(&name) {
+                module.add_file(name, fd, "");
+            }
+        }
+        for (path, name) in compiled {
+            if let Some(fd) = by_name.remove(&name) {
+                let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
+                module.add_file(path, fd, &text);
+            }
+        }
+        (module, problems)
+    }
+}
+
+fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<str>)>) -> CompileProblem {
+    use miette::Diagnostic;
+    // Locate the error in the file it names (an import may be the broken one).
+    let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {
+        Some((p, t)) => (p.clone(), Some(t.clone())),
+        None => (path.to_string(), opened.values().find(|(p, _)| p == path).map(|(_, t)| t.clone())),
+    };
+    let offset = e.labels().and_then(|mut l| l.next()).map(|l| l.offset());
+    let (line, column) = match (offset, text.clone()) {
+        (Some(o), Some(t)) => {
+            let (l, c) = tandem_model::manifest::line_col(&t, o);
+            (l as u32, c as u32)
+        }
+        _ => (0, 0),
+    };
+    let mut message = e.to_string();
+    if text.as_deref().is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("edition"))) {
+        message = format!("protobuf editions are not supported by this build of tandem yet ({message})");
+    }
+    if at_path != path {
+        message = format!("{message} (in {at_path}, imported by {path})");
+    }
+    CompileProblem { path: at_path, line, column, message }
+}

@@ -1,0 +1,533 @@
+//! A compiled protobuf module, flattened for comparison: every message, enum, service and
+//! extension indexed by its fully-qualified name, with the source location of each element.
+
+use prost_types::{
+    field_descriptor_proto::{Label, Type},
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// A 1-based source range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// Field numbers of descriptor.proto used to address elements in source info.
+pub mod tag {
+    pub const FILE_PACKAGE: i32 = 2;
+    pub const FILE_MESSAGE: i32 = 4;
+    pub const FILE_ENUM: i32 = 5;
+    pub const FILE_SERVICE: i32 = 6;
+    pub const FILE_EXTENSION: i32 = 7;
+    pub const FILE_OPTIONS: i32 = 8;
+    pub const FILE_SYNTAX: i32 = 12;
+    pub const FILE_EDITION: i32 = 14;
+    pub const MSG_FIELD: i32 = 2;
+    pub const MSG_NESTED: i32 = 3;
+    pub const MSG_ENUM: i32 = 4;
+    pub const MSG_EXT_RANGE: i32 = 5;
+    pub const MSG_EXTENSION: i32 = 6;
+    pub const MSG_OPTIONS: i32 = 7;
+    pub const MSG_ONEOF: i32 = 8;
+    pub const MSG_RESERVED_RANGE: i32 = 9;
+    pub const MSG_RESERVED_NAME: i32 = 10;
+    pub const FIELD_NAME: i32 = 1;
+    pub const FIELD_NUMBER: i32 = 3;
+    pub const FIELD_LABEL: i32 = 4;
+    pub const FIELD_TYPE: i32 = 5;
+    pub const FIELD_TYPE_NAME: i32 = 6;
+    pub const FIELD_EXTENDEE: i32 = 2;
+    pub const FIELD_DEFAULT: i32 = 7;
+    pub const FIELD_OPTIONS: i32 = 8;
+    pub const FIELD_ONEOF_INDEX: i32 = 9;
+    pub const FIELD_JSON_NAME: i32 = 10;
+    pub const ENUM_VALUE: i32 = 2;
+    pub const ENUM_OPTIONS: i32 = 3;
+    pub const ENUM_RESERVED_RANGE: i32 = 4;
+    pub const ENUM_RESERVED_NAME: i32 = 5;
+    pub const ENUM_VALUE_NAME: i32 = 1;
+    pub const ENUM_VALUE_NUMBER: i32 = 2;
+    pub const SERVICE_METHOD: i32 = 2;
+    pub const SERVICE_OPTIONS: i32 = 3;
+    pub const METHOD_INPUT: i32 = 2;
+    pub const METHOD_OUTPUT: i32 = 3;
+    pub const METHOD_OPTIONS: i32 = 4;
+    pub const METHOD_CLIENT_STREAMING: i32 = 5;
+    pub const METHOD_SERVER_STREAMING: i32 = 6;
+}
+
+/// Source locations of one file, by descriptor path.
+#[derive(Debug, Clone, Default)]
+pub struct Locations {
+    spans: HashMap<Vec<i32>, Span>,
+}
+
+impl Locations {
+    fn from_file(f: &FileDescriptorProto, text: &str) -> Locations {
+        let mut spans = HashMap::new();
+        let lines: Vec<&str> = text.split('\n').collect();
+        // The compiler counts columns in bytes; buf counts display columns: tabs stop every 4
+        // columns and wide characters (CJK, emoji) take two.
+        let col = |line: i32, col: i32| -> u32 {
+            match lines.get(line.max(0) as usize) {
+                Some(l) if !l.is_ascii() || l.contains('\t') => {
+                    let mut b = (col.max(0) as usize).min(l.len());
+                    while b > 0 && !l.is_char_boundary(b) {
+                        b -= 1;
+                    }
+                    let mut c = 0u32;
+                    for ch in l[..b].chars() {
+                        c = if ch == '\t' {
+                            c + 4 - c % 4
+                        } else {
+                            c + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) as u32
+                        };
+                    }
+                    c + 1
+                }
+                _ => col as u32 + 1,
+            }
+        };
+        if let Some(info) = &f.source_code_info {
+            for loc in &info.location {
+                let s = &loc.span;
+                let span = match s.len() {
+                    3 => Span {
+                        line: s[0] as u32 + 1,
+                        column: col(s[0], s[1]),
+                        end_line: s[0] as u32 + 1,
+                        end_column: col(s[0], s[2]),
+                    },
+                    4 => Span {
+                        line: s[0] as u32 + 1,
+                        column: col(s[0], s[1]),
+                        end_line: s[2] as u32 + 1,
+                        end_column: col(s[2], s[3]),
+                    },
+                    _ => continue,
+                };
+                let mut span = span;
+                let n = loc.path.len();
+                if n >= 3
+                    && loc.path[n - 1] == tag::FIELD_DEFAULT
+                    && matches!(loc.path[n - 3], tag::MSG_FIELD | tag::FILE_EXTENSION | tag::MSG_EXTENSION)
+                {
+                    // buf places `[default = …]` at the `default` keyword
+                    if let Some(l) = lines.get(s[0].max(0) as usize) {
+                        let upto: String = l.chars().take(span.column.saturating_sub(1) as usize).collect();
+                        if let Some(i) = upto.rfind("default") {
+                            span.column = upto[..i].chars().count() as u32 + 1;
+                        }
+                    }
+                }
+                // the first location recorded for a path is the whole element
+                spans.entry(loc.path.clone()).or_insert(span);
+            }
+        }
+        Locations { spans }
+    }
+
+    pub fn get(&self, path: &[i32]) -> Option<Span> {
+        self.spans.get(path).copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Proto2,
+    Proto3,
+    Editions(i32),
+}
+
+impl Syntax {
+    pub fn as_str(&self) -> String {
+        match self {
+            Syntax::Proto2 => "proto2".into(),
+            Syntax::Proto3 => "proto3".into(),
+            Syntax::Editions(e) => format!("editions ({e})"),
+        }
+    }
+}
+
+/// A field (or an extension, when `extendee` is set).
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub number: i32,
+    pub label: Label,
+    pub ty: Type,
+    /// Fully-qualified type name for messages and enums, without the leading dot.
+    pub type_name: String,
+    pub json_name: String,
+    pub has_json_name: bool,
+    pub default: Option<String>,
+    /// The oneof this field is in (not counting proto3 `optional`'s synthetic oneof).
+    pub oneof: Option<String>,
+    pub proto3_optional: bool,
+    pub extendee: Option<String>,
+    pub proto: FieldDescriptorProto,
+    pub path: Vec<i32>,
+    /// The fully-qualified name of the enclosing message ("" at file level).
+    pub parent: String,
+    pub file: usize,
+}
+
+impl Field {
+    pub fn full_name(&self) -> String {
+        if self.parent.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.parent, self.name)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub full_name: String,
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub oneofs: Vec<String>,
+    pub reserved_ranges: Vec<(i32, i32)>,
+    pub reserved_names: Vec<String>,
+    pub extension_ranges: Vec<(i32, i32)>,
+    pub proto: DescriptorProto,
+    pub is_map_entry: bool,
+    pub path: Vec<i32>,
+    pub file: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    pub name: String,
+    pub number: i32,
+    pub path: Vec<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Enum {
+    pub full_name: String,
+    pub values: Vec<EnumValue>,
+    pub reserved_ranges: Vec<(i32, i32)>,
+    pub reserved_names: Vec<String>,
+    pub proto: EnumDescriptorProto,
+    pub path: Vec<i32>,
+    pub file: usize,
+    /// The enclosing message ("" at file level).
+    pub parent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Method {
+    pub name: String,
+    pub input: String,
+    pub output: String,
+    pub client_streaming: bool,
+    pub server_streaming: bool,
+    pub proto: prost_types::MethodDescriptorProto,
+    pub path: Vec<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub full_name: String,
+    pub methods: Vec<Method>,
+    pub proto: prost_types::ServiceDescriptorProto,
+    pub path: Vec<i32>,
+    pub file: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct File {
+    /// The path reported in findings (relative to the repository root).
+    pub path: String,
+    /// The import name (relative to its module root).
+    pub name: String,
+    pub package: String,
+    pub syntax: Syntax,
+    pub proto: FileDescriptorProto,
+    pub locations: Locations,
+    pub messages: Vec<usize>,
+    pub enums: Vec<usize>,
+    pub services: Vec<usize>,
+    pub extensions: Vec<usize>,
+}
+
+impl File {
+    pub fn span(&self, path: &[i32]) -> Option<Span> {
+        self.locations.get(path)
+    }
+}
+
+/// All compared files of one revision.
+#[derive(Debug, Clone, Default)]
+pub struct Module {
+    pub files: Vec<File>,
+    pub messages: Vec<Message>,
+    pub enums: Vec<Enum>,
+    pub services: Vec<Service>,
+    pub extensions: Vec<Field>,
+    pub file_by_name: BTreeMap<String, usize>,
+    pub message_by_name: HashMap<String, usize>,
+    pub enum_by_name: HashMap<String, usize>,
+    pub service_by_name: HashMap<String, usize>,
+    /// Extensions by (extendee, number).
+    pub extension_by_key: HashMap<(String, i32), usize>,
+    /// Packages of files that were not compiled (unchanged), with one path holding each.
+    pub extra_packages: BTreeMap<String, String>,
+}
+
+fn strip_dot(s: &str) -> String {
+    s.strip_prefix('.').unwrap_or(s).to_string()
+}
+
+fn qualify(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+impl Module {
+    /// Adds a file of another module again (used to drop files from a module).
+    pub fn add_file_from(&mut self, f: &File) {
+        let locations = f.locations.clone();
+        self.add_file_with(f.path.clone(), f.proto.clone(), locations);
+    }
+
+    /// Adds a compiled file; `path` is how findings name it, `text` its source (for columns).
+    pub fn add_file(&mut self, path: String, fd: FileDescriptorProto, text: &str) {
+        let locations = Locations::from_file(&fd, text);
+        self.add_file_with(path, fd, locations);
+    }
+
+    fn add_file_with(&mut self, path: String, fd: FileDescriptorProto, locations: Locations) {
+        let fi = self.files.len();
+        let syntax = match fd.syntax.as_deref() {
+            Some("proto3") => Syntax::Proto3,
+            Some("editions") => Syntax::Editions(0),
+            _ => Syntax::Proto2,
+        };
+        let mut file = File {
+            path,
+            name: fd.name().to_string(),
+            package: fd.package().to_string(),
+            syntax,
+            locations,
+            proto: FileDescriptorProto::default(),
+            messages: Vec::new(),
+            enums: Vec::new(),
+            services: Vec::new(),
+            extensions: Vec::new(),
+        };
+        let pkg = fd.package().to_string();
+        for (i, m) in fd.message_type.iter().enumerate() {
+            self.add_message(&mut file, fi, &pkg, m, vec![tag::FILE_MESSAGE, i as i32]);
+        }
+        for (i, e) in fd.enum_type.iter().enumerate() {
+            self.add_enum(&mut file, fi, &pkg, "", e, vec![tag::FILE_ENUM, i as i32]);
+        }
+        for (i, s) in fd.service.iter().enumerate() {
+            let full_name = qualify(&pkg, s.name());
+            let path = vec![tag::FILE_SERVICE, i as i32];
+            let methods = s
+                .method
+                .iter()
+                .enumerate()
+                .map(|(j, m)| {
+                    let mut p = path.clone();
+                    p.extend([tag::SERVICE_METHOD, j as i32]);
+                    Method {
+                        name: m.name().to_string(),
+                        input: strip_dot(m.input_type()),
+                        output: strip_dot(m.output_type()),
+                        client_streaming: m.client_streaming(),
+                        server_streaming: m.server_streaming(),
+                        proto: m.clone(),
+                        path: p,
+                    }
+                })
+                .collect();
+            self.service_by_name.insert(full_name.clone(), self.services.len());
+            file.services.push(self.services.len());
+            self.services.push(Service { full_name, methods, proto: s.clone(), path, file: fi });
+        }
+        for (i, x) in fd.extension.iter().enumerate() {
+            self.add_extension(&mut file, fi, "", &pkg, x, vec![tag::FILE_EXTENSION, i as i32]);
+        }
+        // Map entries are synthetic and have no source; buf reports them at the map field.
+        for &mi in &file.messages {
+            let m = &self.messages[mi];
+            if !m.is_map_entry {
+                continue;
+            }
+            let Some(parent_name) = m.full_name.rsplit_once('.').map(|(p, _)| p.to_string()) else { continue };
+            let Some(parent) = self.message(&parent_name) else { continue };
+            let Some(field) = parent.fields.iter().find(|f| f.type_name == m.full_name) else { continue };
+            let Some(span) = file.locations.get(&field.path) else { continue };
+            let mut paths = vec![m.path.clone()];
+            for f in &m.fields {
+                paths.push(f.path.clone());
+                for part in
+                    [tag::FIELD_NAME, tag::FIELD_TYPE, tag::FIELD_TYPE_NAME, tag::FIELD_LABEL, tag::FIELD_NUMBER]
+                {
+                    paths.push([f.path.as_slice(), &[part]].concat());
+                }
+            }
+            for p in paths {
+                file.locations.spans.entry(p).or_insert(span);
+            }
+        }
+        file.proto = fd;
+        self.file_by_name.insert(file.name.clone(), fi);
+        self.files.push(file);
+    }
+
+    fn add_extension(
+        &mut self,
+        file: &mut File,
+        fi: usize,
+        parent: &str,
+        _pkg: &str,
+        x: &FieldDescriptorProto,
+        path: Vec<i32>,
+    ) {
+        let f = field(x, parent, &[], path, fi);
+        self.extension_by_key.insert((f.extendee.clone().unwrap_or_default(), f.number), self.extensions.len());
+        file.extensions.push(self.extensions.len());
+        self.extensions.push(f);
+    }
+
+    fn add_message(&mut self, file: &mut File, fi: usize, prefix: &str, m: &DescriptorProto, path: Vec<i32>) {
+        let full_name = qualify(prefix, m.name());
+        let oneofs: Vec<String> = m.oneof_decl.iter().map(|o| o.name().to_string()).collect();
+        // proto3 `optional` fields live in synthetic oneofs that are not real oneofs
+        let synthetic: Vec<bool> = (0..oneofs.len())
+            .map(|k| m.field.iter().any(|f| f.oneof_index == Some(k as i32) && f.proto3_optional()))
+            .collect();
+        let fields = m
+            .field
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                let mut p = path.clone();
+                p.extend([tag::MSG_FIELD, j as i32]);
+                let mut fld = field(f, &full_name, &oneofs, p, fi);
+                if let Some(k) = f.oneof_index {
+                    if synthetic.get(k as usize).copied().unwrap_or(false) {
+                        fld.oneof = None;
+                    }
+                }
+                fld
+            })
+            .collect();
+        let real_oneofs = oneofs.iter().zip(&synthetic).filter(|(_, s)| !**s).map(|(o, _)| o.clone()).collect();
+        let msg = Message {
+            full_name: full_name.clone(),
+            name: m.name().to_string(),
+            fields,
+            oneofs: real_oneofs,
+            reserved_ranges: m.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
+            reserved_names: m.reserved_name.clone(),
+            extension_ranges: m.extension_range.iter().map(|r| (r.start(), r.end())).collect(),
+            proto: DescriptorProto { nested_type: Vec::new(), enum_type: Vec::new(), ..m.clone() },
+            is_map_entry: m.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false),
+            path: path.clone(),
+            file: fi,
+        };
+        self.message_by_name.insert(full_name.clone(), self.messages.len());
+        file.messages.push(self.messages.len());
+        self.messages.push(msg);
+        for (i, n) in m.nested_type.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([tag::MSG_NESTED, i as i32]);
+            self.add_message(file, fi, &full_name, n, p);
+        }
+        for (i, e) in m.enum_type.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([tag::MSG_ENUM, i as i32]);
+            self.add_enum(file, fi, &full_name, &full_name, e, p);
+        }
+        for (i, x) in m.extension.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([tag::MSG_EXTENSION, i as i32]);
+            self.add_extension(file, fi, &full_name, prefix, x, p);
+        }
+    }
+
+    fn add_enum(
+        &mut self,
+        file: &mut File,
+        fi: usize,
+        prefix: &str,
+        parent: &str,
+        e: &EnumDescriptorProto,
+        path: Vec<i32>,
+    ) {
+        let full_name = qualify(prefix, e.name());
+        let values = e
+            .value
+            .iter()
+            .enumerate()
+            .map(|(j, v)| {
+                let mut p = path.clone();
+                p.extend([tag::ENUM_VALUE, j as i32]);
+                EnumValue { name: v.name().to_string(), number: v.number(), path: p }
+            })
+            .collect();
+        self.enum_by_name.insert(full_name.clone(), self.enums.len());
+        file.enums.push(self.enums.len());
+        self.enums.push(Enum {
+            full_name,
+            values,
+            reserved_ranges: e.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
+            reserved_names: e.reserved_name.clone(),
+            proto: e.clone(),
+            path,
+            file: fi,
+            parent: parent.to_string(),
+        });
+    }
+
+    pub fn file(&self, name: &str) -> Option<&File> {
+        self.file_by_name.get(name).map(|&i| &self.files[i])
+    }
+
+    pub fn message(&self, name: &str) -> Option<&Message> {
+        self.message_by_name.get(name).map(|&i| &self.messages[i])
+    }
+
+    pub fn enum_(&self, name: &str) -> Option<&Enum> {
+        self.enum_by_name.get(name).map(|&i| &self.enums[i])
+    }
+
+    /// Every package with at least one file (compiled or not).
+    pub fn packages(&self) -> std::collections::BTreeSet<&str> {
+        self.files.iter().map(|f| f.package.as_str()).chain(self.extra_packages.keys().map(String::as_str)).collect()
+    }
+}
+
+fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i32>, fi: usize) -> Field {
+    Field {
+        name: f.name().to_string(),
+        number: f.number(),
+        label: f.label(),
+        ty: f.r#type(),
+        type_name: strip_dot(f.type_name()),
+        json_name: f.json_name().to_string(),
+        has_json_name: f.json_name.is_some(),
+        default: f.default_value.clone(),
+        oneof: f.oneof_index.and_then(|k| oneofs.get(k as usize).cloned()),
+        proto3_optional: f.proto3_optional(),
+        extendee: f.extendee.as_deref().map(strip_dot),
+        proto: f.clone(),
+        path,
+        parent: parent.to_string(),
+        file: fi,
+    }
+}

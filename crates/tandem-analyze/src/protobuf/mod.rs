@@ -1,0 +1,203 @@
+//! Protobuf breaking-change detection, judged as `buf breaking` judges: the same rule IDs,
+//! categories, verdicts and reported places.
+//!
+//! Both revisions are compiled straight from their [`Source`]s (a git tree, the working tree or
+//! a directory); only the changed `.proto` files are compiled (with what they import), then the
+//! framework pairs previous and current elements and runs the selected rules.
+
+pub mod compile;
+pub mod config;
+pub mod framework;
+pub mod ir;
+pub mod rules;
+
+use crate::source::Source;
+use config::{BreakingConfig, ProtoConfig};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use tandem_model::{Finding, Severity};
+
+/// The rule ID of a file that does not compile in the current revision.
+pub const COMPILE_RULE: &str = "PROTO_COMPILE";
+/// The rule ID of a file that did not compile in the previous revision (nothing to compare).
+pub const COMPILE_PREVIOUS_RULE: &str = "PROTO_COMPILE_PREVIOUS";
+
+/// How to compare.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Breaking configuration from `tandem.toml`; overrides any `buf.yaml`.
+    pub breaking: Option<BreakingConfig>,
+    /// Restrict to these paths (repo-relative), e.g. the files a diff touched. `None`: every
+    /// `.proto` file whose content differs.
+    pub changed: Option<Vec<String>>,
+}
+
+/// What a comparison found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// The `.proto` files compared (present on either side).
+    pub files: Vec<String>,
+    /// Where the rule selection came from.
+    pub config: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtoError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+}
+
+fn in_roots(path: &str, cfg: &ProtoConfig) -> bool {
+    let under = |p: &str, d: &str| d.is_empty() || p.starts_with(&format!("{}/", d.trim_end_matches('/')));
+    cfg.roots.iter().any(|r| under(path, r)) && !cfg.excludes.iter().any(|e| path == e || under(path, e))
+}
+
+/// Compares the protobuf files of two revisions.
+pub fn compare(prev: Rc<dyn Source>, cur: Rc<dyn Source>, opts: &Options) -> Result<Outcome, ProtoError> {
+    let mut cfg = config::load(cur.as_ref())?;
+    let (breaking, config_source) = match &opts.breaking {
+        Some(b) => (b.clone(), "tandem.toml".to_string()),
+        None => (cfg.breaking.clone(), cfg.source.clone()),
+    };
+    let version = if opts.breaking.is_some() { config::BufVersion::V2 } else { cfg.version };
+    let rules = breaking.select(&config_source, version)?;
+    cfg.breaking = breaking.clone();
+
+    let is_proto = |p: &str| p.ends_with(".proto");
+    let targets: Vec<String> = match &opts.changed {
+        Some(list) => list.iter().filter(|p| is_proto(p) && in_roots(p, &cfg)).cloned().collect(),
+        None => {
+            let mut all: Vec<String> =
+                prev.list(&|p| is_proto(p)).into_iter().chain(cur.list(&|p| is_proto(p))).collect();
+            all.sort();
+            all.dedup();
+            // Like buf, compare whole modules; skip the work only when nothing differs.
+            let all: Vec<String> = all.into_iter().filter(|p| in_roots(p, &cfg)).collect();
+            if all.iter().all(|p| prev.read(p) == cur.read(p)) {
+                Vec::new()
+            } else {
+                all
+            }
+        }
+    };
+    if targets.is_empty() {
+        return Ok(Outcome { findings: Vec::new(), files: Vec::new(), config: config_source });
+    }
+    let prev_targets: Vec<String> = targets.iter().filter(|p| prev.read(p).is_some()).cloned().collect();
+    let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
+    let (mut prev_mod, prev_problems) = compile::compile(prev.clone(), &prev_targets, &cfg.roots);
+    let (mut cur_mod, cur_problems) = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
+
+    let mut findings = Vec::new();
+    let mut broken: Vec<String> = Vec::new();
+    for p in &cur_problems {
+        broken.push(p.path.clone());
+        findings.push(Finding {
+            rule: COMPILE_RULE.into(),
+            severity: Severity::Breaking,
+            kind: "protobuf".into(),
+            path: p.path.clone(),
+            line: p.line,
+            column: p.column,
+            end_line: p.line,
+            end_column: p.column,
+            message: format!("The file does not compile: {}", p.message),
+        });
+    }
+    for p in &prev_problems {
+        broken.push(p.path.clone());
+        findings.push(Finding {
+            rule: COMPILE_PREVIOUS_RULE.into(),
+            severity: Severity::Warning,
+            kind: "protobuf".into(),
+            path: p.path.clone(),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+            message: format!(
+                "The previous revision of this file does not compile, so it was not compared: {}",
+                p.message
+            ),
+        });
+    }
+    // A file that failed on either side (or imports one that did) is compared on neither.
+    let failed: Vec<String> = targets
+        .iter()
+        .filter(|t| {
+            let on =
+                |m: &ir::Module, src: &Rc<dyn Source>| src.read(t).is_some() && !m.files.iter().any(|f| &f.path == *t);
+            on(&prev_mod, &prev) || on(&cur_mod, &cur) || broken.contains(t)
+        })
+        .cloned()
+        .collect();
+    if !failed.is_empty() {
+        prev_mod = rebuild_without(&prev_mod, &failed);
+        cur_mod = rebuild_without(&cur_mod, &failed);
+    }
+    if opts.changed.is_some() {
+        // Only changed files were compiled: learn which packages the unchanged files hold, so
+        // a package is not taken for deleted while it lives on elsewhere.
+        let prev_pk: Vec<String> = prev_mod.packages().into_iter().map(String::from).collect();
+        let missing: Vec<String> = prev_pk.into_iter().filter(|p| !cur_mod.packages().contains(p.as_str())).collect();
+        if !missing.is_empty() {
+            for path in cur.list(&|p| is_proto(p)) {
+                if targets.contains(&path) || !in_roots(&path, &cfg) {
+                    continue;
+                }
+                if let Some(pkg) = cur.read(&path).and_then(|b| package_of(&b)) {
+                    if missing.contains(&pkg) {
+                        cur_mod.extra_packages.entry(pkg).or_insert(path);
+                    }
+                }
+            }
+        }
+    }
+
+    let ignore_unstable = breaking.ignore_unstable_packages;
+    let names: BTreeMap<String, String> =
+        prev_mod.files.iter().chain(cur_mod.files.iter()).map(|f| (f.path.clone(), f.name.clone())).collect();
+    let packages: BTreeMap<String, String> =
+        prev_mod.files.iter().chain(cur_mod.files.iter()).map(|f| (f.path.clone(), f.package.clone())).collect();
+    for f in framework::run(&prev_mod, &cur_mod, &rules) {
+        let rule = rules.iter().find(|r| r.id == f.rule).copied();
+        let name = names.get(&f.path).cloned().unwrap_or_else(|| f.path.clone());
+        if rule.is_some_and(|r| breaking.ignores(r, &f.path, &name)) {
+            continue;
+        }
+        if ignore_unstable && packages.get(&f.path).is_some_and(|p| config::is_unstable_package(p)) {
+            continue;
+        }
+        findings.push(f);
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule, &a.message).cmp(&(&b.path, b.line, b.column, &b.rule, &b.message))
+    });
+    findings.dedup();
+    Ok(Outcome { findings, files: targets, config: config_source })
+}
+
+fn rebuild_without(m: &ir::Module, drop: &[String]) -> ir::Module {
+    let mut out = ir::Module::default();
+    for f in &m.files {
+        if !drop.contains(&f.path) {
+            out.add_file_from(f);
+        }
+    }
+    out
+}
+
+/// The `package` statement of a proto file, read without compiling it.
+pub fn package_of(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("package") {
+            if rest.starts_with(|c: char| c.is_whitespace()) {
+                return Some(rest.trim().trim_end_matches(';').trim().to_string());
+            }
+        }
+    }
+    Some(String::new())
+}

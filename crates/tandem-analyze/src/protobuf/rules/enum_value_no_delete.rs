@@ -1,0 +1,38 @@
+//! ENUM_VALUE_NO_DELETE
+//!
+//! ## What it does
+//! Checks that enum values are not deleted from a given enum.
+//!
+//! ## Why it breaks consumers
+//! Generated constants disappear, and old data carrying the value becomes unknown.
+//!
+//! ## Example
+//! `STATUS_PAID = 2;` was removed from `enum Status`.
+
+use super::prelude::*;
+
+rule!(
+    "ENUM_VALUE_NO_DELETE",
+    [CSR, FILE, PACKAGE],
+    "Checks that enum values are not deleted from a given enum.",
+    Check::Enum(check)
+);
+
+fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
+    let e = enum_name(cur, out.cur);
+    let mut seen = Vec::new();
+    for v in &prev.values {
+        if seen.contains(&v.number) || cur.values.iter().any(|c| c.number == v.number) {
+            continue;
+        }
+        seen.push(v.number);
+        if false {
+            continue;
+        }
+        out.at(
+            cur.file,
+            &cur.path,
+            format!("Previously present enum value \"{}\" on enum \"{e}\" was deleted.", v.number),
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED
+//!
+//! ## What it does
+//! Checks that enum values are not deleted from a given enum unless the name is reserved.
+//!
+//! ## Why it breaks consumers
+//! An unreserved name can be reused for another number, which breaks JSON consumers that use names.
+//!
+//! ## Example
+//! `STATUS_PAID = 2;` removed without `reserved "STATUS_PAID";`.
+
+use super::prelude::*;
+
+rule!(
+    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+    [CSR, WIRE_JSON],
+    "Checks that enum values are not deleted from a given enum unless the name is reserved.",
+    Check::Enum(check)
+);
+
+fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
+    let e = enum_name(cur, out.cur);
+    let mut seen = Vec::new();
+    for v in &prev.values {
+        if seen.contains(&v.number) || cur.values.iter().any(|c| c.number == v.number) {
+            continue;
+        }
+        seen.push(v.number);
+        if cur.reserved_names.contains(&v.name) {
+            continue;
+        }
+        out.at(
+            cur.file,
+            &cur.path,
+            format!(
+                "Previously present enum value \"{}\" on enum \"{e}\" was deleted without reserving the name \"{}\".",
+                v.number, v.name
+            ),
+        );
+    }
+}

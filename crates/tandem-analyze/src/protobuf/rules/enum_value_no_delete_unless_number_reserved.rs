@@ -1,0 +1,41 @@
+//! ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED
+//!
+//! ## What it does
+//! Checks that enum values are not deleted from a given enum unless the number is reserved.
+//!
+//! ## Why it breaks consumers
+//! An unreserved number can be reused with another meaning, which corrupts data on the wire.
+//!
+//! ## Example
+//! `STATUS_PAID = 2;` removed without `reserved 2;`.
+
+use super::prelude::*;
+
+rule!(
+    "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+    [CSR, WIRE_JSON, WIRE],
+    "Checks that enum values are not deleted from a given enum unless the number is reserved.",
+    Check::Enum(check)
+);
+
+fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
+    let e = enum_name(cur, out.cur);
+    let mut seen = Vec::new();
+    for v in &prev.values {
+        if seen.contains(&v.number) || cur.values.iter().any(|c| c.number == v.number) {
+            continue;
+        }
+        seen.push(v.number);
+        if in_ranges(&cur.reserved_ranges, v.number, false) {
+            continue;
+        }
+        out.at(
+            cur.file,
+            &cur.path,
+            format!(
+                "Previously present enum value \"{}\" on enum \"{e}\" was deleted without reserving the number \"{}\".",
+                v.number, v.number
+            ),
+        );
+    }
+}

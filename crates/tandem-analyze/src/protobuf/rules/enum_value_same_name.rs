@@ -1,0 +1,45 @@
+//! ENUM_VALUE_SAME_NAME
+//!
+//! ## What it does
+//! Checks that enum values have the same name.
+//!
+//! ## Why it breaks consumers
+//! Generated constants are renamed and JSON uses value names, so consumers' code and JSON break.
+//!
+//! ## Example
+//! `STATUS_PAID = 2;` became `STATUS_SETTLED = 2;`.
+
+use super::prelude::*;
+
+rule!(
+    "ENUM_VALUE_SAME_NAME",
+    [CSR, FILE, PACKAGE, WIRE_JSON],
+    "Checks that enum values have the same name.",
+    Check::Enum(check)
+);
+
+fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
+    let e = enum_name(cur, out.cur);
+    let mut seen = Vec::new();
+    for v in &cur.values {
+        if seen.contains(&v.number) {
+            continue;
+        }
+        seen.push(v.number);
+        let before: Vec<&str> = prev.values.iter().filter(|p| p.number == v.number).map(|p| p.name.as_str()).collect();
+        if before.is_empty() {
+            continue;
+        }
+        let after: Vec<&str> = cur.values.iter().filter(|c| c.number == v.number).map(|c| c.name.as_str()).collect();
+        if before.iter().all(|b| after.contains(b)) {
+            continue;
+        }
+        let (a, b) = (before.join("\", \""), after.join("\", \""));
+        let path = sub(&v.path, &[tag::ENUM_VALUE_NUMBER]);
+        out.at_first(
+            cur.file,
+            &[&path, &v.path],
+            format!("Enum value \"{}\" on enum \"{e}\" changed name from \"{a}\" to \"{b}\".", v.number),
+        );
+    }
+}

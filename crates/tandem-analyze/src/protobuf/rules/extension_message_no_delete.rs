@@ -1,0 +1,33 @@
+//! EXTENSION_MESSAGE_NO_DELETE
+//!
+//! ## What it does
+//! Checks that extension ranges are not deleted from a given message.
+//!
+//! ## Why it breaks consumers
+//! Extensions declared by consumers in the removed range no longer compile.
+//!
+//! ## Example
+//! `extensions 100 to 199;` was removed.
+
+use super::prelude::*;
+
+rule!(
+    "EXTENSION_MESSAGE_NO_DELETE",
+    [CSR, FILE, PACKAGE],
+    "Checks that extension ranges are not deleted from a given message.",
+    Check::Message(check)
+);
+
+fn check(out: &mut Out, prev: &Message, cur: &Message) {
+    for &r in &prev.extension_ranges {
+        if !range_covered(r, &cur.extension_ranges, true) {
+            let m = msg_name(cur, out.cur);
+            let shown = range_str(r, true);
+            at_message(
+                out,
+                cur,
+                format!("Previously present extension range \"{shown}\" on message \"{m}\" was deleted."),
+            );
+        }
+    }
+}

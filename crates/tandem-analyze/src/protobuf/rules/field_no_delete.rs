@@ -1,0 +1,39 @@
+//! FIELD_NO_DELETE
+//!
+//! ## What it does
+//! Checks that fields are not deleted from a given message.
+//!
+//! ## Why it breaks consumers
+//! Consumers' code that sets or reads the field no longer compiles, and its number may be reused with another type.
+//!
+//! ## Example
+//! `string email = 2;` was removed from `message User`.
+
+use super::prelude::*;
+
+rule!(
+    "FIELD_NO_DELETE",
+    [CSR, FILE, PACKAGE],
+    "Checks that fields are not deleted from a given message.",
+    Check::Message(check)
+);
+
+fn check(out: &mut Out, prev: &Message, cur: &Message) {
+    for f in &prev.fields {
+        if cur.fields.iter().any(|c| c.number == f.number) {
+            continue;
+        }
+        if false {
+            continue;
+        }
+        let m = msg_name(cur, out.cur);
+        at_message(
+            out,
+            cur,
+            format!(
+                "Previously present field \"{}\" with name \"{}\" on message \"{m}\" was deleted.",
+                f.number, f.name
+            ),
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! FIELD_SAME_ONEOF
+//!
+//! ## What it does
+//! Checks that fields have the same oneofs in a given message.
+//!
+//! ## Why it breaks consumers
+//! Moving a field into or out of a oneof changes generated code and the meaning of setting it (it may clear other fields).
+//!
+//! ## Example
+//! `string card = 5;` moved into `oneof payment`.
+
+use super::prelude::*;
+
+rule!(
+    "FIELD_SAME_ONEOF",
+    [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],
+    "Checks that fields have the same oneofs in a given message.",
+    Check::Field(check)
+);
+
+fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
+    let d = field_desc(out.cur, msg, cur);
+    let text = match (&prev.oneof, &cur.oneof) {
+        (Some(a), Some(b)) if a != b => format!("{d} moved from oneof \"{a}\" to oneof \"{b}\"."),
+        (None, Some(b)) => format!("{d} moved from outside to inside oneof \"{b}\"."),
+        (Some(a), None) => format!("{d} moved from oneof \"{a}\" to outside."),
+        _ => return,
+    };
+    at_field(out, cur, &[], text);
+}

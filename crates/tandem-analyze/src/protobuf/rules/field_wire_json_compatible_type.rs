@@ -1,0 +1,50 @@
+//! FIELD_WIRE_JSON_COMPATIBLE_TYPE
+//!
+//! ## What it does
+//! Checks that fields have wire and JSON compatible types in a given message.
+//!
+//! ## Why it breaks consumers
+//! Data encoded with the old type, in binary or JSON, cannot be decoded with the new type.
+//!
+//! ## Example
+//! `int32 amount = 3;` became `int64 amount = 3;` (JSON encodes 64-bit integers as strings).
+
+use super::prelude::*;
+
+rule!(
+    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+    [CSR, WIRE_JSON],
+    "Checks that fields have wire and JSON compatible types in a given message.",
+    Check::Field(check)
+);
+
+fn group(t: Type) -> u8 {
+    match t {
+        Type::Int32 | Type::Uint32 => 1,
+        Type::Int64 | Type::Uint64 => 2,
+        Type::Fixed32 | Type::Sfixed32 => 3,
+        Type::Fixed64 | Type::Sfixed64 => 4,
+        Type::Sint32 => 5,
+        Type::Sint64 => 6,
+        Type::Bool => 7,
+        Type::String => 8,
+        Type::Bytes => 9,
+        Type::Enum => 10,
+        Type::Message => 11,
+        Type::Group => 12,
+        Type::Float => 13,
+        Type::Double => 14,
+    }
+}
+
+fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
+    let named = matches!(cur.ty, Type::Message | Type::Enum | Type::Group);
+    if (prev.ty == cur.ty && (!named || prev.type_name == cur.type_name))
+        || (prev.ty != cur.ty && group(prev.ty) == group(cur.ty))
+    {
+        return;
+    }
+    let d = field_desc(out.cur, msg, cur);
+    let (a, b) = (type_str(prev), type_str(cur));
+    at_field(out, cur, type_parts(cur), format!("{d} changed type from \"{a}\" to \"{b}\"."));
+}

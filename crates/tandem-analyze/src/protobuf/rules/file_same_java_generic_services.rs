@@ -1,0 +1,20 @@
+//! FILE_SAME_JAVA_GENERIC_SERVICES
+//!
+//! ## What it does
+//! Checks that files have the same value for the java_generic_services option.
+//!
+//! ## Why it breaks consumers
+//! Code generated from the file moves (`java_generic_services` decides where or how it is generated), so consumers' imports and builds break.
+//!
+//! ## Example
+//! `option java_generic_services = ...;` changed value, was added or was removed.
+
+use super::prelude::*;
+
+file_option_rule!(
+    "FILE_SAME_JAVA_GENERIC_SERVICES",
+    "java_generic_services",
+    17,
+    |o| o.java_generic_services.unwrap_or(false).to_string(),
+    "false"
+);

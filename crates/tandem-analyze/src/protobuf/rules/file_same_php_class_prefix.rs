@@ -1,0 +1,20 @@
+//! FILE_SAME_PHP_CLASS_PREFIX
+//!
+//! ## What it does
+//! Checks that files have the same value for the php_class_prefix option.
+//!
+//! ## Why it breaks consumers
+//! Code generated from the file moves (`php_class_prefix` decides where or how it is generated), so consumers' imports and builds break.
+//!
+//! ## Example
+//! `option php_class_prefix = ...;` changed value, was added or was removed.
+
+use super::prelude::*;
+
+file_option_rule!(
+    "FILE_SAME_PHP_CLASS_PREFIX",
+    "php_class_prefix",
+    40,
+    |o| o.php_class_prefix.clone().unwrap_or_default(),
+    ""
+);

@@ -1,0 +1,20 @@
+//! FILE_SAME_PHP_METADATA_NAMESPACE
+//!
+//! ## What it does
+//! Checks that files have the same value for the php_metadata_namespace option.
+//!
+//! ## Why it breaks consumers
+//! Code generated from the file moves (`php_metadata_namespace` decides where or how it is generated), so consumers' imports and builds break.
+//!
+//! ## Example
+//! `option php_metadata_namespace = ...;` changed value, was added or was removed.
+
+use super::prelude::*;
+
+file_option_rule!(
+    "FILE_SAME_PHP_METADATA_NAMESPACE",
+    "php_metadata_namespace",
+    44,
+    |o| o.php_metadata_namespace.clone().unwrap_or_default(),
+    ""
+);

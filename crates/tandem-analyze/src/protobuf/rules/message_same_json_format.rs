@@ -1,0 +1,27 @@
+//! MESSAGE_SAME_JSON_FORMAT
+//!
+//! ## What it does
+//! Checks that messages have the same JSON format support.
+//!
+//! ## Why it breaks consumers
+//! Consumers that exchange the message as JSON fail when its JSON support changes.
+//!
+//! ## Example
+//! An editions file sets `option features.json_format = LEGACY_BEST_EFFORT;` on a message.
+
+use super::prelude::*;
+
+rule!(
+    "MESSAGE_SAME_JSON_FORMAT",
+    [CSR, FILE, PACKAGE, WIRE_JSON],
+    "Checks that messages have the same JSON format support.",
+    Check::Message(check)
+);
+
+fn check(out: &mut Out, prev: &Message, cur: &Message) {
+    let (a, b) = (message_json_format(out.prev, prev), message_json_format(out.cur, cur));
+    if a != b {
+        let m = msg_name(cur, out.cur);
+        at_message(out, cur, format!("Message \"{m}\" changed JSON format support from \"{a}\" to \"{b}\"."));
+    }
+}

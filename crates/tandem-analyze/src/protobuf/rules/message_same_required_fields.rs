@@ -1,0 +1,48 @@
+//! MESSAGE_SAME_REQUIRED_FIELDS
+//!
+//! ## What it does
+//! Checks that messages have no added or deleted required fields.
+//!
+//! ## Why it breaks consumers
+//! Old readers reject messages without a required field they expect; new readers reject old messages that lack a newly required field.
+//!
+//! ## Example
+//! `required string id = 1;` was added to a proto2 message.
+
+use super::prelude::*;
+
+rule!(
+    "MESSAGE_SAME_REQUIRED_FIELDS",
+    [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],
+    "Checks that messages have no added or deleted required fields.",
+    Check::Message(check)
+);
+
+fn check(out: &mut Out, prev: &Message, cur: &Message) {
+    let required = |module: &Module, m: &Message| -> Vec<(i32, String)> {
+        m.fields
+            .iter()
+            .filter(|f| presence(module, f) == Presence::LegacyRequired)
+            .map(|f| (f.number, f.name.clone()))
+            .collect()
+    };
+    let (before, after) = (required(out.prev, prev), required(out.cur, cur));
+    let m = msg_name(cur, out.cur);
+    for (n, name) in &before {
+        if !after.iter().any(|(k, _)| k == n) {
+            at_message(out, cur, format!("Message \"{m}\" had required field \"{n}\" with name \"{name}\" deleted."));
+        }
+    }
+    for (n, name) in &after {
+        if !before.iter().any(|(k, _)| k == n) {
+            if let Some(f) = cur.fields.iter().find(|f| f.number == *n) {
+                at_field(
+                    out,
+                    f,
+                    &[],
+                    format!("Message \"{m}\" had required field \"{n}\" with name \"{name}\" added."),
+                );
+            }
+        }
+    }
+}

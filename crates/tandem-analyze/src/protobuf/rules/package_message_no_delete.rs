@@ -1,0 +1,45 @@
+//! PACKAGE_MESSAGE_NO_DELETE
+//!
+//! ## What it does
+//! Checks that messages are not deleted from a given package.
+//!
+//! ## Why it breaks consumers
+//! Like MESSAGE_NO_DELETE, but a message may move between files of its package.
+//!
+//! ## Example
+//! `acme.v1.Invoice` is in no file of `acme.v1` any more.
+
+use super::prelude::*;
+
+rule!(
+    "PACKAGE_MESSAGE_NO_DELETE",
+    [PACKAGE],
+    "Checks that messages are not deleted from a given package.",
+    Check::Module(check)
+);
+
+fn check(out: &mut Out) {
+    let current = out.cur.packages();
+    for e in &out.prev.messages {
+        let package = &out.prev.files[e.file].package;
+        if !current.contains(package.as_str()) {
+            continue; // the whole package is gone: PACKAGE_NO_DELETE says so
+        }
+        if out.cur.message(&e.full_name).is_some() {
+            continue;
+        }
+        if !out.cur.messages.iter().any(|c| &out.cur.files[c.file].package == package) {
+            continue; // buf compares nothing when the package has no message left
+        }
+        let name = nested_name(&e.full_name, package);
+        let text = format!("Previously present message \"{name}\" was deleted from package \"{package}\".");
+        let file_name = out.prev.files[e.file].name.clone();
+        match out.cur.file_by_name.get(&file_name).copied() {
+            Some(fi) => at_parent_or_file(out, fi, &e.full_name, package, text),
+            None => {
+                let path = out.prev.files[e.file].path.clone();
+                out.at_path(&path, text);
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! PACKAGE_NO_DELETE
+//!
+//! ## What it does
+//! Checks that packages are not deleted.
+//!
+//! ## Why it breaks consumers
+//! Everything in the package disappears for consumers at once.
+//!
+//! ## Example
+//! All files of package `acme.billing.v1` were deleted.
+
+use super::prelude::*;
+
+rule!("PACKAGE_NO_DELETE", [PACKAGE], "Checks that packages are not deleted.", Check::Module(check));
+
+fn check(out: &mut Out) {
+    let current = out.cur.packages();
+    let mut reported = Vec::new();
+    for f in &out.prev.files {
+        if !current.contains(f.package.as_str()) && !reported.contains(&f.package) {
+            reported.push(f.package.clone());
+            let path = f.path.clone();
+            out.at_path(&path, format!("Previously present package \"{}\" was deleted.", f.package));
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! What every rule file uses.
+
+pub use super::super::framework::{sub, Category, Check, Out, Rule};
+pub use super::super::ir::{tag, Enum, Field, File, Message, Method, Module, Service, Syntax};
+pub use prost_types::field_descriptor_proto::{Label, Type};
+
+pub use Category::{Csr as CSR, File as FILE, Package as PACKAGE, Wire as WIRE, WireJson as WIRE_JSON};
+
+/// Declares a rule file's `RULE` constant.
+macro_rules! rule {
+    ($id:literal, [$($cat:ident),*], $purpose:literal, $check:expr) => {
+        pub const RULE: Rule = Rule { id: $id, categories: &[$($cat),*], purpose: $purpose, check: $check };
+    };
+}
+pub(crate) use rule;
+
+/// Declares a rule comparing one file option (FILE_SAME_<OPTION>).
+macro_rules! file_option_rule {
+    ($id:literal, $name:literal, $tag:expr, |$o:ident| $get:expr, $default:expr) => {
+        pub const RULE: Rule = Rule {
+            id: $id,
+            categories: &[FILE, PACKAGE],
+            purpose: concat!("Checks that files have the same value for the ", $name, " option."),
+            check: Check::File(check),
+        };
+
+        fn check(out: &mut Out, prev: &File, cur: &File) {
+            let get = |f: &File| -> String {
+                match f.proto.options.as_ref() {
+                    Some($o) => $get,
+                    None => $default.to_string(),
+                }
+            };
+            let (a, b) = (get(prev), get(cur));
+            if a != b {
+                let fi = out.cur.file_by_name[&cur.name];
+                // buf reports a removed option at the file (1:1)
+                out.at_first(
+                    fi,
+                    &[&[tag::FILE_OPTIONS, $tag]],
+                    format!("File option \"{}\" changed from \"{}\" to \"{}\".", $name, a, b),
+                );
+            }
+        }
+    };
+}
+pub(crate) use file_option_rule;
+
+/// The name of an element relative to its package (buf's "nested name").
+pub fn nested_name(full_name: &str, package: &str) -> String {
+    if package.is_empty() {
+        return full_name.to_string();
+    }
+    full_name.strip_prefix(&format!("{package}.")).unwrap_or(full_name).to_string()
+}
+
+pub fn msg_name(m: &Message, module: &Module) -> String {
+    nested_name(&m.full_name, &module.files[m.file].package)
+}
+
+pub fn enum_name(e: &Enum, module: &Module) -> String {
+    nested_name(&e.full_name, &module.files[e.file].package)
+}
+
+pub fn service_name(s: &Service, module: &Module) -> String {
+    nested_name(&s.full_name, &module.files[s.file].package)
+}
+
+/// The fully-qualified name of an extension.
+pub fn extension_full_name(x: &Field, module: &Module) -> String {
+    let scope = if x.parent.is_empty() { module.files[x.file].package.clone() } else { x.parent.clone() };
+    if scope.is_empty() {
+        x.name.clone()
+    } else {
+        format!("{scope}.{}", x.name)
+    }
+}
+
+/// The type of a field as buf prints it: a scalar name or the fully-qualified message/enum name.
+pub fn type_str(f: &Field) -> String {
+    match f.ty {
+        Type::Message | Type::Enum | Type::Group => f.type_name.clone(),
+        t => scalar_name(t).to_string(),
+    }
+}
+
+pub fn scalar_name(t: Type) -> &'static str {
+    match t {
+        Type::Double => "double",
+        Type::Float => "float",
+        Type::Int64 => "int64",
+        Type::Uint64 => "uint64",
+        Type::Int32 => "int32",
+        Type::Fixed64 => "fixed64",
+        Type::Fixed32 => "fixed32",
+        Type::Bool => "bool",
+        Type::String => "string",
+        Type::Group => "group",
+        Type::Message => "message",
+        Type::Bytes => "bytes",
+        Type::Uint32 => "uint32",
+        Type::Enum => "enum",
+        Type::Sfixed32 => "sfixed32",
+        Type::Sfixed64 => "sfixed64",
+        Type::Sint32 => "sint32",
+        Type::Sint64 => "sint64",
+    }
+}
+
+/// How buf names a field (or an extension) in messages.
+pub fn field_desc(module: &Module, msg: Option<&Message>, f: &Field) -> String {
+    match msg {
+        Some(m) => format!("Field \"{}\" with name \"{}\" on message \"{}\"", f.number, f.name, msg_name(m, module)),
+        None => format!(
+            "Extension \"{}\" with name \"{}\" on message \"{}\"",
+            f.number,
+            extension_full_name(f, module),
+            f.extendee.clone().unwrap_or_default()
+        ),
+    }
+}
+
+/// Reports a deleted element at its enclosing message when that still exists in the current
+/// file, else at the file (1:1), as buf does.
+pub fn at_parent_or_file(out: &mut Out, file: usize, full_name: &str, package: &str, text: String) {
+    let parent = full_name.rsplit_once('.').map(|(p, _)| p).filter(|p| *p != package);
+    match parent.and_then(|p| out.cur.message(p)).filter(|m| m.file == file) {
+        Some(m) => {
+            let path = m.path.clone();
+            out.at(file, &path, text)
+        }
+        None => out.at_file(file, text),
+    }
+}
+
+/// Where buf places a field's type: the `group` keyword for groups, else the type token.
+pub fn type_parts(f: &Field) -> &'static [i32] {
+    if f.ty == Type::Group {
+        &[tag::FIELD_TYPE, tag::FIELD_TYPE_NAME]
+    } else {
+        &[tag::FIELD_TYPE_NAME, tag::FIELD_TYPE]
+    }
+}
+
+/// Reports at the enclosing current message.
+pub fn at_message(out: &mut Out, m: &Message, text: String) {
+    out.at(m.file, &m.path, text);
+}
+
+/// Reports at a part of a current field (e.g. its type or name), or the field itself.
+pub fn at_field(out: &mut Out, f: &Field, parts: &[i32], text: String) {
+    let tries: Vec<Vec<i32>> = parts.iter().map(|p| sub(&f.path, &[*p])).chain([f.path.clone()]).collect();
+    let refs: Vec<&[i32]> = tries.iter().map(|p| p.as_slice()).collect();
+    out.at_first(f.file, &refs, text);
+}
+
+// ---- resolved features (by syntax: the compiler in use reads proto2 and proto3) ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Explicit,
+    Implicit,
+    LegacyRequired,
+}
+
+pub fn presence(module: &Module, f: &Field) -> Presence {
+    if f.label == Label::Required {
+        return Presence::LegacyRequired;
+    }
+    if f.label == Label::Repeated
+        || f.ty == Type::Message
+        || f.ty == Type::Group
+        || f.oneof.is_some()
+        || f.extendee.is_some()
+    {
+        return Presence::Explicit;
+    }
+    match module.files[f.file].syntax {
+        Syntax::Proto2 => Presence::Explicit,
+        Syntax::Proto3 => {
+            if f.proto3_optional {
+                Presence::Explicit
+            } else {
+                Presence::Implicit
+            }
+        }
+        Syntax::Editions(_) => Presence::Explicit,
+    }
+}
+
+/// buf's cardinality names.
+pub fn cardinality(module: &Module, f: &Field) -> &'static str {
+    if f.label == Label::Repeated {
+        if f.ty == Type::Message && module.message(&f.type_name).is_some_and(|m| m.is_map_entry) {
+            return "map";
+        }
+        return "repeated";
+    }
+    match presence(module, f) {
+        Presence::LegacyRequired => "required",
+        Presence::Explicit => "optional with explicit presence",
+        Presence::Implicit => "optional with implicit presence",
+    }
+}
+
+/// Whether strings are checked for UTF-8 (proto3 and editions: yes unless turned off).
+pub fn utf8_verified(module: &Module, f: &Field) -> bool {
+    match module.files[f.file].syntax {
+        Syntax::Proto2 => false,
+        Syntax::Proto3 => true,
+        Syntax::Editions(_) => true,
+    }
+}
+
+/// "open" or "closed".
+pub fn enum_type(module: &Module, e: &Enum) -> &'static str {
+    match module.files[e.file].syntax {
+        Syntax::Proto2 => "closed",
+        Syntax::Proto3 => "open",
+        Syntax::Editions(_) => "open",
+    }
+}
+
+/// JSON format support of an enum: "ALLOW" or "LEGACY_BEST_EFFORT".
+pub fn enum_json_format(module: &Module, e: &Enum) -> &'static str {
+    match module.files[e.file].syntax {
+        Syntax::Proto2 => "LEGACY_BEST_EFFORT",
+        Syntax::Proto3 => "ALLOW",
+        Syntax::Editions(_) => "ALLOW",
+    }
+}
+
+/// JSON format support of a message: "ALLOW" or "LEGACY_BEST_EFFORT".
+pub fn message_json_format(module: &Module, m: &Message) -> &'static str {
+    match module.files[m.file].syntax {
+        Syntax::Proto2 => "LEGACY_BEST_EFFORT",
+        Syntax::Proto3 => "ALLOW",
+        Syntax::Editions(_) => "ALLOW",
+    }
+}
+
+/// Whether `n` lies in one of the ranges (`end_exclusive` for message ranges, inclusive for enums).
+pub fn in_ranges(ranges: &[(i32, i32)], n: i32, end_exclusive: bool) -> bool {
+    ranges.iter().any(|&(s, e)| n >= s && if end_exclusive { n < e } else { n <= e })
+}
+
+/// The range as buf prints it: "[start,end]" with an inclusive end.
+pub fn range_str(r: (i32, i32), end_exclusive: bool) -> String {
+    let end = if end_exclusive { r.1 - 1 } else { r.1 };
+    format!("[{},{}]", r.0, end)
+}
+
+/// Whether every number of `r` is covered by `ranges`.
+pub fn range_covered(r: (i32, i32), ranges: &[(i32, i32)], end_exclusive: bool) -> bool {
+    let (start, last) = (r.0, if end_exclusive { r.1 - 1 } else { r.1 });
+    let mut n = start;
+    while n <= last {
+        let Some(&(_, e)) = ranges.iter().find(|&&(s, e)| n >= s && if end_exclusive { n < e } else { n <= e }) else {
+            return false;
+        };
+        let covered_to = if end_exclusive { e - 1 } else { e };
+        if covered_to >= last {
+            return true;
+        }
+        n = covered_to + 1;
+    }
+    true
+}

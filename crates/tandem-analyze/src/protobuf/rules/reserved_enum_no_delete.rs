@@ -1,0 +1,42 @@
+//! RESERVED_ENUM_NO_DELETE
+//!
+//! ## What it does
+//! Checks that reserved ranges and names are not deleted from a given enum.
+//!
+//! ## Why it breaks consumers
+//! Un-reserving a value number or name allows it to be reused with another meaning.
+//!
+//! ## Example
+//! `reserved 3;` was removed from `enum Status`.
+
+use super::prelude::*;
+
+rule!(
+    "RESERVED_ENUM_NO_DELETE",
+    [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],
+    "Checks that reserved ranges and names are not deleted from a given enum.",
+    Check::Enum(check)
+);
+
+fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
+    let name = enum_name(cur, out.cur);
+    for &r in &prev.reserved_ranges {
+        if !range_covered(r, &cur.reserved_ranges, false) {
+            let shown = range_str(r, false);
+            out.at(
+                cur.file,
+                &cur.path,
+                format!("Previously present reserved range \"{shown}\" on enum \"{name}\" was deleted."),
+            );
+        }
+    }
+    for n in &prev.reserved_names {
+        if !cur.reserved_names.contains(n) {
+            out.at(
+                cur.file,
+                &cur.path,
+                format!("Previously present reserved name \"{n}\" on enum \"{name}\" was deleted."),
+            );
+        }
+    }
+}

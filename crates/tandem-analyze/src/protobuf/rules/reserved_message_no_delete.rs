@@ -1,0 +1,42 @@
+//! RESERVED_MESSAGE_NO_DELETE
+//!
+//! ## What it does
+//! Checks that reserved ranges and names are not deleted from a given message.
+//!
+//! ## Why it breaks consumers
+//! Un-reserving a number or name allows it to be reused with another meaning.
+//!
+//! ## Example
+//! `reserved 2, 15 to 20;` became `reserved 2;`.
+
+use super::prelude::*;
+
+rule!(
+    "RESERVED_MESSAGE_NO_DELETE",
+    [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],
+    "Checks that reserved ranges and names are not deleted from a given message.",
+    Check::Message(check)
+);
+
+fn check(out: &mut Out, prev: &Message, cur: &Message) {
+    let name = msg_name(cur, out.cur);
+    for &r in &prev.reserved_ranges {
+        if !range_covered(r, &cur.reserved_ranges, true) {
+            let shown = range_str(r, true);
+            out.at(
+                cur.file,
+                &cur.path,
+                format!("Previously present reserved range \"{shown}\" on message \"{name}\" was deleted."),
+            );
+        }
+    }
+    for n in &prev.reserved_names {
+        if !cur.reserved_names.contains(n) {
+            out.at(
+                cur.file,
+                &cur.path,
+                format!("Previously present reserved name \"{n}\" on message \"{name}\" was deleted."),
+            );
+        }
+    }
+}
