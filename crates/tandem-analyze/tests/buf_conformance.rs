@@ -103,7 +103,7 @@ fn tandem_reports_what_buf_reports_on_every_fixture_case() {
             assert!(
                 out.findings
                     .iter()
-                    .any(|f| f.rule.starts_with("PROTO_COMPILE") && f.message.contains("editions are not supported")),
+                    .any(|f| f.rule.starts_with("COMPILE") && f.message.contains("editions are not supported")),
                 "{}: an editions file must be reported as unsupported: {:?}",
                 case.display(),
                 out.findings
@@ -129,4 +129,42 @@ fn tandem_reports_what_buf_reports_on_every_fixture_case() {
         cases.len() - editions,
         failures.join("\n")
     );
+}
+
+#[test]
+fn files_that_do_not_compile_are_findings_where_buf_puts_them_and_the_rest_is_still_compared() {
+    let dir = fixtures().join("_malformed");
+    let mut seen = 0;
+    for case in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+        let expected: Vec<serde_json::Value> = std::fs::read_to_string(case.join("expected.json"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let prev = Rc::new(DirSource { root: case.join("previous") });
+        let cur = Rc::new(DirSource { root: case.join("current") });
+        let out = compare(prev, cur, &Options::default()).unwrap();
+        let compile: Vec<_> = out.findings.iter().filter(|f| f.rule.starts_with("COMPILE")).collect();
+        assert!(!compile.is_empty(), "{}: no COMPILE finding: {:?}", case.display(), out.findings);
+        // The compiler stops at a file's first error; buf lists them all. Every file we name is
+        // one buf names, and when we give a place it is one of buf's places.
+        for f in &compile {
+            let on_file: Vec<&serde_json::Value> =
+                expected.iter().filter(|e| strip(e["path"].as_str().unwrap_or("")) == f.path).collect();
+            assert!(!on_file.is_empty(), "{}: buf reports nothing on {}: {expected:?}", case.display(), f.path);
+            if f.line > 0 {
+                assert!(
+                    on_file.iter().any(|e| e["start_line"].as_u64() == Some(f.line as u64)),
+                    "{}: {}:{} is not one of buf's error lines {on_file:?} ({})",
+                    case.display(),
+                    f.path,
+                    f.line,
+                    f.message
+                );
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3);
 }

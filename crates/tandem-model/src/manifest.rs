@@ -87,6 +87,19 @@ pub struct DeploySteps {
     pub rollback: Option<String>,
 }
 
+/// Which protobuf breaking rules apply to a repo (buf's `use`/`except`/`ignore`; overrides any
+/// `buf.yaml` in the checkout).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakingRules {
+    #[serde(default, rename = "use")]
+    pub use_: Vec<String>,
+    #[serde(default)]
+    pub except: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
 /// A repository of the workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Repo {
@@ -103,6 +116,7 @@ pub struct Repo {
     pub depends_on: Vec<Dependency>,
     pub health: Option<HealthCheck>,
     pub deploy: Option<DeploySteps>,
+    pub breaking: Option<BreakingRules>,
 }
 
 /// A validated workspace: repos with unique names, known dependencies, no cycles.
@@ -209,6 +223,7 @@ impl Workspace {
                     .deploy
                     .as_ref()
                     .map(|d| DeploySteps { command: d.command.clone(), rollback: d.rollback.clone() }),
+                breaking: r.breaking.clone(),
             });
         }
 
@@ -367,6 +382,7 @@ struct RawRepo {
     depends_on: Vec<RawDependency>,
     health: Option<RawHealth>,
     deploy: Option<RawDeploy>,
+    breaking: Option<BreakingRules>,
 }
 
 #[derive(Deserialize)]

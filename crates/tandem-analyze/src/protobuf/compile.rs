@@ -146,7 +146,9 @@ fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<s
         Some((p, t)) => (p.clone(), Some(t.clone())),
         None => (path.to_string(), opened.values().find(|(p, _)| p == path).map(|(_, t)| t.clone())),
     };
-    let offset = e.labels().and_then(|mut l| l.next()).map(|l| l.offset());
+    // the primary label when there is one, else the last (a duplicate's second use)
+    let labels: Vec<miette::LabeledSpan> = e.labels().map(|l| l.collect()).unwrap_or_default();
+    let offset = labels.iter().find(|l| l.primary()).or(labels.last()).map(|l| l.offset());
     let (line, column) = match (offset, text.clone()) {
         (Some(o), Some(t)) => {
             let (l, c) = tandem_model::manifest::line_col(&t, o);

@@ -18,9 +18,9 @@ use std::rc::Rc;
 use tandem_model::{Finding, Severity};
 
 /// The rule ID of a file that does not compile in the current revision.
-pub const COMPILE_RULE: &str = "PROTO_COMPILE";
+pub const COMPILE_RULE: &str = "COMPILE";
 /// The rule ID of a file that did not compile in the previous revision (nothing to compare).
-pub const COMPILE_PREVIOUS_RULE: &str = "PROTO_COMPILE_PREVIOUS";
+pub const COMPILE_PREVIOUS_RULE: &str = "COMPILE_PREVIOUS";
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]

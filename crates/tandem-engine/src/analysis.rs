@@ -1,0 +1,407 @@
+//! Impact analysis (SPEC C5): what changed in a repository's contracts between two revisions,
+//! how bad it is, and which repositories must follow.
+
+use crate::error::{EngineError, Result};
+use crate::{CreateRequest, Engine};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use tandem_analyze::protobuf::{self, config::BreakingConfig};
+use tandem_analyze::source::{DirSource, GitRepo, Source};
+use tandem_model::{
+    AnalysisRecord, ChangeType, ContractKind, CoordId, Finding, ImpactLevel, RepoName, Severity, Strategy, Workspace,
+};
+
+/// What to analyse.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeRequest {
+    /// A workspace repo (its checkout is analysed). Default: the repo whose checkout contains
+    /// `path`, or the git repository around `path` when there is no workspace.
+    pub repo: Option<String>,
+    /// A directory inside the checkout; default: the current directory.
+    pub path: Option<PathBuf>,
+    /// Base revision; default: the merge-base of head with the default branch (or head's
+    /// parent when head is on the default branch).
+    pub base: Option<String>,
+    /// Head revision; default: HEAD.
+    pub head: Option<String>,
+    /// Compare the working tree (uncommitted changes included) instead of a head revision.
+    pub worktree: bool,
+    /// Compare two directories instead of git revisions: `path` is the current tree, this the previous.
+    pub against_dir: Option<PathBuf>,
+    /// Only these changed paths (e.g. from an MCP client); analysed against base/head when given.
+    pub changed_files: Vec<String>,
+}
+
+/// A repo that must follow, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Consumer {
+    pub repo: RepoName,
+    /// `direct` or `transitive`.
+    pub relation: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Impact {
+    pub level: ImpactLevel,
+    pub consumers: Vec<Consumer>,
+    /// The coordination type the change calls for, when it calls for one.
+    pub change_type: Option<ChangeType>,
+    pub strategy: Option<Strategy>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub breaking: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+/// The result of an analysis. Its JSON form is documented in `docs/analysis.schema.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub repo: Option<RepoName>,
+    /// The checkout analysed.
+    pub root: PathBuf,
+    pub base: String,
+    pub head: String,
+    /// The contract files compared.
+    pub files: Vec<String>,
+    /// Where the protobuf rule selection came from.
+    pub config: String,
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    pub impact: Impact,
+    pub recommendations: Vec<String>,
+    /// The recorded analysis, when it was recorded.
+    pub analysis_id: Option<i64>,
+    /// The coordination opened for it, when one was.
+    pub coordination: Option<CoordId>,
+}
+
+impl Analysis {
+    /// The highest severity found.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+fn short(oid: &str) -> String {
+    oid.chars().take(12).collect()
+}
+
+/// Which repo of the workspace a request is about, and its checkout.
+fn locate(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<(Option<RepoName>, PathBuf)> {
+    if let (Some(ws), Some(name)) = (ws, &req.repo) {
+        let repo = ws.resolve(name).map_err(EngineError::Invalid)?;
+        let path = repo.path.clone().ok_or_else(|| {
+            EngineError::Invalid(format!(
+                "repository '{name}' has no `path` in {}; add its checkout to analyse it",
+                ws.manifest_path.display()
+            ))
+        })?;
+        if !path.is_dir() {
+            return Err(EngineError::Invalid(format!("the checkout of '{name}' ({}) does not exist", path.display())));
+        }
+        return Ok((Some(repo.name.clone()), path));
+    }
+    if req.repo.is_some() {
+        return Err(EngineError::Invalid(
+            "--repo needs a workspace (tandem.toml); without one, run analyze inside the checkout".into(),
+        ));
+    }
+    let here = match &req.path {
+        Some(p) => p.clone(),
+        None => std::env::current_dir().map_err(|source| EngineError::Io { path: ".".into(), source })?,
+    };
+    let here = here.canonicalize().unwrap_or(here);
+    if let Some(ws) = ws {
+        for r in &ws.repos {
+            if let Some(p) = &r.path {
+                let p = p.canonicalize().unwrap_or_else(|_| p.clone());
+                if here.starts_with(&p) {
+                    return Ok((Some(r.name.clone()), p));
+                }
+            }
+        }
+    }
+    Ok((None, here))
+}
+
+/// Contract globs of kind protobuf declared for the repo, when any.
+fn protobuf_globs(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Option<globset::GlobSet> {
+    let r = ws?.repo(repo?)?;
+    let mut b = globset::GlobSetBuilder::new();
+    let mut any = false;
+    for c in r.contracts.iter().filter(|c| c.kind == ContractKind::Protobuf) {
+        for g in &c.globs {
+            if let Ok(g) = globset::Glob::new(g) {
+                b.add(g);
+                any = true;
+            }
+        }
+    }
+    if any {
+        b.build().ok()
+    } else {
+        None
+    }
+}
+
+/// Analyses a repository's contracts, with or without a workspace (pure: records nothing).
+pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis> {
+    let (repo, root) = locate(ws, req)?;
+    let breaking: Option<BreakingConfig> = ws
+        .and_then(|w| repo.as_ref().and_then(|r| w.repo(r)))
+        .and_then(|r| r.breaking.clone())
+        .map(|b| BreakingConfig { use_: b.use_, except: b.except, ignore: b.ignore, ..Default::default() });
+    let globs = protobuf_globs(ws, repo.as_ref());
+    let keep = |p: &str| p.ends_with(".proto") && globs.as_ref().is_none_or(|g| g.is_match(p));
+
+    let (prev, cur, changed, base, head): (Rc<dyn Source>, Rc<dyn Source>, Option<Vec<String>>, String, String) =
+        if let Some(against) = &req.against_dir {
+            if !against.is_dir() {
+                return Err(EngineError::Invalid(format!("{} is not a directory", against.display())));
+            }
+            (
+                Rc::new(DirSource { root: against.clone() }),
+                Rc::new(DirSource { root: root.clone() }),
+                None,
+                against.display().to_string(),
+                root.display().to_string(),
+            )
+        } else {
+            let git = GitRepo::discover(&root).map_err(|e| EngineError::Invalid(e.to_string()))?;
+            let invalid = |e: tandem_analyze::source::SourceError| EngineError::Invalid(e.to_string());
+            let head_oid = git.resolve(req.head.as_deref().unwrap_or("HEAD")).map_err(invalid)?;
+            let base_oid = match &req.base {
+                Some(b) => git.resolve(b).map_err(invalid)?,
+                None => {
+                    let mb = git.merge_base_with_default(head_oid).map_err(invalid)?;
+                    if mb == head_oid && !req.worktree {
+                        // on the default branch itself: what the head commit changed
+                        git.resolve(&format!("{head_oid}^")).unwrap_or(mb)
+                    } else {
+                        mb
+                    }
+                }
+            };
+            let base_src = git.tree(base_oid, &short(&base_oid.to_string())).map_err(invalid)?;
+            let (cur, head_label, changed): (Rc<dyn Source>, String, Vec<String>) = if req.worktree {
+                let changed = git.changed_paths(&base_src, None).map_err(invalid)?;
+                (Rc::new(git.worktree()), "working tree".into(), changed)
+            } else {
+                let head_src = git.tree(head_oid, &short(&head_oid.to_string())).map_err(invalid)?;
+                let changed = git.changed_paths(&base_src, Some(&head_src)).map_err(invalid)?;
+                (Rc::new(head_src), head_oid.to_string(), changed)
+            };
+            // paths are relative to the git root; the checkout may be a subdirectory of it
+            let changed = if req.changed_files.is_empty() {
+                changed
+            } else {
+                changed.into_iter().filter(|c| req.changed_files.contains(c)).collect()
+            };
+            (Rc::new(base_src), cur, Some(changed), base_oid.to_string(), head_label)
+        };
+
+    let changed = changed.map(|c| c.into_iter().filter(|p| keep(p)).collect::<Vec<_>>());
+    let outcome = if changed.as_ref().is_some_and(|c| c.is_empty()) {
+        // Fast path: no contract file changed, nothing to compile.
+        protobuf::Outcome { findings: Vec::new(), files: Vec::new(), config: "no contract file changed".into() }
+    } else {
+        let opts = protobuf::Options { breaking, changed };
+        protobuf::compare(prev, cur, &opts).map_err(|e| EngineError::Invalid(e.to_string()))?
+    };
+    let findings: Vec<Finding> = outcome.findings;
+    let counts = Counts {
+        breaking: findings.iter().filter(|f| f.severity == Severity::Breaking).count(),
+        warning: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+        info: findings.iter().filter(|f| f.severity == Severity::Info).count(),
+    };
+    let impact = impact(ws, repo.as_ref(), &findings, &counts);
+    let recommendations = recommendations(&findings, &impact);
+    Ok(Analysis {
+        repo,
+        root,
+        base,
+        head,
+        files: outcome.files,
+        config: outcome.config,
+        findings,
+        counts,
+        impact,
+        recommendations,
+        analysis_id: None,
+        coordination: None,
+    })
+}
+
+fn impact(ws: Option<&Workspace>, repo: Option<&RepoName>, findings: &[Finding], counts: &Counts) -> Impact {
+    let none = |reason: &str| Impact {
+        level: ImpactLevel::None,
+        consumers: vec![],
+        change_type: None,
+        strategy: None,
+        reason: reason.into(),
+    };
+    if findings.is_empty() {
+        return none("no contract changes found");
+    }
+    let (Some(ws), Some(repo)) = (ws, repo) else {
+        let level = if counts.breaking > 0 { ImpactLevel::Low } else { ImpactLevel::None };
+        return Impact {
+            level,
+            consumers: vec![],
+            change_type: None,
+            strategy: None,
+            reason: "no workspace: consumers unknown".into(),
+        };
+    };
+    let g = ws.graph();
+    let Some(i) = g.index_of(repo) else { return none("repository not in the graph") };
+    // protocol contracts reach every transitive consumer; APIs their direct consumers
+    let direct: Vec<usize> = g.consumers_of(i).to_vec();
+    let protocol = findings.iter().any(|f| f.kind == "protobuf");
+    let reach: Vec<usize> = if protocol { g.transitive_consumers(i) } else { direct.clone() };
+    let consumers: Vec<Consumer> = reach
+        .iter()
+        .map(|&c| Consumer {
+            repo: g.name(c).clone(),
+            relation: if direct.contains(&c) { "direct" } else { "transitive" },
+        })
+        .collect();
+    let (level, reason) = match (counts.breaking > 0, consumers.len()) {
+        (true, 0) => (ImpactLevel::Low, "breaking changes, but no repository depends on this one".to_string()),
+        (true, n) => (
+            ImpactLevel::Critical,
+            format!("breaking {} changes reach {n} consuming repositories", if protocol { "protocol" } else { "API" }),
+        ),
+        (false, 0) => (ImpactLevel::Low, "internal: no repository depends on this one".to_string()),
+        (false, 1) => (ImpactLevel::Medium, "one consuming repository with integration points".to_string()),
+        (false, n) => (ImpactLevel::High, format!("{n} repositories depend on this one")),
+    };
+    let change_type = if counts.breaking > 0 {
+        Some(if protocol { ChangeType::Protocol } else { ChangeType::Breaking })
+    } else {
+        None
+    };
+    Impact { level, consumers, change_type, strategy: change_type.map(|c| ws.coordination.strategy_for(c)), reason }
+}
+
+/// Concrete advice per rule, then for the coordination as a whole.
+fn recommendations(findings: &[Finding], impact: &Impact) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for f in findings {
+        let quoted: Vec<&str> = f.message.split('"').skip(1).step_by(2).collect();
+        let q = |i: usize| quoted.get(i).copied().unwrap_or("");
+        match f.rule.as_str() {
+            "FIELD_NO_DELETE" | "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED" | "FIELD_NO_DELETE_UNLESS_NAME_RESERVED" => push(format!(
+                "{}: reserve field number {} and its name instead of deleting it (`reserved {}; reserved \"{}\";`)",
+                f.path, q(0), q(0), q(1)
+            )),
+            "ENUM_VALUE_NO_DELETE" | "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED" | "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED" => push(format!(
+                "{}: reserve enum value number {} (and its name) instead of deleting it",
+                f.path, q(0)
+            )),
+            "FIELD_SAME_TYPE" | "FIELD_WIRE_COMPATIBLE_TYPE" | "FIELD_WIRE_JSON_COMPATIBLE_TYPE" => push(format!(
+                "{}: add a new field with a new number for the new type, deprecate the old one, and reserve it once consumers have moved",
+                f.path
+            )),
+            "FIELD_SAME_NAME" | "FIELD_SAME_JSON_NAME" | "ENUM_VALUE_SAME_NAME" => push(format!(
+                "{}: keep the old name (JSON and generated code use it); add a new field or value if the meaning changed",
+                f.path
+            )),
+            "MESSAGE_NO_DELETE" | "PACKAGE_MESSAGE_NO_DELETE" | "ENUM_NO_DELETE" | "PACKAGE_ENUM_NO_DELETE" => push(format!(
+                "{}: keep {} and mark it `option deprecated = true;` until every consumer has stopped using it",
+                f.path, q(0)
+            )),
+            "RPC_NO_DELETE" | "SERVICE_NO_DELETE" | "PACKAGE_SERVICE_NO_DELETE" => push(format!(
+                "{}: deprecate the RPC or service (`option deprecated = true;`) and remove it only after clients have migrated",
+                f.path
+            )),
+            "FILE_SAME_PACKAGE" | "PACKAGE_NO_DELETE" | "FILE_NO_DELETE" => push(format!(
+                "{}: publish the new definitions in a new versioned package (e.g. v2) beside the old one instead of moving or deleting it",
+                f.path
+            )),
+            "RPC_SAME_REQUEST_TYPE" | "RPC_SAME_RESPONSE_TYPE" | "RPC_SAME_CLIENT_STREAMING" | "RPC_SAME_SERVER_STREAMING" => push(format!(
+                "{}: add a new RPC with the new signature and keep the old one until clients have moved",
+                f.path
+            )),
+            protobuf::COMPILE_RULE => push(format!("{}: fix the file so it compiles; it was not compared", f.path)),
+            _ => {}
+        }
+    }
+    if !impact.consumers.is_empty() && impact.level >= ImpactLevel::High {
+        let names: Vec<&str> = impact.consumers.iter().map(|c| c.repo.as_str()).collect();
+        push(format!(
+            "open a {} coordination so that {} follow (`tandem analyze --create-coordination`)",
+            impact.change_type.map(|c| c.as_str()).unwrap_or("breaking"),
+            names.join(", ")
+        ));
+    }
+    out
+}
+
+impl Engine {
+    /// Analyses, records the analysis in the store, and (when asked and the impact reaches
+    /// `min_impact`) opens the coordination, idempotently per (repo, head).
+    pub fn analyze(&self, req: &AnalyzeRequest, create_coordination: Option<ImpactLevel>) -> Result<Analysis> {
+        let mut a = analyze(Some(&self.ws), req)?;
+        let record = AnalysisRecord {
+            id: 0,
+            repo: a.repo.clone(),
+            base: a.base.clone(),
+            head: a.head.clone(),
+            at: self.clock.now(),
+            findings: a.findings.clone(),
+            impact: a.impact.level,
+            consumers: a.impact.consumers.iter().map(|c| c.repo.clone()).collect(),
+            coordination: None,
+        };
+        let id = self.store.record_analysis(&record)?;
+        a.analysis_id = Some(id);
+        if let (Some(min), Some(repo), Some(ct)) = (create_coordination, a.repo.clone(), a.impact.change_type) {
+            if a.impact.level >= min && a.impact.level > ImpactLevel::None {
+                let mut plan = format!(
+                    "Breaking changes found by `tandem analyze` ({} .. {}):\n\n",
+                    short(&a.base),
+                    short(&a.head)
+                );
+                for f in a.findings.iter().filter(|f| f.severity == Severity::Breaking).take(50) {
+                    plan.push_str(&format!("- `{}` {}:{} {}\n", f.rule, f.path, f.line, f.message));
+                }
+                if !a.recommendations.is_empty() {
+                    plan.push_str("\nRecommendations:\n\n");
+                    for r in &a.recommendations {
+                        plan.push_str(&format!("- {r}\n"));
+                    }
+                }
+                let req = CreateRequest {
+                    title: format!("Breaking contract changes in {repo} ({})", short(&a.head)),
+                    change_type: Some(ct),
+                    from_repo: Some(repo.to_string()),
+                    plan: Some(plan),
+                    key: Some(format!("analysis:{repo}:{}", a.head)),
+                    ..Default::default()
+                };
+                let created = self.create_coordination(&req, &mut |_| {})?;
+                self.store.set_analysis_coordination(id, created.coordination.id)?;
+                a.coordination = Some(created.coordination.id);
+            }
+        }
+        Ok(a)
+    }
+}
+
+/// The default tools directory (buf, schemas) used by tests and benchmarks.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("TANDEM_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(&std::env::var("HOME").unwrap_or_else(|_| "/tmp".into())).join(".cache/tandem-tools")
+    })
+}
