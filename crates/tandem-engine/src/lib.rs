@@ -14,14 +14,17 @@
 //! println!("coordination #{}", created.coordination.id);
 //! ```
 
+pub mod analysis;
 mod create;
 mod error;
 mod health;
 mod metrics;
 mod ops;
 pub mod render;
+pub mod report;
 pub mod templates;
 
+pub use analysis::{Analysis, AnalyzeRequest};
 pub use create::{CreateRequest, Created, Step};
 pub use error::{EngineError, Result};
 pub use health::{
