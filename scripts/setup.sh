@@ -38,3 +38,19 @@ if ! grep -qs "\"version\": \"$MCP_INSPECTOR_VERSION\"" "$MCP_NPM/node_modules/@
   [ -f "$MCP_NPM/package.json" ] || echo '{"name":"tandem-mcp-tools","private":true}' >"$MCP_NPM/package.json"
   (cd "$MCP_NPM" && npm install --silent --no-audit --no-fund "@modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION")
 fi
+
+# Impact analysis (crates/tandem-cli/tests/analyze.rs, scripts/bench-buf.sh): the real buf (the
+# conformance fixtures were recorded with it) and the official SARIF 2.1.0 JSON schema, which
+# ships inside @microsoft/jest-sarif.
+ANALYSIS_NPM="$TOOLS_DIR/npm"
+BUF_VERSION=1.75.0
+if ! [ -x "$ANALYSIS_NPM/node_modules/@bufbuild/buf-linux-x64/bin/buf" ] \
+  || ! [ -f "$ANALYSIS_NPM/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" ]; then
+  echo "setup: installing buf $BUF_VERSION and the SARIF schema into $ANALYSIS_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$ANALYSIS_NPM"
+  [ -f "$ANALYSIS_NPM/package.json" ] || echo '{"name":"tandem-analysis-tools","private":true}' >"$ANALYSIS_NPM/package.json"
+  (cd "$ANALYSIS_NPM" && npm install --silent --no-audit --no-fund "@bufbuild/buf@$BUF_VERSION" "@microsoft/jest-sarif@1.0.0-beta.0")
+fi

@@ -4,7 +4,9 @@
 //! refused by the rules (an illegal transition, a creation that already exists is NOT 1);
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
+mod analyze_cmd;
 mod demo;
+mod health_cmd;
 mod output;
 
 use anyhow::Context;
@@ -20,20 +22,20 @@ use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, Priority};
 
 #[derive(Parser)]
 #[command(name = "tandem", version, about = "Coordinate changes that span many git repositories", long_about = None)]
-struct Cli {
+pub(crate) struct Cli {
     /// The workspace manifest (tandem.toml) or its directory; default: the nearest tandem.toml
     /// in the current directory or a parent.
     #[arg(long, global = true, env = "TANDEM_WORKSPACE", value_name = "PATH")]
-    workspace: Option<PathBuf>,
+    pub(crate) workspace: Option<PathBuf>,
     /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
     #[arg(long, global = true, env = "TANDEM_DATABASE", value_name = "URL")]
-    database: Option<String>,
+    pub(crate) database: Option<String>,
     /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
     #[arg(long, global = true, value_name = "NAME")]
-    actor: Option<String>,
+    pub(crate) actor: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
-    json: bool,
+    pub(crate) json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -65,6 +67,9 @@ enum Command {
     /// Read each checkout's go.mod, Cargo.toml, package.json, pyproject.toml, requirements.txt
     /// and docker-compose.yml, and compare what they reference with the declared dependencies.
     Discover,
+    /// Find breaking changes in the repo's contracts between two revisions (protobuf, as
+    /// `buf breaking` judges them) and the repositories that must follow.
+    Analyze(analyze_cmd::AnalyzeArgs),
     /// Create and drive coordinations.
     #[command(subcommand)]
     Coord(CoordCmd),
@@ -81,6 +86,12 @@ enum Command {
         #[arg(long, default_value = "tandem-demo")]
         dir: PathBuf,
     },
+    /// Health checks: stale and blocked coordinations, version skew, cycles and drift, health
+    /// endpoints, breaking changes without a coordination. Exit 1 at --fail-on or above.
+    Health(health_cmd::HealthArgs),
+    /// Coordination metrics over a window of the history: completion and resolution times,
+    /// outcomes, time blocked, deployment success rate, open coordinations' ages.
+    Metrics(health_cmd::MetricsArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -202,7 +213,7 @@ fn parse_child_status(s: &str) -> Result<ChildStatus, String> {
 }
 
 /// Why the command stopped: a refusal (exit 1) or an error (exit 2).
-enum Failure {
+pub(crate) enum Failure {
     Refused(String),
     Error(anyhow::Error),
 }
@@ -290,6 +301,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
         Command::Demo { dir } => demo::run(dir, json)?,
+        Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
+        Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
             let engine = open_engine(&cli)?;
             let view = engine.graph_view();
@@ -313,6 +326,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
+        Command::Analyze(args) => return analyze_cmd::run(&cli, args),
         Command::Discover => {
             let engine = open_engine(&cli)?;
             let d = engine.discover();
