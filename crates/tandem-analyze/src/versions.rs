@@ -279,7 +279,11 @@ pub fn highest_tag(dir: &Path) -> Option<CurrentVersion> {
         };
         let Some(v) = Semver::parse(last) else { continue };
         let key = (!prefixed, !v.is_prerelease(), v);
-        if best.as_ref().map_or(true, |(k, _)| key > *k) {
+        let better = match &best {
+            None => true,
+            Some((k, _)) => key > *k,
+        };
+        if better {
             best = Some((key, name.to_string()));
         }
     }

@@ -221,14 +221,34 @@ impl Default for HealthOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
-    Coordination { id: CoordId, title: String },
-    Child { coordination: CoordId, repo: RepoName },
-    Repo { repo: RepoName },
+    Coordination {
+        id: CoordId,
+        title: String,
+    },
+    Child {
+        coordination: CoordId,
+        repo: RepoName,
+    },
+    Repo {
+        repo: RepoName,
+    },
     /// A manifest line in a checkout.
-    File { repo: RepoName, path: String, line: Option<usize> },
+    File {
+        repo: RepoName,
+        path: String,
+        line: Option<usize>,
+    },
     /// A health endpoint; the URL is redacted.
-    Endpoint { repo: RepoName, url: String },
-    Analysis { id: i64, repo: Option<RepoName>, base: String, head: String },
+    Endpoint {
+        repo: RepoName,
+        url: String,
+    },
+    Analysis {
+        id: i64,
+        repo: Option<RepoName>,
+        base: String,
+        head: String,
+    },
 }
 
 impl fmt::Display for Subject {
@@ -568,10 +588,8 @@ impl Engine {
         for (provider, pins) in by_provider {
             let bases: HashSet<&Semver> = pins.iter().map(|(_, r)| r.base()).collect();
             if bases.len() > 1 {
-                let mut parts: Vec<String> = pins
-                    .iter()
-                    .map(|(p, _)| format!("{} requires {} ({})", p.consumer, p.version, at(p)))
-                    .collect();
+                let mut parts: Vec<String> =
+                    pins.iter().map(|(p, _)| format!("{} requires {} ({})", p.consumer, p.version, at(p))).collect();
                 parts.dedup();
                 let mut subjects = vec![Subject::Repo { repo: provider.clone() }];
                 for (p, _) in &pins {
@@ -732,10 +750,9 @@ fn coordination_checks(
 fn waits_on(c: &Coordination) -> String {
     match c.status {
         CoordStatus::Planning => "being started (planning -> in_progress)".into(),
-        CoordStatus::Blocked => format!(
-            "being unblocked ({})",
-            c.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or("no reason recorded")
-        ),
+        CoordStatus::Blocked => {
+            format!("being unblocked ({})", c.hold.as_ref().map(|h| h.reason.as_str()).unwrap_or("no reason recorded"))
+        }
         CoordStatus::Testing => "integration testing".into(),
         CoordStatus::Ready => "deployment".into(),
         CoordStatus::Deploying => "the deployment to finish".into(),

@@ -52,9 +52,7 @@ impl Default for MetricsOptions {
 pub fn parse_window(s: &str) -> Result<Duration> {
     let t = s.trim();
     let bad = || {
-        EngineError::Invalid(format!(
-            "'{s}' is not a duration; expected a number and a unit: 45m, 12h, 7d, 30d, 2w"
-        ))
+        EngineError::Invalid(format!("'{s}' is not a duration; expected a number and a unit: 45m, 12h, 7d, 30d, 2w"))
     };
     let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (num, unit) = t.split_at(split);
@@ -92,7 +90,12 @@ impl DurationStats {
         let median = if n % 2 == 1 { secs[n / 2] } else { (secs[n / 2 - 1] + secs[n / 2]) / 2.0 };
         // Nearest rank: ceil(0.9 n), 1-based.
         let rank = (9 * n).div_ceil(10).max(1);
-        DurationStats { count: n, median_seconds: Some(median), p90_seconds: Some(secs[rank - 1]), max_seconds: secs.last().copied() }
+        DurationStats {
+            count: n,
+            median_seconds: Some(median),
+            p90_seconds: Some(secs[rank - 1]),
+            max_seconds: secs.last().copied(),
+        }
     }
 }
 
@@ -152,8 +155,6 @@ pub struct MetricsReport {
     pub blocked: BlockedTime,
     pub deployments: Deployments,
     pub open: OpenCoordinations,
-    /// How many events were read.
-    pub events_read: usize,
 }
 
 /// A status change of one subject, parsed.
@@ -224,7 +225,6 @@ impl Engine {
         let from = until - opts.window;
         let coordinations = self.store.list_coordinations()?;
         let mut events = self.store.events_since(from)?;
-        let events_read = events.len();
         events.sort_by(|a, b| a.event.at.cmp(&b.event.at).then(a.id.cmp(&b.id)));
         let mut histories: HashMap<CoordId, History> = HashMap::new();
         for e in events.iter().filter(|e| e.event.action == Action::Status) {
@@ -235,7 +235,7 @@ impl Engine {
                 Subject::Integration => {}
             }
         }
-        Ok(compute(&coordinations, histories, from, until, events_read))
+        Ok(compute(&coordinations, histories, from, until))
     }
 }
 
@@ -244,7 +244,6 @@ fn compute(
     mut histories: HashMap<CoordId, History>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-    events_read: usize,
 ) -> MetricsReport {
     let in_window = |t: DateTime<Utc>| t >= from && t <= until;
     let mut complete: Vec<Duration> = Vec::new();
@@ -314,8 +313,7 @@ fn compute(
         for child in &c.children {
             let changes = children.remove(&child.repo).unwrap_or_default();
             let line = Timeline { changes };
-            if let Some(last_done) =
-                line.changes.iter().rev().find(|ch| ch.to == ChildStatus::Done && in_window(ch.at))
+            if let Some(last_done) = line.changes.iter().rev().find(|ch| ch.to == ChildStatus::Done && in_window(ch.at))
             {
                 let took = last_done.at - c.created_at;
                 resolution.push(took);
@@ -334,7 +332,10 @@ fn compute(
         from,
         until,
         time_to_complete: DurationStats::of(&complete),
-        time_to_complete_by_change_type: complete_by_type.into_iter().map(|(k, v)| (k, DurationStats::of(&v))).collect(),
+        time_to_complete_by_change_type: complete_by_type
+            .into_iter()
+            .map(|(k, v)| (k, DurationStats::of(&v)))
+            .collect(),
         child_resolution: DurationStats::of(&resolution),
         child_resolution_by_repo: resolution_by_repo.into_iter().map(|(k, v)| (k, DurationStats::of(&v))).collect(),
         outcomes: Outcomes {
@@ -350,8 +351,11 @@ fn compute(
             aborted,
             success_rate: (total > 0).then(|| succeeded as f64 / total as f64),
         },
-        open: OpenCoordinations { count: open.len(), ages: DurationStats::of(&ages), oldest: open.into_iter().take(10).collect() },
-        events_read,
+        open: OpenCoordinations {
+            count: open.len(),
+            ages: DurationStats::of(&ages),
+            oldest: open.into_iter().take(10).collect(),
+        },
     }
 }
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tandem_model::coordination::Hold;
 use tandem_model::{
-    Action, AnalysisRecord, Child, CoordId, Coordination, Event, Integration, Issue, IssueKind, IssueRef, IssueSpec, IssueState,
-    IssueUpdate, RepoName, Subject,
+    Action, AnalysisRecord, Child, CoordId, Coordination, Event, Integration, Issue, IssueKind, IssueRef, IssueSpec,
+    IssueState, IssueUpdate, RepoName, Subject,
 };
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -307,7 +307,8 @@ impl Store for SqliteStore {
 
     fn list_analyses(&self) -> Result<Vec<AnalysisRecord>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!("SELECT {ANALYSIS_COLS} FROM analyses ORDER BY id")).ctx("listing analyses")?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT {ANALYSIS_COLS} FROM analyses ORDER BY id")).ctx("listing analyses")?;
         let rows = stmt.query_map([], analysis_row).and_then(|rows| rows.collect());
         rows.map_err(map_row_err("listing analyses"))
     }

@@ -1,0 +1,171 @@
+//! `tandem health` and `tandem metrics`: the real binary on temporary workspaces, with real
+//! HTTP servers on 127.0.0.1.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+/// The one place that drives the binary: runs `tandem ARGS` in `dir`, returns (exit code, stdout, stderr).
+fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("tandem")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("TANDEM_WORKSPACE")
+        .env_remove("TANDEM_DATABASE")
+        .env("TANDEM_ACTOR", "tester")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = check(dir, args);
+    assert_eq!(code, 0, "tandem {args:?} failed:\n{out}\n{err}");
+    out
+}
+
+fn json_of(out: &str) -> Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+fn loqa() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["init", "--example", "loqa"]);
+    dir
+}
+
+/// A coordination on loqa-hub and loqa-relay, blocked.
+fn blocked(dir: &Path) {
+    ok(dir, &["coord", "create", "--title", "Rename field", "--type", "breaking", "--repos", "loqa-hub,loqa-relay"]);
+    ok(dir, &["coord", "status", "1", "in_progress"]);
+    ok(dir, &["coord", "status", "1", "blocked", "--reason", "waiting for review"]);
+}
+
+#[test]
+fn a_fresh_workspace_is_healthy_and_exits_0() {
+    let dir = loqa();
+    let out = ok(dir.path(), &["health", "--skip-endpoints"]);
+    assert!(out.contains("All healthy.") && out.contains("health endpoints skipped"), "{out}");
+    let v = json_of(&ok(dir.path(), &["health", "--skip-endpoints", "--json"]));
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!((v["failed"].as_bool(), v["workspace"].as_str()), (Some(false), Some("loqa")));
+}
+
+#[test]
+fn findings_are_grouped_by_level_with_what_to_do_and_fail_on_sets_the_exit_code() {
+    let dir = loqa();
+    blocked(dir.path());
+    let out = ok(dir.path(), &["health", "--skip-endpoints"]);
+    assert!(out.contains("WARNING (1)"), "{out}");
+    assert!(out.contains("COORDINATION_BLOCKED") && out.contains("waiting for review"), "{out}");
+    assert!(out.contains("-> resolve the reason"), "each finding says what to do: {out}");
+
+    let (code, out, _) = check(dir.path(), &["health", "--skip-endpoints", "--fail-on", "warning"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("exit 1: findings at warning or above"), "{out}");
+    let (code, out, _) = check(dir.path(), &["health", "--skip-endpoints", "--fail-on", "warning", "--json"]);
+    assert_eq!(code, 1);
+    let v = json_of(&out);
+    assert_eq!(v["findings"][0]["check"], "COORDINATION_BLOCKED");
+    assert_eq!(v["findings"][0]["level"], "warning");
+    assert_eq!(v["findings"][0]["subjects"][0]["kind"], "coordination");
+    assert_eq!(v["failed"], true);
+
+    let (code, _, err) = check(dir.path(), &["health", "--fail-on", "severe"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("severe") && err.contains("critical"), "{err}");
+    let (code, _, err) = check(dir.path(), &["health", "--stale-days", "0"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// Answers one request after another with 200 until the test ends.
+fn serve_ok(listener: TcpListener) {
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+}
+
+#[test]
+fn a_down_endpoint_is_critical_and_its_credentials_are_never_printed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = listener.local_addr().unwrap();
+    serve_ok(listener);
+    let down = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "[[repo]]\nname = \"hub\"\nrole = \"service\"\n\n[repo.health]\nurl = \"http://{up}/health\"\n\n\
+         [[repo]]\nname = \"relay\"\nrole = \"client\"\n\n[repo.health]\nurl = \"http://ops:hunter2@{down}/health?token=s3cret\"\ntimeout_ms = 500\n"
+    );
+    std::fs::write(dir.path().join("tandem.toml"), manifest).unwrap();
+
+    let (code, out, err) = check(dir.path(), &["health"]);
+    assert_eq!(code, 1, "a critical finding fails by default:\n{out}\n{err}");
+    assert!(out.contains("CRITICAL (1)") && out.contains("ENDPOINT_DOWN"), "{out}");
+    assert!(out.contains(&format!("relay: http://***@{down}/health?*** refused the connection")), "{out}");
+    assert!(out.contains("ok    hub"), "{out}");
+    let (_, json, _) = check(dir.path(), &["health", "--json"]);
+    for text in [&out, &err, &json] {
+        assert!(!text.contains("hunter2") && !text.contains("s3cret"), "secret printed: {text}");
+    }
+    // Skipping the endpoints: nothing is probed, nothing fails.
+    ok(dir.path(), &["health", "--skip-endpoints"]);
+}
+
+#[test]
+fn reporting_three_times_keeps_exactly_one_health_issue() {
+    let dir = loqa();
+    blocked(dir.path());
+    let first = ok(dir.path(), &["health", "--skip-endpoints", "--report-issue"]);
+    assert!(first.contains("health issue loqa#") && first.contains(": opened"), "{first}");
+    for _ in 0..2 {
+        let out = ok(dir.path(), &["health", "--skip-endpoints", "--report-issue"]);
+        assert!(out.contains(": updated"), "{out}");
+    }
+    let issues = json_of(&ok(dir.path(), &["issues", "list", "--json"]));
+    let health: Vec<&Value> = issues.as_array().unwrap().iter().filter(|i| i["kind"] == "health").collect();
+    assert_eq!(health.len(), 1, "{issues:#}");
+    assert_eq!(health[0]["state"], "open");
+
+    ok(dir.path(), &["coord", "status", "1", "in_progress"]);
+    let v = json_of(&ok(dir.path(), &["health", "--skip-endpoints", "--report-issue", "--json"]));
+    assert_eq!(
+        (v["health_issue"]["action"].as_str(), v["health_issue"]["state"].as_str()),
+        (Some("closed"), Some("closed"))
+    );
+    let issues = json_of(&ok(dir.path(), &["issues", "list", "--json"]));
+    assert_eq!(issues.as_array().unwrap().iter().filter(|i| i["kind"] == "health").count(), 1);
+}
+
+#[test]
+fn metrics_report_no_deployments_as_none_and_refuse_bad_windows() {
+    let dir = loqa();
+    blocked(dir.path());
+    let out = ok(dir.path(), &["metrics"]);
+    assert!(out.contains("none in this window (no success rate)"), "{out}");
+    assert!(out.contains("Open coordinations          1"), "{out}");
+    let v = json_of(&ok(dir.path(), &["metrics", "--since", "7d", "--json"]));
+    assert_eq!(v["deployments"]["total"], 0);
+    assert!(v["deployments"]["success_rate"].is_null(), "{v:#}");
+    assert_eq!(v["open"]["count"], 1);
+    assert_eq!(v["blocked"]["coordination_episodes"], 1);
+    for bad in ["7x", "0d", "soon"] {
+        let (code, _, err) = check(dir.path(), &["metrics", "--since", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains(&format!("'{bad}'")), "the error names the value: {err}");
+    }
+}
