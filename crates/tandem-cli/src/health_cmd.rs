@@ -117,7 +117,13 @@ pub fn render_health(workspace: &str, r: &HealthReport, issue: Option<&HealthIss
                 ProbeOutcome::Failed { error } => error.clone(),
                 ProbeOutcome::NotProbed { reason } => format!("not probed: {reason}"),
             };
-            let _ = writeln!(s, "  {:<5} {:<24} {}  {state}", if e.healthy { "ok" } else { "FAIL" }, e.repo, e.url);
+            let _ = writeln!(
+                s,
+                "  {:<5} {:<24} {}  {state}",
+                if e.healthy { "ok" } else { "FAIL" },
+                e.repo.as_str(),
+                e.url
+            );
         }
     }
     if let Some(i) = issue {

@@ -65,7 +65,10 @@ fn findings_are_grouped_by_level_with_what_to_do_and_fail_on_sets_the_exit_code(
     let out = ok(dir.path(), &["health", "--skip-endpoints"]);
     assert!(out.contains("WARNING (1)"), "{out}");
     assert!(out.contains("COORDINATION_BLOCKED") && out.contains("waiting for review"), "{out}");
-    assert!(out.contains("-> resolve the reason"), "each finding says what to do: {out}");
+    assert!(
+        out.contains("-> resolve the reason, then unblock it: `tandem coord status 1 in_progress`"),
+        "each finding says what to do: {out}"
+    );
 
     let (code, out, _) = check(dir.path(), &["health", "--skip-endpoints", "--fail-on", "warning"]);
     assert_eq!(code, 1, "{out}");

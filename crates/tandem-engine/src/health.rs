@@ -284,6 +284,12 @@ impl HealthFinding {
     fn new(check: Check, message: String, subjects: Vec<Subject>) -> HealthFinding {
         HealthFinding { check: check.id, level: check.level, message, subjects, action: check.action.to_string() }
     }
+
+    /// The same finding with a concrete action (a command to run) instead of the check's general one.
+    fn doing(mut self, action: String) -> HealthFinding {
+        self.action = action;
+        self
+    }
 }
 
 /// The state of one health endpoint.
@@ -713,36 +719,45 @@ fn coordination_checks(
         ));
     }
     if let (CoordStatus::Blocked, Some(h)) = (c.status, &c.hold) {
-        findings.push(HealthFinding::new(
-            COORDINATION_BLOCKED,
-            format!(
-                "coordination #{} \"{}\" is blocked since {} ({}): {}",
-                c.id,
-                c.title,
-                h.since.format("%Y-%m-%d %H:%M UTC"),
-                human_duration(now - h.since),
-                h.reason
-            ),
-            vec![subject.clone()],
-        ));
+        findings.push(
+            HealthFinding::new(
+                COORDINATION_BLOCKED,
+                format!(
+                    "coordination #{} \"{}\" is blocked since {} ({}): {}",
+                    c.id,
+                    c.title,
+                    h.since.format("%Y-%m-%d %H:%M UTC"),
+                    human_duration(now - h.since),
+                    h.reason
+                ),
+                vec![subject.clone()],
+            )
+            .doing(format!("resolve the reason, then unblock it: `tandem coord status {} {}`", c.id, h.resume)),
+        );
     }
     for ch in &c.children {
         if ch.status != ChildStatus::Blocked {
             continue;
         }
         let Some(h) = ch.hold.as_ref().filter(|h| h.cause == BlockCause::Own) else { continue };
-        findings.push(HealthFinding::new(
-            CHILD_BLOCKED,
-            format!(
-                "{} in coordination #{} is blocked since {} ({}): {}",
-                ch.repo,
-                c.id,
-                h.since.format("%Y-%m-%d %H:%M UTC"),
-                human_duration(now - h.since),
-                h.reason
-            ),
-            vec![Subject::Child { coordination: c.id, repo: ch.repo.clone() }, subject.clone()],
-        ));
+        findings.push(
+            HealthFinding::new(
+                CHILD_BLOCKED,
+                format!(
+                    "{} in coordination #{} is blocked since {} ({}): {}",
+                    ch.repo,
+                    c.id,
+                    h.since.format("%Y-%m-%d %H:%M UTC"),
+                    human_duration(now - h.since),
+                    h.reason
+                ),
+                vec![Subject::Child { coordination: c.id, repo: ch.repo.clone() }, subject.clone()],
+            )
+            .doing(format!(
+                "resolve the reason, then unblock it: `tandem coord child {} {} {}`",
+                c.id, ch.repo, h.resume
+            )),
+        );
     }
 }
 
