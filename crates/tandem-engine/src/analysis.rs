@@ -149,6 +149,16 @@ fn protobuf_globs(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Option<glo
     }
 }
 
+/// The two sides of a comparison and what changed between them.
+struct Sides {
+    prev: Rc<dyn Source>,
+    cur: Rc<dyn Source>,
+    /// Changed paths (git), or `None` to compare whole directories.
+    changed: Option<Vec<String>>,
+    base: String,
+    head: String,
+}
+
 /// Analyses a repository's contracts, with or without a workspace (pure: records nothing).
 pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis> {
     let (repo, root) = locate(ws, req)?;
@@ -159,51 +169,50 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
     let globs = protobuf_globs(ws, repo.as_ref());
     let keep = |p: &str| p.ends_with(".proto") && globs.as_ref().is_none_or(|g| g.is_match(p));
 
-    let (prev, cur, changed, base, head): (Rc<dyn Source>, Rc<dyn Source>, Option<Vec<String>>, String, String) =
-        if let Some(against) = &req.against_dir {
-            if !against.is_dir() {
-                return Err(EngineError::Invalid(format!("{} is not a directory", against.display())));
-            }
-            (
-                Rc::new(DirSource { root: against.clone() }),
-                Rc::new(DirSource { root: root.clone() }),
-                None,
-                against.display().to_string(),
-                root.display().to_string(),
-            )
-        } else {
-            let git = GitRepo::discover(&root).map_err(|e| EngineError::Invalid(e.to_string()))?;
-            let invalid = |e: tandem_analyze::source::SourceError| EngineError::Invalid(e.to_string());
-            let head_oid = git.resolve(req.head.as_deref().unwrap_or("HEAD")).map_err(invalid)?;
-            let base_oid = match &req.base {
-                Some(b) => git.resolve(b).map_err(invalid)?,
-                None => {
-                    let mb = git.merge_base_with_default(head_oid).map_err(invalid)?;
-                    if mb == head_oid && !req.worktree {
-                        // on the default branch itself: what the head commit changed
-                        git.resolve(&format!("{head_oid}^")).unwrap_or(mb)
-                    } else {
-                        mb
-                    }
+    let Sides { prev, cur, changed, base, head } = if let Some(against) = &req.against_dir {
+        if !against.is_dir() {
+            return Err(EngineError::Invalid(format!("{} is not a directory", against.display())));
+        }
+        Sides {
+            prev: Rc::new(DirSource { root: against.clone() }),
+            cur: Rc::new(DirSource { root: root.clone() }),
+            changed: None,
+            base: against.display().to_string(),
+            head: root.display().to_string(),
+        }
+    } else {
+        let git = GitRepo::discover(&root).map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let invalid = |e: tandem_analyze::source::SourceError| EngineError::Invalid(e.to_string());
+        let head_oid = git.resolve(req.head.as_deref().unwrap_or("HEAD")).map_err(invalid)?;
+        let base_oid = match &req.base {
+            Some(b) => git.resolve(b).map_err(invalid)?,
+            None => {
+                let mb = git.merge_base_with_default(head_oid).map_err(invalid)?;
+                if mb == head_oid && !req.worktree {
+                    // on the default branch itself: what the head commit changed
+                    git.resolve(&format!("{head_oid}^")).unwrap_or(mb)
+                } else {
+                    mb
                 }
-            };
-            let base_src = git.tree(base_oid, &short(&base_oid.to_string())).map_err(invalid)?;
-            let (cur, head_label, changed): (Rc<dyn Source>, String, Vec<String>) = if req.worktree {
-                let changed = git.changed_paths(&base_src, None).map_err(invalid)?;
-                (Rc::new(git.worktree()), "working tree".into(), changed)
-            } else {
-                let head_src = git.tree(head_oid, &short(&head_oid.to_string())).map_err(invalid)?;
-                let changed = git.changed_paths(&base_src, Some(&head_src)).map_err(invalid)?;
-                (Rc::new(head_src), head_oid.to_string(), changed)
-            };
-            // paths are relative to the git root; the checkout may be a subdirectory of it
-            let changed = if req.changed_files.is_empty() {
-                changed
-            } else {
-                changed.into_iter().filter(|c| req.changed_files.contains(c)).collect()
-            };
-            (Rc::new(base_src), cur, Some(changed), base_oid.to_string(), head_label)
+            }
         };
+        let base_src = git.tree(base_oid, &short(&base_oid.to_string())).map_err(invalid)?;
+        let (cur, head_label, changed): (Rc<dyn Source>, String, Vec<String>) = if req.worktree {
+            let changed = git.changed_paths(&base_src, None).map_err(invalid)?;
+            (Rc::new(git.worktree()), "working tree".into(), changed)
+        } else {
+            let head_src = git.tree(head_oid, &short(&head_oid.to_string())).map_err(invalid)?;
+            let changed = git.changed_paths(&base_src, Some(&head_src)).map_err(invalid)?;
+            (Rc::new(head_src), head_oid.to_string(), changed)
+        };
+        // paths are relative to the git root; the checkout may be a subdirectory of it
+        let changed = if req.changed_files.is_empty() {
+            changed
+        } else {
+            changed.into_iter().filter(|c| req.changed_files.contains(c)).collect()
+        };
+        Sides { prev: Rc::new(base_src), cur, changed: Some(changed), base: base_oid.to_string(), head: head_label }
+    };
 
     let changed = changed.map(|c| c.into_iter().filter(|p| keep(p)).collect::<Vec<_>>());
     let outcome = if changed.as_ref().is_some_and(|c| c.is_empty()) {

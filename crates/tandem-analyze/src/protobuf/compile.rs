@@ -16,6 +16,9 @@ pub struct CompileProblem {
     pub message: String,
 }
 
+/// import name -> (repo path, text) of every file opened.
+type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
+
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
     source: Rc<dyn Source>,
@@ -23,7 +26,7 @@ struct Resolver {
     /// Every .proto path of the source, listed on first need (to infer roots of odd imports).
     all: RefCell<Option<Vec<String>>>,
     /// name -> (repo path, text) of every file opened.
-    opened: Rc<RefCell<HashMap<String, (String, Rc<str>)>>>,
+    opened: Opened,
 }
 
 fn join(root: &str, name: &str) -> String {

@@ -26,9 +26,6 @@ fn get(f: &Field) -> String {
 }
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    if !(true) {
-        return;
-    }
     let (a, b) = (get(prev), get(cur));
     if a != b {
         let d = field_desc(out.cur, msg, cur);
