@@ -1,45 +1,73 @@
-//! `check_health`.
-//!
-//! The engine has no health checks yet (`Engine::health` lands with SPEC C7), so this tool
-//! reports what the engine already knows: each coordination's effective status (blocked ones
-//! are problems), with `mode: "coordinations_only"` so no caller mistakes it for the full
-//! report.
+//! `check_health`: the engine's health checks (SPEC C7), as wire types.
 
 use crate::error::ToolError;
-use crate::wire::{HealthInput, HealthOut, HealthProblemOut};
-use tandem_engine::Engine;
-use tandem_model::CoordStatus;
+use crate::wire::{EndpointOut, HealthCountsOut, HealthFindingOut, HealthInput, HealthOut};
+use tandem_engine::{Endpoints, Engine, HealthOptions, Level, ProbeOutcome};
 
-pub fn check(engine: &Engine, _: HealthInput) -> Result<(HealthOut, String), ToolError> {
-    let list = engine.list_coordinations()?;
-    let problems: Vec<HealthProblemOut> = list
-        .iter()
-        .filter(|s| s.effective_status == CoordStatus::Blocked)
-        .map(|s| HealthProblemOut {
-            check: "blocked_coordination".into(),
-            severity: "warning".into(),
-            subject: format!("#{}", s.id),
-            message: format!("coordination #{} \"{}\" is blocked", s.id, s.title),
-        })
-        .collect();
-    let out = HealthOut {
-        mode: "coordinations_only".into(),
-        note: Some(
-            "this build has no health checks yet (stale coordinations, version pins, endpoints); only \
-             blocked coordinations are reported"
-                .into(),
-        ),
-        healthy: problems.is_empty(),
-        coordinations: list.len(),
-        problems,
+fn outcome(o: &ProbeOutcome) -> String {
+    match o {
+        ProbeOutcome::Answered { status } => format!("HTTP {status}"),
+        ProbeOutcome::Refused => "connection refused".into(),
+        ProbeOutcome::TimedOut => "timed out".into(),
+        ProbeOutcome::Failed { error } => format!("failed: {error}"),
+        ProbeOutcome::NotProbed { reason } => format!("not probed: {reason}"),
+    }
+}
+
+pub fn check(engine: &Engine, i: HealthInput) -> Result<(HealthOut, String), ToolError> {
+    let defaults = HealthOptions::default();
+    let opts = HealthOptions {
+        stale_days: i.stale_days.unwrap_or(defaults.stale_days),
+        endpoints: if i.probe_endpoints { Endpoints::Probe } else { Endpoints::Skip },
     };
-    let summary = if out.healthy {
-        format!("No problems found among {} coordination(s) (coordination status only).", out.coordinations)
-    } else {
+    let r = engine.health(&opts)?;
+    let out = HealthOut {
+        at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        healthy: r.is_clear_at(Level::Warning),
+        stale_days: r.stale_days,
+        coordinations_checked: r.coordinations_checked,
+        repos_checked: r.repos_checked,
+        endpoints_probed: r.endpoints_probed,
+        counts: HealthCountsOut { critical: r.counts.critical, warning: r.counts.warning, info: r.counts.info },
+        findings: r
+            .findings
+            .iter()
+            .map(|f| HealthFindingOut {
+                check: f.check.to_string(),
+                level: f.level.to_string(),
+                message: f.message.clone(),
+                subjects: f.subjects.iter().map(|s| s.to_string()).collect(),
+                action: f.action.clone(),
+            })
+            .collect(),
+        endpoints: r
+            .endpoints
+            .iter()
+            .map(|e| EndpointOut {
+                repo: e.repo.to_string(),
+                url: e.url.clone(),
+                healthy: e.healthy,
+                outcome: outcome(&e.outcome),
+                latency_ms: e.latency_ms,
+            })
+            .collect(),
+    };
+    let summary = if out.findings.is_empty() {
         format!(
-            "{} problem(s): {}",
-            out.problems.len(),
-            out.problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
+            "Healthy: no findings across {} coordination(s) and {} repositories.",
+            out.coordinations_checked, out.repos_checked
+        )
+    } else {
+        let first: Vec<String> =
+            out.findings.iter().take(5).map(|f| format!("[{}] {} {}", f.level, f.check, f.message)).collect();
+        format!(
+            "{}: {} critical, {} warning, {} info finding(s). {}{}",
+            if out.healthy { "Healthy" } else { "Unhealthy" },
+            out.counts.critical,
+            out.counts.warning,
+            out.counts.info,
+            first.join("; "),
+            if out.findings.len() > 5 { "; …" } else { "" }
         )
     };
     Ok((out, summary))

@@ -4,11 +4,12 @@
 use crate::error::ToolError;
 use crate::wire::*;
 use crate::workflow;
-use rmcp::handler::server::tool::{schema_for_input, schema_for_output};
+use rmcp::handler::server::tool::schema_for_input;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::Arc;
 use tandem_engine::{CreateRequest, Engine};
 use tandem_model::{ChildStatus, CoordId, CoordStatus};
 
@@ -17,6 +18,9 @@ pub struct Reply {
     pub summary: String,
     pub value: serde_json::Value,
 }
+
+/// A typed adapter: its input in, its wire result and summary out.
+type Adapter<I, O> = fn(&Engine, I) -> Result<(O, String), ToolError>;
 
 type Run = dyn Fn(&Engine, JsonObject) -> Result<Reply, ToolError> + Send + Sync;
 
@@ -27,21 +31,15 @@ pub struct ToolDef {
 }
 
 /// Builds a tool from a typed adapter: the input and output schemas come from the types.
-fn def<I, O>(
-    name: &'static str,
-    title: &str,
-    description: &'static str,
-    read_only: bool,
-    f: fn(&Engine, I) -> Result<(O, String), ToolError>,
-) -> ToolDef
+fn def<I, O>(name: &'static str, title: &str, description: &'static str, read_only: bool, f: Adapter<I, O>) -> ToolDef
 where
     I: DeserializeOwned + JsonSchema + 'static,
     O: Serialize + JsonSchema + 'static,
 {
     let input = schema_for_input::<I>().unwrap_or_else(|e| panic!("tool {name}: input schema: {e}"));
-    let tool = Tool::new(name, description, input)
+    let tool = Tool::new(name, description, portable(&input))
         .with_title(title)
-        .with_raw_output_schema(schema_for_output::<O>())
+        .with_raw_output_schema(portable(&output_schema::<O>()))
         .with_annotations(ToolAnnotations::with_title(title).read_only(read_only).destructive(false).open_world(false));
     let run = move |engine: &Engine, args: JsonObject| -> Result<Reply, ToolError> {
         let input: I = serde_json::from_value(serde_json::Value::Object(args))
@@ -52,6 +50,56 @@ where
         Ok(Reply { summary, value })
     };
     ToolDef { tool, run: Box::new(run) }
+}
+
+/// The output schema: what `Serialize` writes (every `Option` field present, maybe null), with
+/// nested types inlined rather than `$ref`-erenced — clients validate every result against it
+/// (the Python SDK does, in Python), and resolving a reference per child of a 200-child
+/// progress report costs more than the whole round trip.
+fn output_schema<O: JsonSchema>() -> JsonObject {
+    let settings = schemars::generate::SchemaSettings::draft2020_12().for_serialize().with(|s| {
+        s.inline_subschemas = true;
+    });
+    let schema = settings.into_generator().into_root_schema_for::<O>();
+    let mut object = match schema.to_value() {
+        serde_json::Value::Object(o) => o,
+        _ => JsonObject::new(),
+    };
+    object.remove("title");
+    object.remove("description");
+    object
+}
+
+/// The schema without schemars' numeric `format`s (`uint32`, `int64`, `double` …), which are not
+/// JSON Schema formats: validators such as ajv warn about every one of them.
+fn portable(schema: &JsonObject) -> Arc<JsonObject> {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                let numeric = o
+                    .get("format")
+                    .and_then(|f| f.as_str())
+                    .is_some_and(|f| f.starts_with("int") || f.starts_with("uint") || f == "double" || f == "float");
+                if numeric {
+                    o.remove("format");
+                    // schemars' `minimum: 0` for unsigned integers: a Rust detail, and one more
+                    // keyword to check per number of every result.
+                    if o.get("minimum") == Some(&serde_json::json!(0)) {
+                        o.remove("minimum");
+                    }
+                }
+                o.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::Value::Object(schema.clone());
+    strip(&mut v);
+    match v {
+        serde_json::Value::Object(o) => Arc::new(o),
+        _ => Arc::new(schema.clone()),
+    }
 }
 
 /// Every tool tandem offers, in the order `tools/list` shows them.
@@ -150,8 +198,9 @@ pub fn all() -> Vec<ToolDef> {
         def(
             "check_health",
             "Check health",
-            "Run the health checks: stale and blocked coordinations, mismatched internal dependency \
-             versions, and the other problems tandem watches for.",
+            "Run the health checks: stale and blocked coordinations, repositories pinning mismatched \
+             versions of internal dependencies, undeclared or missing dependencies, health endpoints down or \
+             slow, breaking changes without a coordination. Findings come worst first, each with what to do.",
             true,
             crate::health::check,
         ),

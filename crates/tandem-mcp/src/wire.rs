@@ -21,9 +21,7 @@ fn change_type_schema(_: &mut SchemaGenerator) -> Schema {
 }
 
 fn priority_schema(_: &mut SchemaGenerator) -> Schema {
-    let mut s = choices_schema("Priority; default depends on the change type.", &Priority::choices());
-    s.insert("default".into(), serde_json::Value::Null);
-    s
+    choices_schema("Priority; default depends on the change type (never below its minimum).", &Priority::choices())
 }
 
 fn status_schema(_: &mut SchemaGenerator) -> Schema {
@@ -192,12 +190,15 @@ pub struct AnalyzeInput {
 }
 
 /// Run the health checks.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HealthInput {
-    /// A coordination with no activity for this many days is stale; default from tandem.toml.
+    /// An open coordination with no activity for more than this many days is stale; default 7.
     #[serde(default)]
     pub stale_days: Option<u32>,
+    /// Probe the repositories' health endpoints from tandem.toml; default true.
+    #[serde(default = "yes")]
+    pub probe_endpoints: bool,
 }
 
 pub fn parse_change_type(s: &str) -> Result<ChangeType, String> {
@@ -807,23 +808,47 @@ pub struct AnalysisOut {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct HealthProblemOut {
-    /// Which check found it, e.g. `blocked_coordination`.
+pub struct HealthFindingOut {
+    /// Stable check ID, e.g. `STALE_COORDINATION`.
     pub check: String,
-    /// `error`, `warning` or `info`.
-    pub severity: String,
-    /// What it is about: `#3`, a repository, an endpoint.
-    pub subject: String,
+    /// `critical`, `warning` or `info`.
+    pub level: String,
     pub message: String,
+    /// What it is about, most specific first (e.g. `coordination #3`, `loqa-hub`).
+    pub subjects: Vec<String>,
+    /// What to do about it.
+    pub action: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HealthCountsOut {
+    pub critical: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct EndpointOut {
+    pub repo: String,
+    /// Redacted: no credentials, no query.
+    pub url: String,
+    pub healthy: bool,
+    /// `HTTP 200`, `connection refused`, `timed out` …
+    pub outcome: String,
+    pub latency_ms: u64,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct HealthOut {
-    /// `full`, or `coordinations_only` when the full checks are not available.
-    pub mode: String,
-    pub note: Option<String>,
+    pub at: String,
+    /// No finding at warning level or above.
     pub healthy: bool,
-    /// How many coordinations were looked at.
-    pub coordinations: usize,
-    pub problems: Vec<HealthProblemOut>,
+    pub stale_days: u32,
+    pub coordinations_checked: usize,
+    pub repos_checked: usize,
+    pub endpoints_probed: bool,
+    pub counts: HealthCountsOut,
+    /// Worst first.
+    pub findings: Vec<HealthFindingOut>,
+    pub endpoints: Vec<EndpointOut>,
 }

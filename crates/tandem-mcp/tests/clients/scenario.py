@@ -184,9 +184,11 @@ async def run(session: Any, init: Any) -> int:
     c.ok(a["repo"] == "loqa-proto" and "loqa-hub" in a["affected_repos"], "impact reaches the consumers", a)
     c.ok(isinstance(a["findings"], list), "findings are a list")
 
-    health = await call(session, c, "check_health", {})
-    c.ok(isinstance(health["problems"], list) and health["healthy"] is False, "blocked work is a health problem",
-         health)
+    health = await call(session, c, "check_health", {"probe_endpoints": False})
+    c.ok(health["healthy"] is False and not health["endpoints_probed"], "blocked work is unhealthy", health)
+    c.ok(any(f["check"] == "CHILD_BLOCKED" and any("loqa-hub" in s and f"#{cid}" in s for s in f["subjects"])
+             for f in health["findings"]), "the blocked child is a finding", health["findings"])
+    await fails(session, c, "check_health", {"stale_days": 0}, "at least 1")
 
     listed_now = (await call(session, c, "list_coordinations", {}))["coordinations"]
     c.ok([s["id"] for s in listed_now] == [cid], "the coordination is listed", listed_now)

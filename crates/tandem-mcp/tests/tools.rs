@@ -1,0 +1,87 @@
+//! The tool table and its adapters, called in-process (the real clients are in
+//! crates/tandem-cli/tests/mcp.rs).
+
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use tandem_engine::render::{init_workspace, Example};
+use tandem_engine::{Engine, EngineOptions};
+use tandem_mcp::TandemMcp;
+
+fn server() -> (tempfile::TempDir, TandemMcp) {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = init_workspace(dir.path(), Example::parse("loqa").unwrap(), false).unwrap();
+    let ws = tandem_engine::load_workspace(&manifest).unwrap();
+    let engine = Engine::open(ws, EngineOptions { actor: Some("test".into()), ..Default::default() }).unwrap();
+    (dir, TandemMcp::new(Arc::new(engine)))
+}
+
+/// Calls a tool: (isError, first text block, structured content).
+fn check(server: &TandemMcp, tool: &str, args: Value) -> (bool, String, Value) {
+    let args: Map<String, Value> = args.as_object().cloned().unwrap_or_default();
+    let r = server.call_blocking(tool, Some(args));
+    let text = r.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).unwrap_or_default();
+    (r.is_error == Some(true), text, r.structured_content.unwrap_or(Value::Null))
+}
+
+#[test]
+fn every_tool_has_object_schemas_with_only_standard_formats() {
+    let (_d, s) = server();
+    let tools = s.tools();
+    assert_eq!(tools.len(), 12);
+    for t in &tools {
+        assert_eq!(t.input_schema.get("type"), Some(&json!("object")), "{}", t.name);
+        let out = t.output_schema.as_ref().unwrap_or_else(|| panic!("{} has no output schema", t.name));
+        assert_eq!(out.get("type"), Some(&json!("object")), "{}", t.name);
+        let text = serde_json::to_string(&(&t.input_schema, out)).unwrap();
+        for f in ["\"uint", "\"int32", "\"int64", "\"double\""] {
+            assert!(!text.contains(&format!("\"format\":{f}")), "{} uses format {f}", t.name);
+        }
+    }
+}
+
+#[test]
+fn missing_coordination_is_a_tool_error_naming_the_existing_ones() {
+    let (_d, s) = server();
+    let (err, msg, _) = check(&s, "get_coordination", json!({"coordination": 4}));
+    assert!(err);
+    assert!(msg.contains("no coordination #4") && msg.contains("no coordinations yet"), "{msg}");
+    let (err, _, created) =
+        check(&s, "create_coordination_issue", json!({"title": "T", "change_type": "docs", "repos": ["loqa"]}));
+    assert!(!err);
+    assert_eq!(created["coordination"]["id"], 1);
+    let (_, msg, _) = check(&s, "get_coordination", json!({"coordination": 4}));
+    assert!(msg.contains("existing coordinations: #1 \"T\""), "{msg}");
+}
+
+#[test]
+fn illegal_transition_is_refused_with_the_reason() {
+    let (_d, s) = server();
+    check(&s, "create_coordination_issue", json!({"title": "T", "change_type": "protocol", "from_repo": "loqa-proto"}));
+    let (err, msg, _) =
+        check(&s, "sync_coordination_status", json!({"coordination": 1, "repo": "loqa-hub", "status": "in_progress"}));
+    assert!(err);
+    assert!(msg.starts_with("refused: "), "{msg}");
+}
+
+#[test]
+fn wrong_argument_types_are_tool_errors_not_protocol_errors() {
+    let (_d, s) = server();
+    let (err, msg, _) = check(&s, "plan_deployment", json!({"coordination": [1]}));
+    assert!(err);
+    assert!(msg.contains("invalid arguments for plan_deployment") && msg.contains("invalid type"), "{msg}");
+}
+
+#[test]
+fn workflow_stores_nothing() {
+    let (_d, s) = server();
+    let (err, _, w) = check(
+        &s,
+        "generate_coordination_workflow",
+        json!({"change_type": "security", "repos": ["loqa-hub", "loqa-relay"], "description": "Rotate keys"}),
+    );
+    assert!(!err);
+    assert_eq!(w["strategy"], "expedited");
+    assert_eq!(w["priority"], "critical");
+    let (_, _, list) = check(&s, "list_coordinations", json!({}));
+    assert_eq!(list["coordinations"], json!([]));
+}
