@@ -118,10 +118,11 @@ pub fn all() -> Vec<ToolDef> {
         def(
             "analyze_dependency_impact",
             "Analyze dependency impact",
-            "Analyze a change to a repository (a git revision range, the working tree, or a list of changed \
-             files): breaking-change findings, the impact level, the repositories that must follow, and \
-             recommendations.",
-            true,
+            "Analyze a change to a repository's contracts (a git revision range of its checkout, the working \
+             tree, or a list of changed files): breaking-change findings with rule IDs, the impact level, the \
+             repositories that must follow, and recommendations. The analysis is recorded; with \
+             `open_coordination_at` it also opens the coordination.",
+            false,
             crate::analyze::analyze,
         ),
         def(

@@ -184,9 +184,13 @@ pub struct AnalyzeInput {
     /// Compare the working tree (uncommitted changes) instead of `head`.
     #[serde(default)]
     pub worktree: bool,
-    /// The changed files (paths relative to the repository), instead of reading git.
+    /// Only these changed files (paths relative to the repository), analysed against base/head.
     #[serde(default)]
     pub changed_files: Option<Vec<String>>,
+    /// Open the coordination for the change when its impact is at least this level (`low`,
+    /// `medium`, `high`, `critical`); idempotent per repository and head. Default: never.
+    #[serde(default)]
+    pub open_coordination_at: Option<String>,
 }
 
 /// Run the health checks.
@@ -785,26 +789,46 @@ impl From<&tandem_model::Finding> for FindingOut {
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct AnalysisOut {
-    /// `full` (contracts compared) or `graph_impact_only` (no contract analysis available).
-    pub mode: String,
-    /// What the mode means for this result, when it is not `full`.
-    pub note: Option<String>,
+pub struct CountsOut {
+    pub breaking: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ConsumerOut {
     pub repo: String,
-    pub base: Option<String>,
-    pub head: Option<String>,
-    pub changed_files: Vec<String>,
+    /// `direct` or `transitive`.
+    pub relation: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AnalysisOut {
+    pub repo: String,
+    /// The base revision compared (resolved).
+    pub base: String,
+    /// The head revision compared (resolved), or the working tree.
+    pub head: String,
+    /// The contract files compared.
+    pub files: Vec<String>,
     pub findings: Vec<FindingOut>,
-    /// `none`, `low`, `medium`, `high`, `critical`; absent when not computed.
-    pub impact: Option<String>,
-    /// The coordination type this change calls for, when it calls for one.
+    pub counts: CountsOut,
+    /// `none`, `low`, `medium`, `high` or `critical`.
+    pub impact: String,
+    /// Why the impact is at that level.
+    pub impact_reason: String,
+    /// The coordination type the change calls for, when it calls for one.
     pub suggested_change_type: Option<String>,
-    /// Direct consumers of the repository.
-    pub consumers: Vec<String>,
-    /// Every repository that must follow (the repository and its transitive consumers), in
-    /// dependency order.
+    pub suggested_strategy: Option<String>,
+    /// The repositories that must follow.
     pub affected_repos: Vec<String>,
+    /// The same, each with how it depends on the changed repository.
+    pub consumers: Vec<ConsumerOut>,
     pub recommendations: Vec<String>,
+    /// The recorded analysis.
+    pub analysis_id: Option<i64>,
+    /// The coordination opened for it (with `open_coordination_at`).
+    pub coordination: Option<i64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -45,6 +45,25 @@ def loqa_workspace() -> str:
     return os.path.join(d, "tandem.toml")
 
 
+def git(cwd: str, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=tandem-test", "-c", "user.email=test@example.invalid", *args],
+                   cwd=cwd, check=True, capture_output=True)
+
+
+def proto_checkout(manifest: str) -> None:
+    """loqa-proto's checkout: a git repo whose last commit deletes field 3 of AudioChunk."""
+    d = os.path.join(os.path.dirname(manifest), "loqa-proto")
+    os.makedirs(os.path.join(d, "proto"), exist_ok=True)
+    git(d, "init", "-q", "-b", "main")
+    fields = ["bytes data = 1;", "int32 sample_rate = 2;", "string session_id = 3;"]
+    for n, kept in ((1, fields), (2, fields[:2])):
+        with open(os.path.join(d, "proto", "audio.proto"), "w") as f:
+            f.write('syntax = "proto3";\npackage loqa.audio.v1;\n\nmessage AudioChunk {\n')
+            f.write("".join(f"  {x}\n" for x in kept) + "}\n")
+        git(d, "add", "-A")
+        git(d, "commit", "-q", "-m", f"change {n}")
+
+
 class Checks:
     def __init__(self) -> None:
         self.passed = 0
@@ -80,7 +99,7 @@ async def fails(session: Any, c: Checks, name: str, args: dict[str, Any], *needl
     return msg
 
 
-async def run(session: Any, init: Any) -> int:
+async def run(session: Any, init: Any, manifest: str) -> int:
     c = Checks()
     c.ok(init.server_info.name == "tandem", "server names itself tandem", init.server_info)
     c.ok(init.capabilities.tools is not None, "server offers tools")
@@ -180,9 +199,18 @@ async def run(session: Any, init: Any) -> int:
     h = await call(session, c, "get_coordination_history", {"coordination": cid})
     c.ok(any(e["reason"] == "kick-off" for e in h["events"]), "history has the change and its reason")
 
-    a = await call(session, c, "analyze_dependency_impact", {"repo": "loqa-proto"})
-    c.ok(a["repo"] == "loqa-proto" and "loqa-hub" in a["affected_repos"], "impact reaches the consumers", a)
-    c.ok(isinstance(a["findings"], list), "findings are a list")
+    # Impact analysis on a real checkout: a field deleted from a message in loqa-proto.
+    await fails(session, c, "analyze_dependency_impact", {"repo": "loqa-proto"}, "loqa-proto", "does not exist")
+    proto_checkout(manifest)
+    a = await call(session, c, "analyze_dependency_impact", {"repo": "loqa-proto", "base": "HEAD~1", "head": "HEAD"})
+    c.ok(a["repo"] == "loqa-proto" and a["files"], "the contract files were compared", a)
+    c.ok(any(f["rule"] == "FIELD_NO_DELETE" and f["severity"] == "breaking" for f in a["findings"]),
+         "the deleted field is a breaking finding", a["findings"])
+    c.ok(a["impact"] == "critical" and a["suggested_change_type"] == "protocol", "protocol break is critical", a)
+    c.ok({"loqa-hub", "loqa-relay", "loqa-skills"} <= set(a["affected_repos"]), "consumers must follow", a)
+    c.ok(a["recommendations"] and a["analysis_id"], "recommendations, and the analysis is recorded")
+    await fails(session, c, "analyze_dependency_impact",
+                {"repo": "loqa-proto", "base": "HEAD~1", "open_coordination_at": "huge"}, "huge", "critical")
 
     health = await call(session, c, "check_health", {"probe_endpoints": False})
     c.ok(health["healthy"] is False and not health["endpoints_probed"], "blocked work is unhealthy", health)

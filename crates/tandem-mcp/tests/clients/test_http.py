@@ -69,7 +69,7 @@ async def main() -> None:
         async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write):
             async with ClientSession(read, write) as session:
                 init = await session.initialize()
-                passed = await scenario.run(session, init)
+                passed = await scenario.run(session, init, manifest)
         c.ok(post_initialize(port, f"127.0.0.1:{port}") == 200, "a loopback Host is served")
         c.ok(post_initialize(port, f"localhost:{port}") == 200, "localhost is served")
         c.ok(post_initialize(port, "evil.example") == 403, "another Host is refused (DNS rebinding)")

@@ -22,7 +22,7 @@ async def main() -> None:
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             init = await session.initialize()
-            passed = await scenario.run(session, init)
+            passed = await scenario.run(session, init, manifest)
     print(f"stdio: {passed} passed, 0 failed")
 
 
