@@ -21,8 +21,9 @@ pub enum SourceError {
 /// Files larger than this are not parsed (reported as a finding instead).
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// One side of a comparison.
-pub trait Source {
+/// One side of a comparison. Sources are shared between the threads that compile the two
+/// sides of a comparison at once.
+pub trait Source: Send + Sync {
     /// The bytes of a file, `None` when it does not exist on this side.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
     /// Every file whose path satisfies `keep`.
@@ -80,15 +81,23 @@ pub struct GitRepo {
 }
 
 /// A tree of a commit, with its own handle on the repository (so it can be moved and shared).
+/// Reads are cached: a file is inflated from the object store once.
 pub struct TreeSource {
-    repo: git2::Repository,
+    repo: std::sync::Mutex<git2::Repository>,
     tree: git2::Oid,
     label: String,
+    cache: std::sync::Mutex<std::collections::HashMap<String, Option<Vec<u8>>>>,
+    /// path -> blob id of every file of the tree, built on first use (one walk instead of a
+    /// lookup through large tree objects per read).
+    index: std::sync::OnceLock<std::collections::HashMap<String, git2::Oid>>,
 }
 
 impl GitRepo {
     /// Opens the repository containing `path`.
     pub fn discover(path: &Path) -> Result<GitRepo, SourceError> {
+        // Objects come from our own repository; re-hashing every object read costs more than
+        // the rest of an analysis.
+        git2::opts::strict_hash_verification(false);
         let repo = git2::Repository::discover(path)
             .map_err(|e| SourceError::NotARepo { path: path.to_path_buf(), message: e.message().to_string() })?;
         let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
@@ -149,7 +158,13 @@ impl GitRepo {
         let c = self.repo.find_commit(commit).map_err(|e| self.git_err(e))?;
         let tree = c.tree_id();
         let repo = git2::Repository::open(self.repo.path()).map_err(|e| self.git_err(e))?;
-        Ok(TreeSource { repo, tree, label: label.to_string() })
+        Ok(TreeSource {
+            repo: std::sync::Mutex::new(repo),
+            tree,
+            label: label.to_string(),
+            cache: Default::default(),
+            index: Default::default(),
+        })
     }
 
     /// Paths that differ between `base` and `head` (a commit, or the working tree when `None`),
@@ -187,28 +202,49 @@ impl GitRepo {
     }
 }
 
+impl TreeSource {
+    fn index(&self) -> &std::collections::HashMap<String, git2::Oid> {
+        self.index.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            let repo = self.repo();
+            if let Ok(tree) = repo.find_tree(self.tree) {
+                let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.kind() == Some(git2::ObjectType::Blob) {
+                        if let Some(name) = entry.name() {
+                            map.insert(format!("{dir}{name}"), entry.id());
+                        }
+                    }
+                    git2::TreeWalkResult::Ok
+                });
+            }
+            map
+        })
+    }
+
+    fn repo(&self) -> std::sync::MutexGuard<'_, git2::Repository> {
+        self.repo.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_uncached(&self, path: &str) -> Option<Vec<u8>> {
+        let oid = *self.index().get(path)?;
+        let repo = self.repo();
+        let blob = repo.find_blob(oid).ok()?;
+        Some(blob.content().to_vec())
+    }
+}
+
 impl Source for TreeSource {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
-        let tree = self.repo.find_tree(self.tree).ok()?;
-        let entry = tree.get_path(Path::new(path)).ok()?;
-        let blob = self.repo.find_blob(entry.id()).ok()?;
-        Some(blob.content().to_vec())
+        if let Some(hit) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+            return hit.clone();
+        }
+        let bytes = self.read_uncached(path);
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_string(), bytes.clone());
+        bytes
     }
 
     fn list(&self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
-        let mut out = Vec::new();
-        let Ok(tree) = self.repo.find_tree(self.tree) else { return out };
-        let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(git2::ObjectType::Blob) {
-                if let Some(name) = entry.name() {
-                    let p = format!("{dir}{name}");
-                    if keep(&p) {
-                        out.push(p);
-                    }
-                }
-            }
-            git2::TreeWalkResult::Ok
-        });
+        let mut out: Vec<String> = self.index().keys().filter(|p| keep(p)).cloned().collect();
         out.sort();
         out
     }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use tandem_analyze::protobuf::{compare, Options};
 use tandem_analyze::source::DirSource;
 
@@ -53,8 +53,8 @@ fn expected(case: &Path) -> BTreeSet<Key> {
 }
 
 fn actual(case: &Path, expected: &BTreeSet<Key>) -> BTreeSet<Key> {
-    let prev = Rc::new(DirSource { root: case.join("previous") });
-    let cur = Rc::new(DirSource { root: case.join("current") });
+    let prev = Arc::new(DirSource { root: case.join("previous") });
+    let cur = Arc::new(DirSource { root: case.join("current") });
     let out = compare(prev, cur, &Options::default()).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
     out.findings
         .into_iter()
@@ -97,8 +97,8 @@ fn tandem_reports_what_buf_reports_on_every_fixture_case() {
             // it does, an editions file must be reported as not compiled, saying why — never
             // silently judged.
             editions += 1;
-            let prev = Rc::new(DirSource { root: case.join("previous") });
-            let cur = Rc::new(DirSource { root: case.join("current") });
+            let prev = Arc::new(DirSource { root: case.join("previous") });
+            let cur = Arc::new(DirSource { root: case.join("current") });
             let out = compare(prev, cur, &Options::default()).unwrap();
             assert!(
                 out.findings
@@ -142,8 +142,8 @@ fn files_that_do_not_compile_are_findings_where_buf_puts_them_and_the_rest_is_st
             .filter(|l| !l.trim().is_empty())
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        let prev = Rc::new(DirSource { root: case.join("previous") });
-        let cur = Rc::new(DirSource { root: case.join("current") });
+        let prev = Arc::new(DirSource { root: case.join("previous") });
+        let cur = Arc::new(DirSource { root: case.join("current") });
         let out = compare(prev, cur, &Options::default()).unwrap();
         let compile: Vec<_> = out.findings.iter().filter(|f| f.rule.starts_with("COMPILE")).collect();
         assert!(!compile.is_empty(), "{}: no COMPILE finding: {:?}", case.display(), out.findings);

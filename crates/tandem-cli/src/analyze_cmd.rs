@@ -62,6 +62,8 @@ fn parse_level(s: &str) -> Result<ImpactLevel, String> {
 }
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
+    // a one-shot process: the operating system reclaims the compiler's memory at exit
+    tandem_analyze::protobuf::exit_without_freeing(true);
     let req = AnalyzeRequest {
         repo: args.repo.clone(),
         path: args.dir.clone(),

@@ -10,6 +10,11 @@ mod health_cmd;
 mod output;
 
 use anyhow::Context;
+
+/// The analyzer allocates and frees millions of small objects; mimalloc does that markedly
+/// faster than the system allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;

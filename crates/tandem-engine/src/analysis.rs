@@ -5,7 +5,7 @@ use crate::error::{EngineError, Result};
 use crate::{CreateRequest, Engine};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use tandem_analyze::protobuf::{self, config::BreakingConfig};
 use tandem_analyze::source::{DirSource, GitRepo, Source};
 use tandem_model::{
@@ -151,8 +151,8 @@ fn protobuf_globs(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Option<glo
 
 /// The two sides of a comparison and what changed between them.
 struct Sides {
-    prev: Rc<dyn Source>,
-    cur: Rc<dyn Source>,
+    prev: Arc<dyn Source>,
+    cur: Arc<dyn Source>,
     /// Changed paths (git), or `None` to compare whole directories.
     changed: Option<Vec<String>>,
     base: String,
@@ -174,8 +174,8 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
             return Err(EngineError::Invalid(format!("{} is not a directory", against.display())));
         }
         Sides {
-            prev: Rc::new(DirSource { root: against.clone() }),
-            cur: Rc::new(DirSource { root: root.clone() }),
+            prev: Arc::new(DirSource { root: against.clone() }),
+            cur: Arc::new(DirSource { root: root.clone() }),
             changed: None,
             base: against.display().to_string(),
             head: root.display().to_string(),
@@ -197,13 +197,13 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
             }
         };
         let base_src = git.tree(base_oid, &short(&base_oid.to_string())).map_err(invalid)?;
-        let (cur, head_label, changed): (Rc<dyn Source>, String, Vec<String>) = if req.worktree {
+        let (cur, head_label, changed): (Arc<dyn Source>, String, Vec<String>) = if req.worktree {
             let changed = git.changed_paths(&base_src, None).map_err(invalid)?;
-            (Rc::new(git.worktree()), "working tree".into(), changed)
+            (Arc::new(git.worktree()), "working tree".into(), changed)
         } else {
             let head_src = git.tree(head_oid, &short(&head_oid.to_string())).map_err(invalid)?;
             let changed = git.changed_paths(&base_src, Some(&head_src)).map_err(invalid)?;
-            (Rc::new(head_src), head_oid.to_string(), changed)
+            (Arc::new(head_src), head_oid.to_string(), changed)
         };
         // paths are relative to the git root; the checkout may be a subdirectory of it
         let changed = if req.changed_files.is_empty() {
@@ -211,7 +211,7 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         } else {
             changed.into_iter().filter(|c| req.changed_files.contains(c)).collect()
         };
-        Sides { prev: Rc::new(base_src), cur, changed: Some(changed), base: base_oid.to_string(), head: head_label }
+        Sides { prev: Arc::new(base_src), cur, changed: Some(changed), base: base_oid.to_string(), head: head_label }
     };
 
     let changed = changed.map(|c| c.into_iter().filter(|p| keep(p)).collect::<Vec<_>>());

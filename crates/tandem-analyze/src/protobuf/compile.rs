@@ -21,7 +21,7 @@ type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
 
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
-    source: Rc<dyn Source>,
+    source: std::sync::Arc<dyn Source>,
     roots: Vec<String>,
     /// Every .proto path of the source, listed on first need (to infer roots of odd imports).
     all: RefCell<Option<Vec<String>>>,
@@ -99,9 +99,17 @@ pub fn import_name(path: &str, roots: &[String]) -> String {
 
 /// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
 /// compiled and a problem for each that did not.
-pub fn compile(source: Rc<dyn Source>, targets: &[String], roots: &[String]) -> (Module, Vec<CompileProblem>) {
+/// Memory left over from a compilation, to be freed whenever and wherever is convenient.
+pub type Garbage = Box<dyn std::any::Any + Send>;
+
+pub fn compile(
+    source: std::sync::Arc<dyn Source>,
+    targets: &[String],
+    roots: &[String],
+) -> (Module, Vec<CompileProblem>, Garbage) {
     let opened = Rc::new(RefCell::new(HashMap::new()));
-    let resolver = Resolver { source, roots: roots.to_vec(), all: RefCell::new(None), opened: opened.clone() };
+    let resolver =
+        Resolver { source: source.clone(), roots: roots.to_vec(), all: RefCell::new(None), opened: opened.clone() };
     let mut problems = Vec::new();
     let mut compiled: Vec<(String, String)> = Vec::new();
     {
@@ -109,12 +117,28 @@ pub fn compile(source: Rc<dyn Source>, targets: &[String], roots: &[String]) -> 
         chain.add(resolver);
         chain.add(GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(chain);
-        compiler.include_source_info(true).include_imports(true);
-        for path in targets {
-            let name = import_name(path, roots);
-            match compiler.open_file(&name) {
-                Ok(_) => compiled.push((path.clone(), name)),
-                Err(e) => problems.push(problem(path, &e, &opened.borrow())),
+        // only the targets are needed in full; imports only resolve names
+        compiler.include_source_info(true).include_imports(false);
+        let names: Vec<String> = targets.iter().map(|p| import_name(p, roots)).collect();
+        if compiler.open_files(&names).is_ok() {
+            compiled = targets.iter().cloned().zip(names).collect();
+        } else {
+            // something does not compile: find what, file by file, with a fresh compiler
+            let mut chain = ChainFileResolver::new();
+            chain.add(Resolver {
+                source: source.clone(),
+                roots: roots.to_vec(),
+                all: RefCell::new(None),
+                opened: opened.clone(),
+            });
+            chain.add(GoogleFileResolver::new());
+            compiler = protox::Compiler::with_file_resolver(chain);
+            compiler.include_source_info(true).include_imports(false);
+            for (path, name) in targets.iter().zip(names) {
+                match compiler.open_file(&name) {
+                    Ok(_) => compiled.push((path.clone(), name)),
+                    Err(e) => problems.push(problem(path, &e, &opened.borrow())),
+                }
             }
         }
         let fds = compiler.file_descriptor_set();
@@ -122,14 +146,16 @@ pub fn compile(source: Rc<dyn Source>, targets: &[String], roots: &[String]) -> 
             fds.file.into_iter().map(|f| (f.name().to_string(), f)).collect();
         let mut module = Module::default();
         // buf's image holds the well-known types a file imports: they are compared too.
-        let mut wkt: Vec<String> = by_name.keys().filter(|n| n.starts_with("google/protobuf/")).cloned().collect();
+        let pool = compiler.descriptor_pool();
+        let mut wkt: Vec<String> =
+            pool.files().map(|f| f.name().to_string()).filter(|n| n.starts_with("google/protobuf/")).collect();
         wkt.sort();
         for name in wkt {
             if compiled.iter().any(|(_, n)| n == &name) {
                 continue;
             }
-            if let Some(fd) = by_name.remove(&name) {
-                module.add_file(name, fd, "");
+            if let Some(f) = pool.get_file_by_name(&name) {
+                module.add_file(name, f.file_descriptor_proto().clone(), "");
             }
         }
         for (path, name) in compiled {
@@ -138,7 +164,11 @@ pub fn compile(source: Rc<dyn Source>, targets: &[String], roots: &[String]) -> 
                 module.add_file(path, fd, &text);
             }
         }
-        (module, problems)
+        // The compiler's memory is almost all in its descriptor pool, which can be freed on
+        // another thread: hand it to the caller.
+        let pool: Garbage = Box::new(compiler.descriptor_pool());
+        drop(compiler);
+        (module, problems, pool)
     }
 }
 

@@ -60,15 +60,39 @@ pub mod tag {
     pub const METHOD_SERVER_STREAMING: i32 = 6;
 }
 
+/// A small, fast hasher for descriptor paths (short integer sequences); not DoS-resistant,
+/// which does not matter for keys we build ourselves.
+#[derive(Default, Clone, Copy)]
+pub struct PathHasher(u64);
+
+impl std::hash::Hasher for PathHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.0 = (self.0.rotate_left(5) ^ n as u32 as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type PathMap<V> = HashMap<Vec<i32>, V, std::hash::BuildHasherDefault<PathHasher>>;
+
 /// Source locations of one file, by descriptor path.
 #[derive(Debug, Clone, Default)]
 pub struct Locations {
-    spans: HashMap<Vec<i32>, Span>,
+    spans: PathMap<Span>,
 }
 
 impl Locations {
     fn from_file(f: &FileDescriptorProto, text: &str) -> Locations {
-        let mut spans = HashMap::new();
+        let mut spans = PathMap::default();
         let lines: Vec<&str> = text.split('\n').collect();
         // The compiler counts columns in bytes; buf counts display columns: tabs stop every 4
         // columns and wide characters (CJK, emoji) take two.
@@ -355,7 +379,12 @@ impl Module {
                 .collect();
             self.service_by_name.insert(full_name.clone(), self.services.len());
             file.services.push(self.services.len());
-            self.services.push(Service { full_name, methods, proto: s.clone(), path, file: fi });
+            let proto = prost_types::ServiceDescriptorProto {
+                name: s.name.clone(),
+                options: s.options.clone(),
+                ..Default::default()
+            };
+            self.services.push(Service { full_name, methods, proto, path, file: fi });
         }
         for (i, x) in fd.extension.iter().enumerate() {
             self.add_extension(&mut file, fi, "", &pkg, x, vec![tag::FILE_EXTENSION, i as i32]);
@@ -435,7 +464,8 @@ impl Module {
             reserved_ranges: m.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
             reserved_names: m.reserved_name.clone(),
             extension_ranges: m.extension_range.iter().map(|r| (r.start(), r.end())).collect(),
-            proto: DescriptorProto { nested_type: Vec::new(), enum_type: Vec::new(), ..m.clone() },
+            // only the options are compared; nested elements are indexed on their own
+            proto: DescriptorProto { name: m.name.clone(), options: m.options.clone(), ..Default::default() },
             is_map_entry: m.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false),
             path: path.clone(),
             file: fi,
@@ -487,7 +517,7 @@ impl Module {
             values,
             reserved_ranges: e.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
             reserved_names: e.reserved_name.clone(),
-            proto: e.clone(),
+            proto: EnumDescriptorProto { name: e.name.clone(), options: e.options.clone(), ..Default::default() },
             path,
             file: fi,
             parent: parent.to_string(),

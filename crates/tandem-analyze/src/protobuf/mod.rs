@@ -14,13 +14,26 @@ pub mod rules;
 use crate::source::Source;
 use config::{BreakingConfig, ProtoConfig};
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 use tandem_model::{Finding, Severity};
 
 /// The rule ID of a file that does not compile in the current revision.
 pub const COMPILE_RULE: &str = "COMPILE";
 /// The rule ID of a file that did not compile in the previous revision (nothing to compare).
 pub const COMPILE_PREVIOUS_RULE: &str = "COMPILE_PREVIOUS";
+
+static SKIP_FREES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For one-shot processes (the CLI): leave the compiler's memory to the operating system
+/// instead of freeing hundreds of thousands of allocations one by one just before exiting.
+/// A long-running server must leave this off.
+pub fn exit_without_freeing(yes: bool) {
+    SKIP_FREES.store(yes, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(crate) fn skip_frees() -> bool {
+    SKIP_FREES.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]
@@ -54,7 +67,7 @@ fn in_roots(path: &str, cfg: &ProtoConfig) -> bool {
 }
 
 /// Compares the protobuf files of two revisions.
-pub fn compare(prev: Rc<dyn Source>, cur: Rc<dyn Source>, opts: &Options) -> Result<Outcome, ProtoError> {
+pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> Result<Outcome, ProtoError> {
     let mut cfg = config::load(cur.as_ref())?;
     let (breaking, config_source) = match &opts.breaking {
         Some(b) => (b.clone(), "tandem.toml".to_string()),
@@ -86,8 +99,18 @@ pub fn compare(prev: Rc<dyn Source>, cur: Rc<dyn Source>, opts: &Options) -> Res
     }
     let prev_targets: Vec<String> = targets.iter().filter(|p| prev.read(p).is_some()).cloned().collect();
     let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
-    let (mut prev_mod, prev_problems) = compile::compile(prev.clone(), &prev_targets, &cfg.roots);
-    let (mut cur_mod, cur_problems) = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
+    // One side after the other: compiling both at once on two cores saves a third of the time
+    // but doubles the peak memory of a large module (the compiler holds every import).
+    let (mut prev_mod, prev_problems, prev_garbage) = compile::compile(prev.clone(), &prev_targets, &cfg.roots);
+    // free the first side's compiler on another core while the second side compiles
+    let freeing = std::thread::spawn(move || drop(prev_garbage));
+    let (mut cur_mod, cur_problems, cur_garbage) = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
+    if skip_frees() {
+        std::mem::forget(cur_garbage);
+    } else {
+        drop(cur_garbage);
+    }
+    let _ = freeing.join();
 
     let mut findings = Vec::new();
     let mut broken: Vec<String> = Vec::new();
@@ -127,7 +150,7 @@ pub fn compare(prev: Rc<dyn Source>, cur: Rc<dyn Source>, opts: &Options) -> Res
         .iter()
         .filter(|t| {
             let on =
-                |m: &ir::Module, src: &Rc<dyn Source>| src.read(t).is_some() && !m.files.iter().any(|f| &f.path == *t);
+                |m: &ir::Module, src: &Arc<dyn Source>| src.read(t).is_some() && !m.files.iter().any(|f| &f.path == *t);
             on(&prev_mod, &prev) || on(&cur_mod, &cur) || broken.contains(t)
         })
         .cloned()
