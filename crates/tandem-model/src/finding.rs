@@ -68,10 +68,12 @@ impl std::str::FromStr for ImpactLevel {
     type Err = crate::kinds::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let all = [ImpactLevel::None, ImpactLevel::Low, ImpactLevel::Medium, ImpactLevel::High, ImpactLevel::Critical];
-        all.into_iter().find(|l| l.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| crate::kinds::UnknownValue {
-            what: "impact level",
-            given: s.to_string(),
-            choices: all.iter().map(|l| l.as_str()).collect(),
+        all.into_iter().find(|l| l.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
+            crate::kinds::UnknownValue {
+                what: "impact level",
+                given: s.to_string(),
+                choices: all.iter().map(|l| l.as_str()).collect(),
+            }
         })
     }
 }
