@@ -101,16 +101,16 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
     // One side after the other: compiling both at once on two cores saves a third of the time
     // but doubles the peak memory of a large module (the compiler holds every import).
-    let (mut prev_mod, prev_problems, prev_garbage) = compile::compile(prev.clone(), &prev_targets, &cfg.roots);
-    // free the first side's compiler on another core while the second side compiles
-    let freeing = std::thread::spawn(move || drop(prev_garbage));
-    let (mut cur_mod, cur_problems, cur_garbage) = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
+    let ((mut prev_mod, prev_problems, prev_garbage), (mut cur_mod, cur_problems, cur_garbage)) =
+        std::thread::scope(|s| {
+            let previous = s.spawn(|| compile::compile(prev.clone(), &prev_targets, &cfg.roots));
+            let current = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
+            (previous.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), current)
+        });
     if skip_frees() {
         std::mem::forget(cur_garbage);
-    } else {
-        drop(cur_garbage);
+        std::mem::forget(prev_garbage);
     }
-    let _ = freeing.join();
 
     let mut findings = Vec::new();
     let mut broken: Vec<String> = Vec::new();
