@@ -37,9 +37,14 @@
 //! assert_eq!(found.pins[0].version, "v0.3.1");
 //! ```
 
+pub mod config;
+pub mod deps;
+pub mod detect;
 pub mod discover;
+pub mod openapi;
 pub mod protobuf;
 pub mod source;
+pub mod sql;
 pub mod versions;
 
 pub use discover::{discover, Discovery, EdgeReport, ManifestKind, Pin, Problem, Reference, Skipped};

@@ -6,6 +6,7 @@ use crate::{CreateRequest, Engine};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tandem_analyze::detect::{self, DetectOptions, FilePair};
 use tandem_analyze::protobuf::{self, config::BreakingConfig};
 use tandem_analyze::source::{DirSource, GitRepo, Source};
 use tandem_model::{
@@ -129,6 +130,21 @@ fn locate(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<(Option<RepoNa
     Ok((None, here))
 }
 
+/// The contract kind the workspace declares for each path of the repo, by its globs.
+fn declared_kinds(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Vec<(ContractKind, globset::GlobSet)> {
+    let Some(r) = ws.and_then(|w| repo.and_then(|n| w.repo(n))) else { return Vec::new() };
+    r.contracts
+        .iter()
+        .filter_map(|c| {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &c.globs {
+                b.add(globset::Glob::new(g).ok()?);
+            }
+            Some((c.kind, b.build().ok()?))
+        })
+        .collect()
+}
+
 /// Contract globs of kind protobuf declared for the repo, when any.
 fn protobuf_globs(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Option<globset::GlobSet> {
     let r = ws?.repo(repo?)?;
@@ -214,6 +230,32 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         Sides { prev: Arc::new(base_src), cur, changed: Some(changed), base: base_oid.to_string(), head: head_label }
     };
 
+    // Other contract kinds: every changed file a detector claims.
+    let kinds = declared_kinds(ws, repo.as_ref());
+    let declared = |p: &str| kinds.iter().find(|(_, g)| g.is_match(p)).map(|(k, _)| *k);
+    let other_paths: Vec<String> = match &changed {
+        Some(c) => c.iter().filter(|p| !p.ends_with(".proto")).cloned().collect(),
+        None => {
+            let mut all: Vec<String> = prev
+                .list(&|p| !p.ends_with(".proto"))
+                .into_iter()
+                .chain(cur.list(&|p| !p.ends_with(".proto")))
+                .collect();
+            all.sort();
+            all.dedup();
+            all.into_iter().filter(|p| prev.read(p) != cur.read(p)).collect()
+        }
+    };
+    let contents: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> =
+        other_paths.iter().map(|p| (p.clone(), prev.read(p), cur.read(p))).collect();
+    let pairs: Vec<FilePair> =
+        contents.iter().map(|(p, a, b)| FilePair { path: p, prev: a.as_deref(), cur: b.as_deref() }).collect();
+    let detect_opts = DetectOptions {
+        sql_dialect: ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r))).and_then(|r| r.sql_dialect.clone()),
+    };
+    let mut other_findings = detect::run(&pairs, &declared, &detect_opts);
+    let other_files: Vec<String> = other_findings.iter().map(|f| f.path.clone()).collect();
+
     let changed = changed.map(|c| c.into_iter().filter(|p| keep(p)).collect::<Vec<_>>());
     let outcome = if changed.as_ref().is_some_and(|c| c.is_empty()) {
         // Fast path: no contract file changed, nothing to compile.
@@ -222,7 +264,14 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         let opts = protobuf::Options { breaking, changed };
         protobuf::compare(prev, cur, &opts).map_err(|e| EngineError::Invalid(e.to_string()))?
     };
-    let findings: Vec<Finding> = outcome.findings;
+    let mut findings: Vec<Finding> = outcome.findings;
+    findings.append(&mut other_findings);
+    let mut files = outcome.files;
+    for f in other_files {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
     let counts = Counts {
         breaking: findings.iter().filter(|f| f.severity == Severity::Breaking).count(),
         warning: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
@@ -235,7 +284,7 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         root,
         base,
         head,
-        files: outcome.files,
+        files,
         config: outcome.config,
         findings,
         counts,
@@ -271,7 +320,8 @@ fn impact(ws: Option<&Workspace>, repo: Option<&RepoName>, findings: &[Finding],
     let Some(i) = g.index_of(repo) else { return none("repository not in the graph") };
     // protocol contracts reach every transitive consumer; APIs their direct consumers
     let direct: Vec<usize> = g.consumers_of(i).to_vec();
-    let protocol = findings.iter().any(|f| f.kind == "protobuf");
+    let protocol = findings.iter().any(|f| f.kind == "protobuf" && f.severity == Severity::Breaking)
+        || (counts.breaking == 0 && findings.iter().any(|f| f.kind == "protobuf"));
     let reach: Vec<usize> = if protocol { g.transitive_consumers(i) } else { direct.clone() };
     let consumers: Vec<Consumer> = reach
         .iter()

@@ -117,6 +117,8 @@ pub struct Repo {
     pub health: Option<HealthCheck>,
     pub deploy: Option<DeploySteps>,
     pub breaking: Option<BreakingRules>,
+    /// SQL dialect of the repo's migrations: `postgres` (default), `mysql` or `sqlite`.
+    pub sql_dialect: Option<String>,
 }
 
 /// A validated workspace: repos with unique names, known dependencies, no cycles.
@@ -224,6 +226,16 @@ impl Workspace {
                     .as_ref()
                     .map(|d| DeploySteps { command: d.command.clone(), rollback: d.rollback.clone() }),
                 breaking: r.breaking.clone(),
+                sql_dialect: match &r.sql_dialect {
+                    Some(d) if !["postgres", "mysql", "sqlite"].contains(&d.get_ref().as_str()) => {
+                        return Err(err_at(
+                            Some(d.span()),
+                            format!("unknown sql_dialect '{}' for '{}'", d.get_ref(), r.name.get_ref()),
+                            Some("one of postgres, mysql, sqlite".into()),
+                        ))
+                    }
+                    d => d.as_ref().map(|d| d.get_ref().clone()),
+                },
             });
         }
 
@@ -383,6 +395,7 @@ struct RawRepo {
     health: Option<RawHealth>,
     deploy: Option<RawDeploy>,
     breaking: Option<BreakingRules>,
+    sql_dialect: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
