@@ -75,6 +75,14 @@ enum Command {
     /// Find breaking changes in the repo's contracts between two revisions (protobuf, as
     /// `buf breaking` judges them) and the repositories that must follow.
     Analyze(analyze_cmd::AnalyzeArgs),
+    /// The reference of every analysis rule: ID, kind, severity, what it checks and why it breaks consumers.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+        /// Only the rules of one kind: protobuf, openapi, sql, config, dependency.
+        #[arg(long)]
+        kind: Option<String>,
+    },
     /// Create and drive coordinations.
     #[command(subcommand)]
     Coord(CoordCmd),
@@ -109,6 +117,13 @@ enum Command {
         #[arg(long, value_name = "NAME", requires = "http")]
         allow_host: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -332,6 +347,28 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::Analyze(args) => return analyze_cmd::run(&cli, args),
+        Command::Rules { format, kind } => {
+            let mut rules = tandem_engine::report::rule_catalogue();
+            if let Some(k) = kind {
+                let kinds: Vec<String> = {
+                    let mut v: Vec<String> = rules.iter().map(|r| r.kind.clone()).collect();
+                    v.dedup();
+                    v
+                };
+                if !kinds.contains(k) {
+                    return Err(Failure::Error(anyhow::anyhow!(
+                        "unknown rule kind '{k}'; expected one of: {}",
+                        kinds.join(", ")
+                    )));
+                }
+                rules.retain(|r| &r.kind == k);
+            }
+            match (json, format) {
+                (true, _) | (_, RulesFormat::Json) => print_json(&rules)?,
+                (_, RulesFormat::Markdown) => print!("{}", tandem_engine::report::rules_markdown(&rules)),
+                (_, RulesFormat::Text) => print!("{}", tandem_engine::report::rules_text(&rules)),
+            }
+        }
         Command::Discover => {
             let engine = open_engine(&cli)?;
             let d = engine.discover();

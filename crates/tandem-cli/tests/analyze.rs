@@ -239,3 +239,51 @@ fn in_a_workspace_the_impact_reaches_the_consumers_and_the_coordination_opens_on
         "{md}"
     );
 }
+
+#[test]
+fn the_rule_reference_in_docs_is_generated_from_the_rule_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, md, _) = check(dir.path(), &["rules", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md")).unwrap();
+    assert_eq!(committed, md, "docs/rules.md is stale: run `tandem rules --format markdown > docs/rules.md`");
+    // every protobuf rule of buf is listed once
+    let rules = json(dir.path(), &["rules", "--json", "--kind", "protobuf"]);
+    assert_eq!(rules.as_array().unwrap().len(), 64 + 1, "64 buf rules and COMPILE");
+    let (code, _, err) = check(dir.path(), &["rules", "--kind", "cobol"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected one of: protobuf"), "{err}");
+}
+
+#[test]
+fn the_workspace_can_choose_the_rules_and_huge_files_are_not_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("proto");
+    std::fs::create_dir_all(&repo_dir).unwrap();
+    let repo = Repo::new(&repo_dir);
+    repo.commit("v1", &[("a.proto", Some(V1))]);
+    // rename a field: FILE reports it, WIRE does not
+    repo.commit("rename", &[("a.proto", Some(&V1.replace("string email = 2;", "string mail = 2;")))]);
+    let manifest = "[[repo]]\nname = \"proto\"\nrole = \"protocol\"\npath = \"proto\"\n";
+    std::fs::write(dir.path().join("tandem.toml"), manifest).unwrap();
+    let a = json(dir.path(), &["analyze", "--repo", "proto", "--format", "json"]);
+    let rules: Vec<&str> = a["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"FIELD_SAME_NAME"), "{a:#}");
+    std::fs::write(dir.path().join("tandem.toml"), format!("{manifest}[repo.breaking]\nuse = [\"WIRE\"]\n")).unwrap();
+    let a = json(dir.path(), &["analyze", "--repo", "proto", "--format", "json"]);
+    assert_eq!(a["findings"].as_array().unwrap().len(), 0, "{a:#}");
+    assert_eq!(a["config"], "tandem.toml");
+    std::fs::write(dir.path().join("tandem.toml"), format!("{manifest}[repo.breaking]\nuse = [\"WIREE\"]\n")).unwrap();
+    let (code, _, err) = check(dir.path(), &["analyze", "--repo", "proto"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown breaking rule or category 'WIREE'"), "{err}");
+    // a 17 MB file is reported, not parsed
+    let huge =
+        format!("syntax = \"proto3\";\npackage big.v1;\n{}", "// padding padding padding padding\n".repeat(500_000));
+    repo.commit("huge", &[("big.proto", Some(&huge))]);
+    std::fs::write(dir.path().join("tandem.toml"), manifest).unwrap();
+    let a = json(dir.path(), &["analyze", "--repo", "proto", "--format", "json"]);
+    let f = &a["findings"][0];
+    assert_eq!(f["rule"], "COMPILE", "{a:#}");
+    assert!(f["message"].as_str().unwrap().contains("files over 16 MB are not analysed"), "{f}");
+}

@@ -59,8 +59,10 @@ pub enum Check {
 pub struct Rule {
     pub id: &'static str,
     pub categories: &'static [Category],
-    /// Whether buf enables it when no categories are configured (the FILE default).
+    /// What it checks (buf's purpose text).
     pub purpose: &'static str,
+    /// Why a change it reports breaks consumers.
+    pub why: &'static str,
     pub check: Check,
 }
 

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated enum types disappear from consumers' code.";
+
 rule!("ENUM_NO_DELETE", [CSR, FILE], "Checks that enums are not deleted from a given file.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Consumers that exchange the enum as JSON fail when its JSON support changes.";
+
 rule!(
     "ENUM_SAME_JSON_FORMAT",
     [CSR, FILE, PACKAGE, WIRE_JSON],

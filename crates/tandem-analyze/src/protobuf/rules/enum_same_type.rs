@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "Open enums keep unknown values, closed ones move them to unknown fields: consumers see different data.";
+
 rule!("ENUM_SAME_TYPE", [FILE, PACKAGE], "Checks that enums have the same type (open vs closed).", Check::Enum(check));
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {

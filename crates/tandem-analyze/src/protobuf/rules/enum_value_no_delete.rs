@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated constants disappear, and old data carrying the value becomes unknown.";
+
 rule!(
     "ENUM_VALUE_NO_DELETE",
     [CSR, FILE, PACKAGE],

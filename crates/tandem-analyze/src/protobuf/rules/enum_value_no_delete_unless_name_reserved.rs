@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "An unreserved name can be reused for another number, which breaks JSON consumers that use names.";
+
 rule!(
     "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
     [CSR, WIRE_JSON],

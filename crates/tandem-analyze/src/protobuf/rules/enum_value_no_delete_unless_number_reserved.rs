@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "An unreserved number can be reused with another meaning, which corrupts data on the wire.";
+
 rule!(
     "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
     [CSR, WIRE_JSON, WIRE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated constants are renamed and JSON uses value names, so consumers' code and JSON break.";
+
 rule!(
     "ENUM_VALUE_SAME_NAME",
     [CSR, FILE, PACKAGE, WIRE_JSON],

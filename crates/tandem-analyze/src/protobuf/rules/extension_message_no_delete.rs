@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Extensions declared by consumers in the removed range no longer compile.";
+
 rule!(
     "EXTENSION_MESSAGE_NO_DELETE",
     [CSR, FILE, PACKAGE],

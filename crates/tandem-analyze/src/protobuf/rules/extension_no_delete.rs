@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Consumers that set or read the extension no longer compile, and its values become unknown fields.";
+
 rule!("EXTENSION_NO_DELETE", [FILE], "Checks that extensions are not deleted from a given file.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {

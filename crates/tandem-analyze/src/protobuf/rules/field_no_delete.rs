@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "Consumers' code that sets or reads the field no longer compiles, and its number may be reused with another type.";
+
 rule!(
     "FIELD_NO_DELETE",
     [CSR, FILE, PACKAGE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "A deleted field whose name is not reserved can be re-added with another meaning, which breaks JSON consumers that use the name.";
+
 rule!(
     "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
     [CSR, WIRE_JSON],

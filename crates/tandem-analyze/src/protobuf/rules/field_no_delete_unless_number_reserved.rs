@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "A deleted field whose number is not reserved can be re-added with another type, which corrupts data on the wire.";
+
 rule!(
     "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
     [CSR, WIRE_JSON, WIRE],

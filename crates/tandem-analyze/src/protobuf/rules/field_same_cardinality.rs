@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated code changes shape (a list becomes a value, presence tracking appears or disappears).";
+
 rule!(
     "FIELD_SAME_CARDINALITY",
     [FILE, PACKAGE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "C++ code generated for the field changes type (string, cord, string_piece).";
+
 rule!(
     "FIELD_SAME_CPP_STRING_TYPE",
     [FILE, PACKAGE],

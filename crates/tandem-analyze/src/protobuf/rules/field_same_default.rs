@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Readers of data that omits the field see a different value.";
+
 rule!(
     "FIELD_SAME_DEFAULT",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

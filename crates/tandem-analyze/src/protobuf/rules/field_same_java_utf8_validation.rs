@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Java consumers start (or stop) rejecting strings that are not valid UTF-8.";
+
 rule!("FIELD_SAME_JAVA_UTF8_VALIDATION", [FILE, PACKAGE], "Checks that fields have the same Java string UTF8 validation, based on java_string_check_utf8 file option or (pb.java).utf8_validation feature.", Check::Field(check));
 
 fn java_check(module: &Module, f: &Field) -> bool {

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "JSON payloads use the field's JSON name; changing it breaks JSON consumers.";
+
 rule!(
     "FIELD_SAME_JSON_NAME",
     [CSR, FILE, PACKAGE, WIRE_JSON],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "JavaScript code generated for 64-bit fields switches between numbers and strings.";
+
 rule!(
     "FIELD_SAME_JSTYPE",
     [FILE, PACKAGE],

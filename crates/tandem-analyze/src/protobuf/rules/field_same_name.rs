@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "Generated accessors are renamed and JSON uses the new name, so consumers' code and JSON payloads break.";
+
 rule!(
     "FIELD_SAME_NAME",
     [CSR, FILE, PACKAGE, WIRE_JSON],

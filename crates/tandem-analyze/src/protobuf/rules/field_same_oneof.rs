@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Moving a field into or out of a oneof changes generated code and the meaning of setting it (it may clear other fields).";
+
 rule!(
     "FIELD_SAME_ONEOF",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

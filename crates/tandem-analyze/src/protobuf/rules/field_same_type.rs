@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated code changes type, and data written with the old type is misread.";
+
 rule!(
     "FIELD_SAME_TYPE",
     [CSR, FILE, PACKAGE],

@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "Parsers start (or stop) rejecting strings that are not valid UTF-8, so data accepted before is refused.";
+
 rule!(
     "FIELD_SAME_UTF8_VALIDATION",
     [FILE, PACKAGE],

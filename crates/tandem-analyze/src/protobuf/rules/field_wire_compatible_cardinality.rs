@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Repeated numeric fields and singular ones are encoded differently; old data is misread.";
+
 rule!(
     "FIELD_WIRE_COMPATIBLE_CARDINALITY",
     [WIRE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Data encoded with the old type cannot be decoded correctly with a wire-incompatible new type.";
+
 rule!(
     "FIELD_WIRE_COMPATIBLE_TYPE",
     [WIRE],

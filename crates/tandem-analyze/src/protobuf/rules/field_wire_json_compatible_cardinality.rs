@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "JSON encodes repeated fields as arrays and singular ones as values; old JSON is rejected.";
+
 rule!(
     "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
     [CSR, WIRE_JSON],

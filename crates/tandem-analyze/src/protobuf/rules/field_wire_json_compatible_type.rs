@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Data encoded with the old type, in binary or JSON, cannot be decoded with the new type.";
+
 rule!(
     "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
     [CSR, WIRE_JSON],

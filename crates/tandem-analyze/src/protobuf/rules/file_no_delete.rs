@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Every import of the file in a consumer stops compiling, and generated code disappears.";
+
 rule!("FILE_NO_DELETE", [CSR, FILE], "Checks that files are not deleted.", Check::Module(check));
 
 fn check(out: &mut Out) {

@@ -11,4 +11,6 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`go_package` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!("FILE_SAME_GO_PACKAGE", "go_package", 11, |o| o.go_package.clone().unwrap_or_default(), "");

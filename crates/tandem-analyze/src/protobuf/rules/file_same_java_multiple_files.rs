@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`java_multiple_files` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!(
     "FILE_SAME_JAVA_MULTIPLE_FILES",
     "java_multiple_files",

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`java_outer_classname` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!(
     "FILE_SAME_JAVA_OUTER_CLASSNAME",
     "java_outer_classname",

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`objc_class_prefix` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!(
     "FILE_SAME_OBJC_CLASS_PREFIX",
     "objc_class_prefix",

@@ -11,4 +11,6 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`optimize_for` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!("FILE_SAME_OPTIMIZE_FOR", "optimize_for", 9, |o| o.optimize_for().as_str_name().to_string(), "SPEED");

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Every fully-qualified name in the file changes: references, type URLs and RPC paths break.";
+
 rule!(
     "FILE_SAME_PACKAGE",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

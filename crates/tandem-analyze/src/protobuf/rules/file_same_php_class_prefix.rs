@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`php_class_prefix` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!(
     "FILE_SAME_PHP_CLASS_PREFIX",
     "php_class_prefix",

@@ -11,4 +11,6 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`php_namespace` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!("FILE_SAME_PHP_NAMESPACE", "php_namespace", 41, |o| o.php_namespace.clone().unwrap_or_default(), "");

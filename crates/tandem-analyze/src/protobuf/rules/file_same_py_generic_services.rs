@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`py_generic_services` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!(
     "FILE_SAME_PY_GENERIC_SERVICES",
     "py_generic_services",

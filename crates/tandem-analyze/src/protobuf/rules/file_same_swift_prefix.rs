@@ -11,4 +11,6 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code generated from the file moves (`swift_prefix` decides where or how it is generated), so consumers' imports and builds break.";
+
 file_option_rule!("FILE_SAME_SWIFT_PREFIX", "swift_prefix", 39, |o| o.swift_prefix.clone().unwrap_or_default(), "");

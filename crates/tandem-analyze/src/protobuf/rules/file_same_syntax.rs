@@ -11,6 +11,9 @@
 
 use super::prelude::*;
 
+const WHY: &str =
+    "proto2 and proto3 differ in presence, defaults, enums and UTF-8 checks: generated code and behaviour change.";
+
 rule!("FILE_SAME_SYNTAX", [CSR, FILE, PACKAGE], "Checks that files have the same syntax.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {

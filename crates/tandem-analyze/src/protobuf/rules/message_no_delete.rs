@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Code that builds, reads or references the message no longer compiles; stored or in-flight data of that type can no longer be decoded by name.";
+
 rule!("MESSAGE_NO_DELETE", [CSR, FILE], "Checks that messages are not deleted from a given file.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {

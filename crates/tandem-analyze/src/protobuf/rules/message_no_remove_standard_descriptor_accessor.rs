@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated code loses the `descriptor()` accessor that consumers may call.";
+
 rule!(
     "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
     [CSR, FILE, PACKAGE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Old readers reject messages without a required field they expect; new readers reject old messages that lack a newly required field.";
+
 rule!(
     "MESSAGE_SAME_REQUIRED_FIELDS",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

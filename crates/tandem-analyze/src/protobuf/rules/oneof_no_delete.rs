@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Generated code for the oneof (case enums, accessors) disappears.";
+
 rule!(
     "ONEOF_NO_DELETE",
     [CSR, FILE, PACKAGE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Like ENUM_NO_DELETE, but an enum may move between files of its package.";
+
 rule!(
     "PACKAGE_ENUM_NO_DELETE",
     [PACKAGE],

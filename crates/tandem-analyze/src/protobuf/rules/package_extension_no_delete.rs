@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Like EXTENSION_NO_DELETE, but an extension may move between files of its package.";
+
 rule!(
     "PACKAGE_EXTENSION_NO_DELETE",
     [PACKAGE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Like MESSAGE_NO_DELETE, but a message may move between files of its package.";
+
 rule!(
     "PACKAGE_MESSAGE_NO_DELETE",
     [PACKAGE],

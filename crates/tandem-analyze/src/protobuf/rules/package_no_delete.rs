@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Everything in the package disappears for consumers at once.";
+
 rule!("PACKAGE_NO_DELETE", [PACKAGE], "Checks that packages are not deleted.", Check::Module(check));
 
 fn check(out: &mut Out) {

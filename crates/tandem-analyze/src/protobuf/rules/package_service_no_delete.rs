@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Like SERVICE_NO_DELETE, but a service may move between files of its package.";
+
 rule!(
     "PACKAGE_SERVICE_NO_DELETE",
     [PACKAGE],

@@ -9,7 +9,7 @@ pub use Category::{Csr as CSR, File as FILE, Package as PACKAGE, Wire as WIRE, W
 /// Declares a rule file's `RULE` constant.
 macro_rules! rule {
     ($id:literal, [$($cat:ident),*], $purpose:literal, $check:expr) => {
-        pub const RULE: Rule = Rule { id: $id, categories: &[$($cat),*], purpose: $purpose, check: $check };
+        pub const RULE: Rule = Rule { id: $id, categories: &[$($cat),*], purpose: $purpose, why: WHY, check: $check };
     };
 }
 pub(crate) use rule;
@@ -21,6 +21,7 @@ macro_rules! file_option_rule {
             id: $id,
             categories: &[FILE, PACKAGE],
             purpose: concat!("Checks that files have the same value for the ", $name, " option."),
+            why: WHY,
             check: Check::File(check),
         };
 

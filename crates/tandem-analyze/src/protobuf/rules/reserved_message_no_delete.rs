@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Un-reserving a number or name allows it to be reused with another meaning.";
+
 rule!(
     "RESERVED_MESSAGE_NO_DELETE",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients calling the RPC get UNIMPLEMENTED; generated client stubs lose the method.";
+
 rule!(
     "RPC_NO_DELETE",
     [FILE, PACKAGE],

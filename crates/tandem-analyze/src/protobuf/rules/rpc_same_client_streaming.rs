@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients and servers disagree on whether the request is a stream; calls fail.";
+
 rule!(
     "RPC_SAME_CLIENT_STREAMING",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

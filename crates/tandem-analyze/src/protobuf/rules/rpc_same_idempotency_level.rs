@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients that retry or use GET for no-side-effect methods change behaviour.";
+
 rule!(
     "RPC_SAME_IDEMPOTENCY_LEVEL",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients send a message the server no longer expects.";
+
 rule!(
     "RPC_SAME_REQUEST_TYPE",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

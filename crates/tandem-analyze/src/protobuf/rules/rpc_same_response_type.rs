@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients receive a message they cannot decode as the expected type.";
+
 rule!(
     "RPC_SAME_RESPONSE_TYPE",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

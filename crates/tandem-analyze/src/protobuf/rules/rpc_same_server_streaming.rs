@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients and servers disagree on whether the response is a stream; calls fail.";
+
 rule!(
     "RPC_SAME_SERVER_STREAMING",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],

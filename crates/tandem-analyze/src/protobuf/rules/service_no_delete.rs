@@ -11,6 +11,8 @@
 
 use super::prelude::*;
 
+const WHY: &str = "Clients of the service can no longer be generated, and servers stop implementing it.";
+
 rule!("SERVICE_NO_DELETE", [FILE], "Checks that services are not deleted from a given file.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {
