@@ -46,5 +46,74 @@ fn bench(c: &mut Criterion) {
     c.bench_function("analyze/no_contract_change/10k_files", |b| b.iter(|| black_box(analyze(None, &req).unwrap())));
 }
 
-criterion_group!(benches, bench);
+/// A 2 MB OpenAPI document: `n` paths, each with a schema of a dozen properties.
+fn openapi(n: usize, drop_path: Option<usize>, retype: bool) -> String {
+    let mut s = String::from("openapi: 3.0.3\ninfo:\n  title: Big API\n  version: 1.0.0\npaths:\n");
+    for i in 0..n {
+        if Some(i) == drop_path {
+            continue;
+        }
+        s.push_str(&format!(
+            "  /things{i}/{{id}}:\n    get:\n      operationId: getThing{i}\n      parameters:\n        - name: id\n          in: path\n          required: true\n          schema:\n            type: string\n        - name: limit\n          in: query\n          schema:\n            type: integer\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Thing{i}'\n        '404':\n          description: missing\n"
+        ));
+    }
+    s.push_str("components:\n  schemas:\n");
+    for i in 0..n {
+        s.push_str(&format!("    Thing{i}:\n      type: object\n      required: [id]\n      properties:\n"));
+        for p in 0..12 {
+            let ty = if retype && i == 3 && p == 2 { "integer" } else { "string" };
+            s.push_str(&format!("        field{p}:\n          type: {ty}\n          description: Field {p} of thing {i}, with some words to make it realistic.\n"));
+        }
+    }
+    s
+}
+
+fn bench_contracts(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    let repo = git2::Repository::init_opts(dir.path(), &opts).unwrap();
+    let n = 1_900;
+    let api = openapi(n, None, false);
+    std::fs::create_dir_all(dir.path().join("api")).unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("api/openapi.yaml"), &api).unwrap();
+    std::fs::write(
+        dir.path().join("migrations/001_init.sql"),
+        "CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT, name TEXT);\n",
+    )
+    .unwrap();
+    for k in 0..10 {
+        std::fs::write(
+            dir.path().join(format!("config/service{k}.env.example")),
+            format!("DATABASE_URL=postgres://db\nFEATURE_{k}=on\nTIMEOUT_MS=100\n"),
+        )
+        .unwrap();
+    }
+    commit(&repo, "v1");
+    std::fs::write(dir.path().join("api/openapi.yaml"), openapi(n, Some(7), true)).unwrap();
+    std::fs::write(
+        dir.path().join("migrations/002_drop.sql"),
+        "ALTER TABLE users DROP COLUMN name;\nCREATE INDEX users_email ON users (email);\n",
+    )
+    .unwrap();
+    for k in 0..10 {
+        std::fs::write(
+            dir.path().join(format!("config/service{k}.env.example")),
+            "DATABASE_URL=postgres://db\nTIMEOUT_MS=100\n",
+        )
+        .unwrap();
+    }
+    commit(&repo, "v2");
+    eprintln!("openapi.yaml: {} bytes", api.len());
+    let req = AnalyzeRequest { path: Some(dir.path().to_path_buf()), ..Default::default() };
+    let a = analyze(None, &req).unwrap();
+    eprintln!("{} findings in {} files", a.findings.len(), a.files.len());
+    c.bench_function("analyze/openapi_2mb_migration_10_configs", |b| {
+        b.iter(|| black_box(analyze(None, &req).unwrap()))
+    });
+}
+
+criterion_group!(benches, bench, bench_contracts);
 criterion_main!(benches);

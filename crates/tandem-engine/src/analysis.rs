@@ -165,6 +165,13 @@ fn protobuf_globs(ws: Option<&Workspace>, repo: Option<&RepoName>) -> Option<glo
     }
 }
 
+/// One changed file's bytes on both sides.
+struct Contents {
+    path: String,
+    prev: Option<Vec<u8>>,
+    cur: Option<Vec<u8>>,
+}
+
 /// The two sides of a comparison and what changed between them.
 struct Sides {
     prev: Arc<dyn Source>,
@@ -246,10 +253,10 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
             all.into_iter().filter(|p| prev.read(p) != cur.read(p)).collect()
         }
     };
-    let contents: Vec<(String, Option<Vec<u8>>, Option<Vec<u8>>)> =
-        other_paths.iter().map(|p| (p.clone(), prev.read(p), cur.read(p))).collect();
+    let contents: Vec<Contents> =
+        other_paths.iter().map(|p| Contents { path: p.clone(), prev: prev.read(p), cur: cur.read(p) }).collect();
     let pairs: Vec<FilePair> =
-        contents.iter().map(|(p, a, b)| FilePair { path: p, prev: a.as_deref(), cur: b.as_deref() }).collect();
+        contents.iter().map(|c| FilePair { path: &c.path, prev: c.prev.as_deref(), cur: c.cur.as_deref() }).collect();
     let detect_opts = DetectOptions {
         sql_dialect: ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r))).and_then(|r| r.sql_dialect.clone()),
     };
