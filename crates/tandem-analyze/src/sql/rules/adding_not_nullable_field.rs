@@ -1,0 +1,48 @@
+//! adding-not-nullable-field
+//!
+//! ## What it does
+//! Checks that a migration does not make an existing column `NOT NULL` (`SET NOT NULL`).
+//!
+//! ## Why it breaks consumers
+//! Consumers that insert rows without the column, or write NULL to it, start failing; PostgreSQL also scans the table under an exclusive lock.
+//!
+//! ## Example
+//! `ALTER TABLE users ALTER COLUMN email SET NOT NULL;`
+
+use super::alter_table;
+use super::{Check, Cx, Rule};
+use crate::detect::RuleInfo;
+use crate::sql::parse::Stmt;
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
+use tandem_model::Severity;
+
+pub(crate) static RULE: Rule = Rule {
+    info: RuleInfo {
+        id: "adding-not-nullable-field",
+        kind: "sql",
+        severity: Severity::Breaking,
+        summary: "Checks that a migration does not make an existing column `NOT NULL` (`SET NOT NULL`).",
+        why: "Consumers that insert rows without the column, or write NULL to it, start failing; PostgreSQL also scans the table under an exclusive lock.",
+    },
+    check: Check::Statement(check),
+};
+
+fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
+    let Some((table, ops)) = alter_table(stmt) else {
+        return Vec::new();
+    };
+    let line = stmt.line;
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetNotNull } => {
+                out.push(format!(
+                    "Column \"{}\" of table \"{table}\" was made NOT NULL (statement at line {line}).",
+                    column_name.value
+                ));
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,48 @@
+//! ban-drop-not-null
+//!
+//! ## What it does
+//! Checks that a migration does not drop a column's `NOT NULL`.
+//!
+//! ## Why it breaks consumers
+//! Consumers that read the column assume it always has a value; they now may get NULL.
+//!
+//! ## Example
+//! `ALTER TABLE users ALTER COLUMN email DROP NOT NULL;`
+
+use super::alter_table;
+use super::{Check, Cx, Rule};
+use crate::detect::RuleInfo;
+use crate::sql::parse::Stmt;
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
+use tandem_model::Severity;
+
+pub(crate) static RULE: Rule = Rule {
+    info: RuleInfo {
+        id: "ban-drop-not-null",
+        kind: "sql",
+        severity: Severity::Warning,
+        summary: "Checks that a migration does not drop a column's `NOT NULL`.",
+        why: "Consumers that read the column assume it always has a value; they now may get NULL.",
+    },
+    check: Check::Statement(check),
+};
+
+fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
+    let Some((table, ops)) = alter_table(stmt) else {
+        return Vec::new();
+    };
+    let line = stmt.line;
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::DropNotNull } => {
+                out.push(format!(
+                    "Column \"{}\" of table \"{table}\" was made nullable (statement at line {line}).",
+                    column_name.value
+                ));
+            }
+            _ => {}
+        }
+    }
+    out
+}

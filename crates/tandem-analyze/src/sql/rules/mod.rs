@@ -1,0 +1,127 @@
+//! The SQL migration rules, one per file, and the table of all of them. Where squawk (2.70) has
+//! a rule for the same change, the ID is squawk's rule name and the rule fires on the same
+//! statements (tests/sql_squawk.rs checks it against squawk itself); tandem's own rules use
+//! SUBJECT_PREDICATE IDs.
+
+mod adding_foreign_key_constraint;
+mod adding_not_nullable_field;
+mod adding_required_field;
+mod ban_drop_column;
+mod ban_drop_constraint;
+mod ban_drop_database;
+mod ban_drop_default;
+mod ban_drop_index;
+mod ban_drop_not_null;
+mod ban_drop_schema;
+mod ban_drop_table;
+mod ban_drop_type;
+mod ban_drop_view;
+mod changing_column_type;
+mod constraint_missing_not_valid;
+mod disallowed_unique_constraint;
+pub(crate) mod migration_no_edit;
+mod renaming_column;
+mod renaming_table;
+mod require_concurrent_index_creation;
+mod require_concurrent_index_deletion;
+pub(crate) mod sql_parse;
+
+use super::parse::{Dialect, Stmt};
+use crate::detect::RuleInfo;
+use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement};
+use std::sync::OnceLock;
+
+/// What a rule looks at.
+pub(crate) enum Check {
+    /// One parsed statement; returns a message per offending change.
+    Statement(fn(&Cx, &Stmt) -> Vec<String>),
+    /// Reported by the detector itself about the whole file (parse errors, edited migrations).
+    File,
+}
+
+/// One rule: its metadata and its check.
+pub(crate) struct Rule {
+    pub info: RuleInfo,
+    pub check: Check,
+}
+
+/// What a statement check may know besides the statement.
+pub(crate) struct Cx {
+    pub dialect: Dialect,
+}
+
+/// Every rule, in ID order. IDs are API: deprecate with a replacement, never delete.
+pub(crate) static ALL: &[&Rule] = &[
+    &adding_foreign_key_constraint::RULE,
+    &adding_not_nullable_field::RULE,
+    &adding_required_field::RULE,
+    &ban_drop_column::RULE,
+    &ban_drop_constraint::RULE,
+    &ban_drop_database::RULE,
+    &ban_drop_default::RULE,
+    &ban_drop_index::RULE,
+    &ban_drop_not_null::RULE,
+    &ban_drop_schema::RULE,
+    &ban_drop_table::RULE,
+    &ban_drop_type::RULE,
+    &ban_drop_view::RULE,
+    &changing_column_type::RULE,
+    &constraint_missing_not_valid::RULE,
+    &disallowed_unique_constraint::RULE,
+    &migration_no_edit::RULE,
+    &renaming_column::RULE,
+    &renaming_table::RULE,
+    &require_concurrent_index_creation::RULE,
+    &require_concurrent_index_deletion::RULE,
+    &sql_parse::RULE,
+];
+
+/// The rules' metadata, in table order.
+pub(crate) fn infos() -> &'static [RuleInfo] {
+    static INFOS: OnceLock<Vec<RuleInfo>> = OnceLock::new();
+    INFOS.get_or_init(|| ALL.iter().map(|r| r.info).collect())
+}
+
+/// `ALTER TABLE`'s table and operations.
+pub(crate) fn alter_table(stmt: &Stmt) -> Option<(String, &[AlterTableOperation])> {
+    match &stmt.ast {
+        Statement::AlterTable(a) => Some((name(&a.name), &a.operations)),
+        _ => None,
+    }
+}
+
+/// `DROP <kind> names…` when the kind is one of `kinds`: the kind and the names.
+pub(crate) fn dropped<'a>(stmt: &'a Stmt, kinds: &[ObjectType]) -> Option<(ObjectType, &'a [ObjectName])> {
+    match &stmt.ast {
+        Statement::Drop { object_type, names, .. } if kinds.contains(object_type) => Some((*object_type, names)),
+        _ => None,
+    }
+}
+
+/// An object's name as written, without quotes.
+pub(crate) fn name(n: &ObjectName) -> String {
+    n.0.iter()
+        .map(|p| match p.as_ident() {
+            Some(i) => i.value.clone(),
+            None => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `Constraint "name"` or, unnamed, `A CHECK constraint`.
+pub(crate) fn constraint_name(c: &sqlparser::ast::TableConstraint) -> String {
+    use sqlparser::ast::TableConstraint as T;
+    let (name, kind) = match c {
+        T::Unique(u) => (&u.name, "UNIQUE"),
+        T::PrimaryKey(p) => (&p.name, "PRIMARY KEY"),
+        T::ForeignKey(f) => (&f.name, "FOREIGN KEY"),
+        T::Check(k) => (&k.name, "CHECK"),
+        T::Exclude(e) => (&e.name, "EXCLUDE"),
+        _ => return "A constraint".to_string(),
+    };
+    match name {
+        Some(n) => format!("{kind} constraint \"{}\"", n.value),
+        None => format!("An unnamed {kind} constraint"),
+    }
+}

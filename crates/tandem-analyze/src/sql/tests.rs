@@ -1,0 +1,134 @@
+use super::*;
+
+fn check(path: &str, prev: Option<&str>, cur: &str, dialect: Option<&str>) -> Vec<(String, u32)> {
+    let pair = FilePair { path, prev: prev.map(str::as_bytes), cur: Some(cur.as_bytes()) };
+    let opts = DetectOptions { sql_dialect: dialect.map(str::to_string) };
+    SqlDetector.compare(&pair, &opts).into_iter().map(|f| (f.rule, f.line)).collect()
+}
+
+fn rules_of(findings: &[(String, u32)]) -> Vec<&str> {
+    findings.iter().map(|(r, _)| r.as_str()).collect()
+}
+
+#[test]
+fn claims_declared_sql_and_migration_looking_files_only() {
+    let d = SqlDetector;
+    assert!(d.claims("anything/schema.txt", Some(ContractKind::Sql), None));
+    assert!(!d.claims("db/migrations/001_init.sql", Some(ContractKind::Openapi), None));
+    for p in [
+        "db/migrations/001_init.sql",
+        "migrate/20240101_users.up.sql",
+        "services/api/db/schema_change.sql",
+        "sql/V2__add_users.sql",
+        "sql/V1.2__add_users.sql",
+        "001_init.sql",
+        "20240101120000-users.down.sql",
+        "R__views.sql",
+    ] {
+        assert!(d.claims(p, None, None), "{p}");
+    }
+    for p in ["queries/report.sql", "vendor.sql", "db/migrations/README.md", "schema.sql", "migrations"] {
+        assert!(!d.claims(p, None, None), "{p}");
+    }
+}
+
+#[test]
+fn added_migration_is_analysed() {
+    let f = check("migrations/002.sql", None, "-- drop\nDROP TABLE users;\n", None);
+    assert_eq!(f, vec![("ban-drop-table".to_string(), 2)]);
+}
+
+#[test]
+fn deleted_or_unchanged_migration_is_not_analysed() {
+    let pair = FilePair { path: "migrations/001.sql", prev: Some(b"DROP TABLE a;"), cur: None };
+    assert!(SqlDetector.compare(&pair, &DetectOptions::default()).is_empty());
+    assert!(check("migrations/001.sql", Some("DROP TABLE a;"), "DROP TABLE a;", None).is_empty());
+}
+
+#[test]
+fn edited_migration_is_reported_and_its_new_content_analysed() {
+    let f = check(
+        "migrations/001.sql",
+        Some("CREATE TABLE a (id int);\n"),
+        "CREATE TABLE a (id int);\nDROP TABLE b;\n",
+        None,
+    );
+    assert_eq!(f, vec![("MIGRATION_NO_EDIT".to_string(), 2), ("ban-drop-table".to_string(), 2)]);
+}
+
+#[test]
+fn unparsable_statement_is_a_finding_and_the_rest_is_analysed() {
+    let f =
+        check("migrations/002.sql", None, "ALTER TABEL users DROP COLUMN a;\nALTER TABLE users DROP COLUMN b;\n", None);
+    assert_eq!(f, vec![("SQL_PARSE".to_string(), 1), ("ban-drop-column".to_string(), 2)]);
+}
+
+#[test]
+fn parse_finding_carries_the_parser_message_and_line() {
+    let pair = FilePair { path: "m/001.sql", prev: None, cur: Some(b"SELECT 1;\n\nCREATE TABLE (;\n") };
+    let f = SqlDetector.compare(&pair, &DetectOptions::default());
+    assert_eq!(f.len(), 1);
+    assert_eq!((f[0].rule.as_str(), f[0].line), ("SQL_PARSE", 3));
+    assert!(f[0].message.starts_with("Statement at line 3 could not be parsed: Expected"), "{}", f[0].message);
+}
+
+#[test]
+fn empty_and_comment_only_files_have_no_findings() {
+    assert!(check("migrations/002.sql", None, "", None).is_empty());
+    assert!(check("migrations/002.sql", None, "-- nothing yet\n/* later */\n;;\n", None).is_empty());
+}
+
+#[test]
+fn binary_bytes_are_a_parse_finding_not_a_panic() {
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    let pair = FilePair { path: "migrations/003.sql", prev: None, cur: Some(&bytes) };
+    let f = SqlDetector.compare(&pair, &DetectOptions::default());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, "SQL_PARSE");
+    assert!(f[0].message.contains("not UTF-8"), "{}", f[0].message);
+}
+
+#[test]
+fn deeply_nested_input_is_a_parse_finding_not_a_stack_overflow() {
+    let sql = format!("SELECT {}1{};", "(".repeat(5000), ")".repeat(5000));
+    let f = check("migrations/004.sql", None, &sql, None);
+    assert_eq!(rules_of(&f), vec!["SQL_PARSE"]);
+}
+
+#[test]
+fn mysql_dialect_reads_mysql_changes() {
+    let sql = "ALTER TABLE users CHANGE COLUMN email mail VARCHAR(255);\nALTER TABLE users MODIFY COLUMN age BIGINT;\nRENAME TABLE users TO people;\nALTER TABLE orders DROP FOREIGN KEY fk_user;\nCREATE INDEX i ON t (a);\nDROP INDEX i ON t;\n";
+    let f = check("migrations/005.sql", None, sql, Some("mysql"));
+    assert_eq!(
+        f,
+        vec![
+            ("changing-column-type".to_string(), 1),
+            ("renaming-column".to_string(), 1),
+            ("changing-column-type".to_string(), 2),
+            ("renaming-table".to_string(), 3),
+            ("ban-drop-constraint".to_string(), 4),
+            ("ban-drop-index".to_string(), 6),
+        ],
+        "CONCURRENTLY rules are PostgreSQL's only"
+    );
+}
+
+#[test]
+fn sqlite_dialect_reads_sqlite_changes() {
+    let sql = "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users DROP COLUMN age;\nALTER TABLE users ADD COLUMN x INTEGER NOT NULL;\nDROP TABLE IF EXISTS old;\n";
+    let f = check("migrations/006.sql", None, sql, Some("sqlite"));
+    assert_eq!(rules_of(&f), vec!["renaming-column", "ban-drop-column", "adding-required-field", "ban-drop-table"]);
+}
+
+#[test]
+fn every_rule_has_a_unique_id_and_docs() {
+    let infos = SqlDetector.rules();
+    let mut ids: Vec<&str> = infos.iter().map(|r| r.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), infos.len());
+    for r in infos {
+        assert_eq!(r.kind, "sql");
+        assert!(!r.summary.is_empty() && !r.why.is_empty(), "{}", r.id);
+    }
+}
