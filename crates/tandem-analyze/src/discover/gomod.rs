@@ -15,7 +15,7 @@ use super::{Dep, Facts, FileError, Namespace};
 /// is accepted whole and an invalid one is pointed at, and is there for later readers.
 #[allow(dead_code)]
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct GoMod {
+pub(crate) struct GoMod {
     pub module: Option<(String, usize)>,
     pub go: Option<(String, usize)>,
     pub toolchain: Option<(String, usize)>,
@@ -26,7 +26,7 @@ pub(super) struct GoMod {
 }
 
 #[derive(Debug, PartialEq)]
-pub(super) struct Require {
+pub(crate) struct Require {
     pub path: String,
     pub version: String,
     /// Marked `// indirect`: needed by the build, not imported by this module.
@@ -36,14 +36,14 @@ pub(super) struct Require {
 
 #[allow(dead_code)] // see GoMod
 #[derive(Debug, PartialEq)]
-pub(super) struct Exclude {
+pub(crate) struct Exclude {
     pub path: String,
     pub version: String,
     pub line: usize,
 }
 
 #[derive(Debug, PartialEq)]
-pub(super) struct Replace {
+pub(crate) struct Replace {
     pub path: String,
     /// Only this version is replaced; all versions when absent.
     pub version: Option<String>,
@@ -53,7 +53,7 @@ pub(super) struct Replace {
 
 /// What a `replace` substitutes.
 #[derive(Debug, PartialEq)]
-pub(super) enum Target {
+pub(crate) enum Target {
     /// Another module at a version.
     Module { path: String, version: String },
     /// A directory, relative to the go.mod or absolute.
@@ -62,7 +62,7 @@ pub(super) enum Target {
 
 #[allow(dead_code)] // see GoMod
 #[derive(Debug, PartialEq)]
-pub(super) struct Retract {
+pub(crate) struct Retract {
     /// The retracted versions, `low..=high`; equal for a single version.
     pub low: String,
     pub high: String,
@@ -73,7 +73,7 @@ pub(super) struct Retract {
 /// A syntax error at a line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("go.mod:{line}: {message}")]
-pub(super) struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub line: usize,
     pub message: String,
 }
@@ -125,7 +125,7 @@ const VERBS: &[&str] =
     &["module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore"];
 
 /// Parses a go.mod; never fails: errors come back beside what could be read.
-pub(super) fn parse(text: &str) -> (GoMod, Vec<SyntaxError>) {
+pub(crate) fn parse(text: &str) -> (GoMod, Vec<SyntaxError>) {
     let mut p = Parser { gomod: GoMod::default(), errors: Vec::new() };
     let mut block: Option<(String, usize)> = None;
     for (i, raw) in text.lines().enumerate() {

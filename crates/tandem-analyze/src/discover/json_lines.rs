@@ -15,7 +15,7 @@ enum Frame {
 /// path of keys (`["dependencies", "left-pad"]`), down to `max_depth` keys. A repeated key
 /// keeps its last line, as serde_json keeps its last value. Meant for text that parsed as JSON;
 /// on other text it returns what it could see.
-pub(super) fn key_lines(text: &str, max_depth: usize) -> HashMap<Vec<String>, usize> {
+pub(crate) fn key_lines(text: &str, max_depth: usize) -> HashMap<Vec<String>, usize> {
     let bytes = text.as_bytes();
     let mut out = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();

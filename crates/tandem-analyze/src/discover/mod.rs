@@ -41,8 +41,8 @@
 
 mod cargo;
 mod compose;
-mod gomod;
-mod json_lines;
+pub(crate) mod gomod;
+pub(crate) mod json_lines;
 mod matching;
 mod npm;
 mod python;
@@ -145,7 +145,7 @@ pub enum ManifestKind {
 
 impl ManifestKind {
     /// The kind of a file, from its name alone.
-    fn of_file_name(name: &str) -> Option<ManifestKind> {
+    pub(crate) fn of_file_name(name: &str) -> Option<ManifestKind> {
         let compose = |stem: &str| {
             ["yml", "yaml"].iter().any(|ext| {
                 name.strip_suffix(ext)
@@ -166,7 +166,7 @@ impl ManifestKind {
     }
 
     /// Reads one manifest's text.
-    fn read(self, text: &str) -> Facts {
+    pub(crate) fn read(self, text: &str) -> Facts {
         match self {
             ManifestKind::GoMod => gomod::read(text),
             ManifestKind::Cargo => cargo::read(text),
@@ -201,13 +201,13 @@ impl Namespace {
 
 /// One dependency as a manifest states it, before it is matched to a repo.
 #[derive(Debug, Clone, PartialEq)]
-struct Dep {
+pub(crate) struct Dep {
     namespace: Namespace,
-    name: String,
-    version: Option<String>,
-    line: Option<usize>,
+    pub(crate) name: String,
+    pub(crate) version: Option<String>,
+    pub(crate) line: Option<usize>,
     /// A directory the dependency points at, as written, relative to the manifest's directory.
-    local_path: Option<String>,
+    pub(crate) local_path: Option<String>,
     /// Go's `// indirect`: needed by the build, not imported by this module.
     indirect: bool,
 }
@@ -226,13 +226,13 @@ impl Dep {
 /// What one manifest says: the names it gives its own repo, what it depends on, and what could
 /// not be read. Readers are pure: text in, facts out.
 #[derive(Debug, Default, PartialEq)]
-struct Facts {
+pub(crate) struct Facts {
     /// Names of the repo holding this file (module path, package name).
     identities: Vec<String>,
     /// Images built from a directory: (image name without tag, build context as written).
     built_images: Vec<(String, String)>,
-    deps: Vec<Dep>,
-    errors: Vec<FileError>,
+    pub(crate) deps: Vec<Dep>,
+    pub(crate) errors: Vec<FileError>,
 }
 
 #[cfg(test)]
@@ -262,9 +262,9 @@ impl Facts {
 
 /// A syntax or structure error inside one manifest.
 #[derive(Debug, Clone, PartialEq)]
-struct FileError {
-    line: Option<usize>,
-    message: String,
+pub(crate) struct FileError {
+    pub(crate) line: Option<usize>,
+    pub(crate) message: String,
 }
 
 impl FileError {

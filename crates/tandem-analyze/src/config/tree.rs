@@ -1,0 +1,176 @@
+//! Declared config documents (JSON, YAML, TOML) as a tree of key paths: every mapping key, at
+//! any depth, with the kind of its value. Sequences are leaves (their items have no stable
+//! key), so a key inside a list item is not tracked.
+
+use super::lines::{self, KeyLines};
+use super::Format;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The kind of a value, as compared by `CONFIG_KEY_SAME_TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Null,
+    Bool,
+    /// Integers and floats alike: `80` → `80.5` is not a type change.
+    Number,
+    String,
+    Datetime,
+    List,
+    Map,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Null => "null",
+            Kind::Bool => "boolean",
+            Kind::Number => "number",
+            Kind::String => "string",
+            Kind::Datetime => "datetime",
+            Kind::List => "list",
+            Kind::Map => "mapping",
+        })
+    }
+}
+
+/// One key of the document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key {
+    pub kind: Kind,
+    pub line: usize,
+}
+
+/// Every key path of a document.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    pub keys: BTreeMap<Vec<String>, Key>,
+}
+
+/// A key path as shown in messages: `server.tls.cert`.
+pub(crate) fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+/// A value of any of the three formats, reduced to what the tree needs.
+enum Node {
+    Leaf(Kind),
+    List,
+    Map(Vec<(String, Node)>),
+}
+
+fn from_json(v: &serde_json::Value) -> Node {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Node::Leaf(Kind::Null),
+        J::Bool(_) => Node::Leaf(Kind::Bool),
+        J::Number(_) => Node::Leaf(Kind::Number),
+        J::String(_) => Node::Leaf(Kind::String),
+        J::Array(_) => Node::List,
+        J::Object(m) => Node::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
+fn from_yaml(v: &serde_yaml::Value) -> Node {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Null => Node::Leaf(Kind::Null),
+        Y::Bool(_) => Node::Leaf(Kind::Bool),
+        Y::Number(_) => Node::Leaf(Kind::Number),
+        Y::String(_) => Node::Leaf(Kind::String),
+        Y::Sequence(_) => Node::List,
+        Y::Mapping(m) => Node::Map(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                    };
+                    (key, from_yaml(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(t) => from_yaml(&t.value),
+    }
+}
+
+fn from_toml(v: &toml::Value) -> Node {
+    use toml::Value as T;
+    match v {
+        T::Boolean(_) => Node::Leaf(Kind::Bool),
+        T::Integer(_) | T::Float(_) => Node::Leaf(Kind::Number),
+        T::String(_) => Node::Leaf(Kind::String),
+        T::Datetime(_) => Node::Leaf(Kind::Datetime),
+        T::Array(_) => Node::List,
+        T::Table(t) => Node::Map(t.iter().map(|(k, v)| (k.clone(), from_toml(v))).collect()),
+    }
+}
+
+fn flatten(node: &Node, path: &mut Vec<String>, lines: &KeyLines, out: &mut BTreeMap<Vec<String>, Key>) {
+    let Node::Map(entries) = node else { return };
+    for (k, v) in entries {
+        path.push(k.clone());
+        let kind = match v {
+            Node::Leaf(kind) => *kind,
+            Node::List => Kind::List,
+            Node::Map(_) => Kind::Map,
+        };
+        out.insert(path.clone(), Key { kind, line: lines::line_of(lines, path) });
+        flatten(v, path, lines, out);
+        path.pop();
+    }
+}
+
+impl Tree {
+    pub(crate) fn parse(text: &str, format: Format) -> Result<Tree, Vec<(usize, String)>> {
+        let (root, lines) = match format {
+            Format::Json => {
+                let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                    let m = e.to_string();
+                    let m = m.rfind(" at line ").map_or(m.clone(), |i| m[..i].to_string());
+                    vec![(e.line(), m)]
+                })?;
+                (from_json(&v), crate::discover::json_lines::key_lines(text, 64))
+            }
+            Format::Yaml => {
+                let mut v: serde_yaml::Value =
+                    serde_yaml::from_str(text).map_err(|e| vec![super::compose::yaml_error(&e)])?;
+                v.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
+                (from_yaml(&v), lines::yaml(text))
+            }
+            Format::Toml => {
+                let v: toml::Table = toml::from_str(text).map_err(|e| {
+                    let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                    vec![(line, e.message().trim().to_string())]
+                })?;
+                (from_toml(&toml::Value::Table(v)), lines::toml(text))
+            }
+        };
+        let mut keys = BTreeMap::new();
+        flatten(&root, &mut Vec::new(), &lines, &mut keys);
+        Ok(Tree { keys })
+    }
+
+    /// The line of `path`, else of its nearest ancestor present in this document, else 1.
+    pub(crate) fn line_near(&self, path: &[String]) -> usize {
+        (1..=path.len()).rev().find_map(|n| self.keys.get(&path[..n]).map(|k| k.line)).unwrap_or(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_formats_give_the_same_tree() {
+        let json = "{\n  \"server\": {\n    \"port\": 80,\n    \"hosts\": [\"a\"]\n  }\n}";
+        let yaml = "server:\n  port: 80\n  hosts: [a]\n";
+        let toml = "[server]\nport = 80\nhosts = [\"a\"]\n";
+        for (text, format, port_line) in [(json, Format::Json, 3), (yaml, Format::Yaml, 2), (toml, Format::Toml, 2)] {
+            let t = Tree::parse(text, format).unwrap();
+            let shown: Vec<String> = t.keys.iter().map(|(p, k)| format!("{}:{}", dotted(p), k.kind)).collect();
+            assert_eq!(shown, ["server:mapping", "server.hosts:list", "server.port:number"], "{format:?}");
+            assert_eq!(t.keys[&vec!["server".to_string(), "port".to_string()]].line, port_line, "{format:?}");
+        }
+    }
+}
