@@ -21,11 +21,13 @@
 //! *behind* a current version when the current version is newer than the pin's base and the pin
 //! does not admit it (so `^1.2.0` is not behind `1.5.0`, but is behind `2.0.0`).
 
-use crate::discover::ManifestKind;
+use crate::discover::{ManifestKind, Pin};
 use serde::Serialize;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use tandem_model::RepoName;
 
 /// A semantic version, parsed leniently: an optional `v`, one to three numeric parts (missing
 /// ones are 0), an optional `-pre.release` and `+build` (ignored for ordering).
@@ -232,6 +234,23 @@ fn admits(op: Op, want: &Semver, v: &Semver) -> bool {
             v >= want && upper_ok(upper)
         }
     }
+}
+
+/// The pins that do not admit their provider's current version ([`Requirement::is_behind`]),
+/// in the order of `pins`, each with that version. Pins naming no version (`local:…`,
+/// `workspace:*`) and providers missing from `current` are skipped. Pure: the caller reads the
+/// current versions (see [`current_version`]). Used by `tandem health` (VERSION_BEHIND) and by
+/// the dependency detector (INTERNAL_DEPENDENCY_BEHIND).
+pub fn pins_behind<'a>(
+    pins: &'a [Pin],
+    current: &'a BTreeMap<RepoName, CurrentVersion>,
+) -> Vec<(&'a Pin, &'a CurrentVersion)> {
+    pins.iter()
+        .filter_map(|pin| {
+            let now = current.get(&pin.provider)?;
+            Requirement::parse(&pin.version, pin.kind)?.is_behind(&now.version).then_some((pin, now))
+        })
+        .collect()
 }
 
 /// Where a checkout's current version came from.

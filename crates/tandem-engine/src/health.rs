@@ -591,6 +591,7 @@ impl Engine {
                 None => file,
             }
         };
+        let mut current: BTreeMap<RepoName, CurrentVersion> = BTreeMap::new();
         for (provider, pins) in by_provider {
             let bases: HashSet<&Semver> = pins.iter().map(|(_, r)| r.base()).collect();
             if bases.len() > 1 {
@@ -610,28 +611,27 @@ impl Engine {
                     subjects,
                 ));
             }
-            let current: Option<CurrentVersion> =
+            let current_version: Option<CurrentVersion> =
                 self.ws.repo(provider).and_then(|r| r.path.as_deref()).and_then(versions::current_version);
-            let Some(current) = current else { continue };
-            for (p, req) in &pins {
-                if req.is_behind(&current.version) {
-                    findings.push(HealthFinding::new(
-                        VERSION_BEHIND,
-                        format!(
-                            "{} requires {provider} {} ({}); {provider} is at {} ({})",
-                            p.consumer,
-                            p.version,
-                            at(p),
-                            current.version,
-                            current.source
-                        ),
-                        vec![
-                            Subject::File { repo: p.consumer.clone(), path: at_path(p), line: p.line },
-                            Subject::Repo { repo: provider.clone() },
-                        ],
-                    ));
-                }
-            }
+            current.extend(current_version.map(|c| (provider.clone(), c)));
+        }
+        for (p, now) in versions::pins_behind(&d.pins, &current) {
+            let provider = &p.provider;
+            findings.push(HealthFinding::new(
+                VERSION_BEHIND,
+                format!(
+                    "{} requires {provider} {} ({}); {provider} is at {} ({})",
+                    p.consumer,
+                    p.version,
+                    at(p),
+                    now.version,
+                    now.source
+                ),
+                vec![
+                    Subject::File { repo: p.consumer.clone(), path: at_path(p), line: p.line },
+                    Subject::Repo { repo: provider.clone() },
+                ],
+            ));
         }
     }
 
