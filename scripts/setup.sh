@@ -54,3 +54,17 @@ if ! [ -x "$ANALYSIS_NPM/node_modules/@bufbuild/buf-linux-x64/bin/buf" ] \
   [ -f "$ANALYSIS_NPM/package.json" ] || echo '{"name":"tandem-analysis-tools","private":true}' >"$ANALYSIS_NPM/package.json"
   (cd "$ANALYSIS_NPM" && npm install --silent --no-audit --no-fund "@bufbuild/buf@$BUF_VERSION" "@microsoft/jest-sarif@1.0.0-beta.0")
 fi
+
+# SQL migration conformance (crates/tandem-analyze/src/sql/tests/squawk.rs,
+# scripts/record-squawk-fixtures.sh): the real squawk, whose PyPI package ships the native binary.
+SQUAWK_VENV="$TOOLS_DIR/squawk-venv"
+SQUAWK_VERSION=2.70.0
+if ! "$SQUAWK_VENV/bin/squawk" --version 2>/dev/null | grep -qx "squawk $SQUAWK_VERSION"; then
+  echo "setup: creating $SQUAWK_VENV with squawk-cli $SQUAWK_VERSION" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$SQUAWK_VENV"
+  python3 -m venv "$SQUAWK_VENV"
+  "$SQUAWK_VENV/bin/python" -m pip install -q --disable-pip-version-check "squawk-cli==$SQUAWK_VERSION"
+fi

@@ -82,7 +82,7 @@ impl Detector for SqlDetector {
                 format!("Statement at line {} could not be parsed: {}.", e.line, e.message.trim_end_matches('.')),
             ));
         }
-        let cx = Cx { dialect };
+        let cx = Cx { dialect, statements: &parsed.statements };
         for stmt in &parsed.statements {
             for rule in rules::ALL {
                 if let Check::Statement(check) = rule.check {

@@ -150,14 +150,16 @@ fn parse_pieces(pieces: Vec<Vec<TokenWithSpan>>, dialect: Dialect, out: &mut Par
     while i < pieces.len() {
         let first = pieces[i].iter().find(|t| !is_trivia(&t.token)).map(|t| t.span.start);
         let line = first.map(|l| l.line as u32).unwrap_or(1).max(1);
+        let end = pieces[i].last().map(|t| (t.span.end.line as u32, t.span.end.column as u32)).unwrap_or((0, 0));
         let mut joined: Vec<TokenWithSpan> = Vec::new();
         let mut first_error = None;
         let mut done = false;
-        for j in i..pieces.len().min(i + MAX_JOIN) {
+        let mut next = i + 1;
+        for (j, piece) in pieces.iter().enumerate().skip(i).take(MAX_JOIN) {
             if j > i {
                 joined.push(TokenWithSpan::wrap(Token::SemiColon));
             }
-            joined.extend(pieces[j].iter().cloned());
+            joined.extend(piece.iter().cloned());
             match parse_tokens(joined.clone(), dialect) {
                 Ok(statements) => {
                     out.statements.extend(statements.into_iter().map(|(ast, drop_concurrently)| Stmt {
@@ -165,12 +167,17 @@ fn parse_pieces(pieces: Vec<Vec<TokenWithSpan>>, dialect: Dialect, out: &mut Par
                         line,
                         drop_concurrently,
                     }));
-                    i = j + 1;
+                    next = j + 1;
                     done = true;
                     break;
                 }
                 Err(e) => {
+                    // Failing inside this piece, not at its end: more pieces cannot help.
+                    let inside = matches!(e.1, Some(at) if at < end);
                     first_error.get_or_insert(e);
+                    if inside {
+                        break;
+                    }
                 }
             }
         }
@@ -178,8 +185,8 @@ fn parse_pieces(pieces: Vec<Vec<TokenWithSpan>>, dialect: Dialect, out: &mut Par
             let (message, at) = first_error.unwrap_or_else(|| ("unknown parse error".into(), None));
             let (l, c) = at.unwrap_or((line, 1));
             out.errors.push(ParseError { line: l, column: c, message });
-            i += 1;
         }
+        i = next;
     }
 }
 
@@ -281,6 +288,24 @@ mod tests {
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.errors[0].line, 2);
         assert!(p.errors[0].message.contains("TABEL"), "{}", p.errors[0].message);
+    }
+
+    #[test]
+    fn bodies_with_semicolons_outside_quotes_are_one_statement() {
+        let sql =
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND;\nDROP TABLE x;";
+        let p = parse(sql.as_bytes(), Dialect::Postgres);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.statements.iter().map(|s| s.line).collect::<Vec<_>>(), vec![1, 6]);
+    }
+
+    #[test]
+    fn many_bad_statements_are_reported_quickly() {
+        let sql = "ALTER TABEL t DROP COLUMN c;\n".repeat(2000);
+        let started = std::time::Instant::now();
+        let p = parse(sql.as_bytes(), Dialect::Postgres);
+        assert_eq!(p.errors.len(), 2000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     #[test]

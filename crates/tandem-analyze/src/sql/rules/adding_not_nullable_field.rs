@@ -34,14 +34,11 @@ fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
     let line = stmt.line;
     let mut out = Vec::new();
     for op in ops {
-        match op {
-            AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetNotNull } => {
-                out.push(format!(
-                    "Column \"{}\" of table \"{table}\" was made NOT NULL (statement at line {line}).",
-                    column_name.value
-                ));
-            }
-            _ => {}
+        if let AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::SetNotNull } = op {
+            out.push(format!(
+                "Column \"{}\" of table \"{table}\" was made NOT NULL (statement at line {line}).",
+                column_name.value
+            ));
         }
     }
     out

@@ -34,19 +34,16 @@ fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
     let line = stmt.line;
     let mut out = Vec::new();
     for op in ops {
-        match op {
-            AlterTableOperation::AddColumn { column_def, .. } => {
-                let has = |f: fn(&ColumnOption) -> bool| column_def.options.iter().any(|o| f(&o.option));
-                let not_null = has(|o| matches!(o, ColumnOption::NotNull));
-                let filled = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
-                if not_null && !filled {
-                    out.push(format!(
-                        "Column \"{}\" was added to table \"{table}\" as NOT NULL without a default (statement at line {line}).",
-                        column_def.name.value
-                    ));
-                }
+        if let AlterTableOperation::AddColumn { column_def, .. } = op {
+            let has = |f: fn(&ColumnOption) -> bool| column_def.options.iter().any(|o| f(&o.option));
+            let not_null = has(|o| matches!(o, ColumnOption::NotNull));
+            let filled = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
+            if not_null && !filled {
+                out.push(format!(
+                    "Column \"{}\" was added to table \"{table}\" as NOT NULL without a default (statement at line {line}).",
+                    column_def.name.value
+                ));
             }
-            _ => {}
         }
     }
     out

@@ -34,16 +34,13 @@ fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
     let line = stmt.line;
     let mut out = Vec::new();
     for op in ops {
-        match op {
-            AlterTableOperation::DropColumn { column_names, .. } => {
-                for c in column_names {
-                    out.push(format!(
-                        "Column \"{}\" was dropped from table \"{table}\" (statement at line {line}).",
-                        c.value
-                    ));
-                }
+        if let AlterTableOperation::DropColumn { column_names, .. } = op {
+            for c in column_names {
+                out.push(format!(
+                    "Column \"{}\" was dropped from table \"{table}\" (statement at line {line}).",
+                    c.value
+                ));
             }
-            _ => {}
         }
     }
     out

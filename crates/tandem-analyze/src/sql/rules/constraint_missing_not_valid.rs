@@ -1,7 +1,8 @@
 //! constraint-missing-not-valid
 //!
 //! ## What it does
-//! Checks that PostgreSQL constraints added to an existing table are added `NOT VALID` (or `USING INDEX`).
+//! Checks that PostgreSQL constraints added to an existing table are added `NOT VALID` (or `USING INDEX`),
+//! and validated (`VALIDATE CONSTRAINT`) in another transaction than the one that added them.
 //!
 //! ## Why it breaks consumers
 //! Adding a validated constraint scans the whole table while blocking consumers' writes.
@@ -9,7 +10,7 @@
 //! ## Example
 //! `ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);` (safe: `… NOT VALID;` then `VALIDATE CONSTRAINT`).
 
-use super::{alter_table, constraint_name};
+use super::{alter_table, constraint_ident, constraint_name};
 use super::{Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
@@ -51,8 +52,28 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
                     "{what} was added to table \"{table}\" without NOT VALID (statement at line {line})."
                 ));
             }
+            AlterTableOperation::ValidateConstraint { name }
+                if added_not_valid_in_transaction(cx, stmt, &name.value) =>
+            {
+                out.push(format!(
+                    "Constraint \"{}\" of table \"{table}\" was validated in the transaction that added it NOT VALID (statement at line {line}).",
+                    name.value
+                ));
+            }
             _ => {}
         }
     }
     out
+}
+
+/// Whether the explicit transaction `stmt` is in added constraint `name` `NOT VALID` before it
+/// (on any table, as squawk matches it).
+fn added_not_valid_in_transaction(cx: &Cx, stmt: &Stmt, name: &str) -> bool {
+    let Some(before) = cx.transaction_before(stmt) else {
+        return false;
+    };
+    before.iter().filter_map(alter_table).flat_map(|(_, ops)| ops).any(|op| {
+        matches!(op, AlterTableOperation::AddConstraint { constraint, not_valid: true }
+            if constraint_ident(constraint).is_some_and(|i| i.value == name))
+    })
 }

@@ -1,6 +1,6 @@
 //! The SQL migration rules, one per file, and the table of all of them. Where squawk (2.70) has
 //! a rule for the same change, the ID is squawk's rule name and the rule fires on the same
-//! statements (tests/sql_squawk.rs checks it against squawk itself); tandem's own rules use
+//! statements (src/sql/tests/squawk.rs checks it against squawk itself); tandem's own rules use
 //! SUBJECT_PREDICATE IDs.
 
 mod adding_foreign_key_constraint;
@@ -28,13 +28,13 @@ pub(crate) mod sql_parse;
 
 use super::parse::{Dialect, Stmt};
 use crate::detect::RuleInfo;
-use sqlparser::ast::{AlterTableOperation, ObjectName, ObjectType, Statement};
+use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, ObjectType, Statement, TableConstraint};
 use std::sync::OnceLock;
 
 /// What a rule looks at.
 pub(crate) enum Check {
     /// One parsed statement; returns a message per offending change.
-    Statement(fn(&Cx, &Stmt) -> Vec<String>),
+    Statement(fn(&Cx<'_>, &Stmt) -> Vec<String>),
     /// Reported by the detector itself about the whole file (parse errors, edited migrations).
     File,
 }
@@ -46,8 +46,26 @@ pub(crate) struct Rule {
 }
 
 /// What a statement check may know besides the statement.
-pub(crate) struct Cx {
+pub(crate) struct Cx<'a> {
     pub dialect: Dialect,
+    /// Every statement of the file, in order.
+    pub statements: &'a [Stmt],
+}
+
+impl Cx<'_> {
+    /// The statements before `stmt` in the explicit transaction (`BEGIN` … `COMMIT`) it is part
+    /// of; `None` outside one.
+    pub(crate) fn transaction_before(&self, stmt: &Stmt) -> Option<&[Stmt]> {
+        let at = self.statements.iter().position(|s| std::ptr::eq(s, stmt))?;
+        for (i, s) in self.statements[..at].iter().enumerate().rev() {
+            match &s.ast {
+                Statement::StartTransaction { .. } => return Some(&self.statements[i + 1..at]),
+                Statement::Commit { .. } | Statement::Rollback { savepoint: None, .. } => return None,
+                _ => {}
+            }
+        }
+        None
+    }
 }
 
 /// Every rule, in ID order. IDs are API: deprecate with a replacement, never delete.
@@ -109,18 +127,29 @@ pub(crate) fn name(n: &ObjectName) -> String {
         .join(".")
 }
 
-/// `Constraint "name"` or, unnamed, `A CHECK constraint`.
-pub(crate) fn constraint_name(c: &sqlparser::ast::TableConstraint) -> String {
-    use sqlparser::ast::TableConstraint as T;
-    let (name, kind) = match c {
-        T::Unique(u) => (&u.name, "UNIQUE"),
-        T::PrimaryKey(p) => (&p.name, "PRIMARY KEY"),
-        T::ForeignKey(f) => (&f.name, "FOREIGN KEY"),
-        T::Check(k) => (&k.name, "CHECK"),
-        T::Exclude(e) => (&e.name, "EXCLUDE"),
+/// The name a table constraint was given, if any.
+pub(crate) fn constraint_ident(c: &TableConstraint) -> Option<&Ident> {
+    match c {
+        TableConstraint::Unique(u) => u.name.as_ref(),
+        TableConstraint::PrimaryKey(p) => p.name.as_ref(),
+        TableConstraint::ForeignKey(f) => f.name.as_ref(),
+        TableConstraint::Check(k) => k.name.as_ref(),
+        TableConstraint::Exclude(e) => e.name.as_ref(),
+        _ => None,
+    }
+}
+
+/// `UNIQUE constraint "name"` or, unnamed, `An unnamed CHECK constraint`.
+pub(crate) fn constraint_name(c: &TableConstraint) -> String {
+    let kind = match c {
+        TableConstraint::Unique(_) => "UNIQUE",
+        TableConstraint::PrimaryKey(_) => "PRIMARY KEY",
+        TableConstraint::ForeignKey(_) => "FOREIGN KEY",
+        TableConstraint::Check(_) => "CHECK",
+        TableConstraint::Exclude(_) => "EXCLUDE",
         _ => return "A constraint".to_string(),
     };
-    match name {
+    match constraint_ident(c) {
         Some(n) => format!("{kind} constraint \"{}\"", n.value),
         None => format!("An unnamed {kind} constraint"),
     }

@@ -132,3 +132,7 @@ fn every_rule_has_a_unique_id_and_docs() {
         assert!(!r.summary.is_empty() && !r.why.is_empty(), "{}", r.id);
     }
 }
+
+mod fixtures;
+mod snapshots;
+mod squawk;
