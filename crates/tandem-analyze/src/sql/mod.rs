@@ -87,7 +87,7 @@ impl Detector for SqlDetector {
             for rule in rules::ALL {
                 if let Check::Statement(check) = rule.check {
                     for message in check(&cx, stmt) {
-                        out.push(finding(&rule.info, pair.path, stmt.line, 1, message));
+                        out.push(finding(&rule.info, pair.path, stmt.line, stmt.column, message));
                     }
                 }
             }

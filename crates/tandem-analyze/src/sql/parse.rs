@@ -48,6 +48,8 @@ pub(crate) struct Stmt {
     pub ast: Statement,
     /// 1-based line of the statement's first token.
     pub line: u32,
+    /// 1-based column of that token.
+    pub column: u32,
     /// `DROP INDEX CONCURRENTLY` (which sqlparser does not know: the keyword is taken out before
     /// parsing and remembered here).
     pub drop_concurrently: bool,
@@ -150,6 +152,7 @@ fn parse_pieces(pieces: Vec<Vec<TokenWithSpan>>, dialect: Dialect, out: &mut Par
     while i < pieces.len() {
         let first = pieces[i].iter().find(|t| !is_trivia(&t.token)).map(|t| t.span.start);
         let line = first.map(|l| l.line as u32).unwrap_or(1).max(1);
+        let column = first.map(|l| l.column as u32).unwrap_or(1).max(1);
         let end = pieces[i].last().map(|t| (t.span.end.line as u32, t.span.end.column as u32)).unwrap_or((0, 0));
         let mut joined: Vec<TokenWithSpan> = Vec::new();
         let mut first_error = None;
@@ -165,6 +168,7 @@ fn parse_pieces(pieces: Vec<Vec<TokenWithSpan>>, dialect: Dialect, out: &mut Par
                     out.statements.extend(statements.into_iter().map(|(ast, drop_concurrently)| Stmt {
                         ast,
                         line,
+                        column,
                         drop_concurrently,
                     }));
                     next = j + 1;
