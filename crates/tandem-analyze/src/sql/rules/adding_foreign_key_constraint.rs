@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);` (safe: `… NOT VALID;` then `VALIDATE CONSTRAINT`).
 
-use super::{alter_table, constraint_name};
-use super::{Check, Cx, Rule};
+use super::{alter_messages, constraint_name, has_option, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;
@@ -32,29 +31,15 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
     if cx.dialect != Dialect::Postgres {
         return Vec::new();
     }
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::AddConstraint { constraint: c @ TableConstraint::ForeignKey(_), not_valid: false } => {
-                let what = constraint_name(c);
-                out.push(format!(
-                    "{what} was added to table \"{table}\" without NOT VALID (statement at line {line})."
-                ));
-            }
-            AlterTableOperation::AddColumn { column_def, .. }
-                if column_def.options.iter().any(|o| matches!(o.option, ColumnOption::ForeignKey(_))) =>
-            {
-                out.push(format!(
-                    "Column \"{}\" was added to table \"{table}\" with a foreign key (statement at line {line}).",
-                    column_def.name.value
-                ));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AddConstraint { constraint: c @ TableConstraint::ForeignKey(_), not_valid: false } => {
+            Some(format!("{} was added to table \"{table}\" without NOT VALID", constraint_name(c)))
         }
-    }
-    out
+        AlterTableOperation::AddColumn { column_def: d, .. }
+            if has_option(d, |o| matches!(o, ColumnOption::ForeignKey(_))) =>
+        {
+            Some(format!("Column \"{}\" was added to table \"{table}\" with a foreign key", d.name.value))
+        }
+        _ => None,
+    })
 }

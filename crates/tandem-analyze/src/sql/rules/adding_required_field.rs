@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;` (safe: add it with a DEFAULT, or nullable).
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{alter_messages, has_option, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
@@ -28,23 +27,13 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        if let AlterTableOperation::AddColumn { column_def, .. } = op {
-            let has = |f: fn(&ColumnOption) -> bool| column_def.options.iter().any(|o| f(&o.option));
-            let not_null = has(|o| matches!(o, ColumnOption::NotNull));
-            let filled = has(|o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. }));
-            if not_null && !filled {
-                out.push(format!(
-                    "Column \"{}\" was added to table \"{table}\" as NOT NULL without a default (statement at line {line}).",
-                    column_def.name.value
-                ));
-            }
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AddColumn { column_def: d, .. }
+            if has_option(d, |o| matches!(o, ColumnOption::NotNull))
+                && !has_option(d, |o| matches!(o, ColumnOption::Default(_) | ColumnOption::Generated { .. })) =>
+        {
+            Some(format!("Column \"{}\" was added to table \"{table}\" as NOT NULL without a default", d.name.value))
         }
-    }
-    out
+        _ => None,
+    })
 }

@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users DROP COLUMN email;`
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{alter_messages, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::AlterTableOperation;
@@ -28,20 +27,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        if let AlterTableOperation::DropColumn { column_names, .. } = op {
-            for c in column_names {
-                out.push(format!(
-                    "Column \"{}\" was dropped from table \"{table}\" (statement at line {line}).",
-                    c.value
-                ));
-            }
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::DropColumn { column_names, .. } => {
+            column_names.iter().map(|c| format!("Column \"{}\" was dropped from table \"{table}\"", c.value)).collect()
         }
-    }
-    out
+        _ => Vec::new(),
+    })
 }

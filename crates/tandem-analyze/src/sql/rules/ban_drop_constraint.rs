@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users DROP CONSTRAINT users_email_key;`
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{alter_messages, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::AlterTableOperation;
@@ -28,24 +27,11 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::DropConstraint { name, .. } | AlterTableOperation::DropForeignKey { name, .. } => {
-                out.push(format!(
-                    "Constraint \"{}\" was dropped from table \"{table}\" (statement at line {line}).",
-                    name.value
-                ));
-            }
-            AlterTableOperation::DropPrimaryKey { .. } => {
-                out.push(format!("The primary key of table \"{table}\" was dropped (statement at line {line})."));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::DropConstraint { name, .. } | AlterTableOperation::DropForeignKey { name, .. } => {
+            Some(format!("Constraint \"{}\" was dropped from table \"{table}\"", name.value))
         }
-    }
-    out
+        AlterTableOperation::DropPrimaryKey { .. } => Some(format!("The primary key of table \"{table}\" was dropped")),
+        _ => None,
+    })
 }

@@ -9,8 +9,7 @@
 //! ## Example
 //! `DROP DATABASE app;`
 
-use super::{dropped, name};
-use super::{Check, Cx, Rule};
+use super::{dropped, name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::ObjectType;

@@ -9,8 +9,7 @@
 //! ## Example
 //! `DROP INDEX CONCURRENTLY users_email_idx;`
 
-use super::{alter_table, dropped, name};
-use super::{Check, Cx, Rule};
+use super::{alter_messages, dropped, name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::{AlterTableOperation, ObjectType};
@@ -34,16 +33,10 @@ fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
             .map(|n| format!("Index \"{}\" was dropped (statement at line {}).", name(n), stmt.line))
             .collect();
     }
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    ops.iter()
-        .filter_map(|op| match op {
-            AlterTableOperation::DropIndex { name } => Some(format!(
-                "Index \"{}\" was dropped from table \"{table}\" (statement at line {}).",
-                name.value, stmt.line
-            )),
-            _ => None,
-        })
-        .collect()
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::DropIndex { name } => {
+            Some(format!("Index \"{}\" was dropped from table \"{table}\"", name.value))
+        }
+        _ => None,
+    })
 }

@@ -9,11 +9,10 @@
 //! ## Example
 //! `ALTER TABLE users ALTER COLUMN email DROP NOT NULL;`
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{column_messages, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
-use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
+use sqlparser::ast::AlterColumnOperation;
 use tandem_model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -28,18 +27,5 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        if let AlterTableOperation::AlterColumn { column_name, op: AlterColumnOperation::DropNotNull } = op {
-            out.push(format!(
-                "Column \"{}\" of table \"{table}\" was made nullable (statement at line {line}).",
-                column_name.value
-            ));
-        }
-    }
-    out
+    column_messages(stmt, |op| matches!(op, AlterColumnOperation::DropNotNull), "was made nullable")
 }

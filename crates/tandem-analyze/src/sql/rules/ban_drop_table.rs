@@ -9,8 +9,7 @@
 //! ## Example
 //! `DROP TABLE users;` (safe: stop using the table in every consumer first, then drop it in a later release).
 
-use super::{dropped, name};
-use super::{Check, Cx, Rule};
+use super::{dropped, name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::ObjectType;

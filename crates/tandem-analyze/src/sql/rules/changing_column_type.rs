@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users ALTER COLUMN age TYPE bigint;`
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{alter_messages, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
@@ -28,31 +27,15 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::AlterColumn {
-                column_name,
-                op: AlterColumnOperation::SetDataType { data_type, .. },
-            } => {
-                out.push(format!(
-                    "Column \"{}\" of table \"{table}\" had its type changed to {data_type} (statement at line {line}).",
-                    column_name.value
-                ));
-            }
-            AlterTableOperation::ModifyColumn { col_name: c, data_type, .. }
-            | AlterTableOperation::ChangeColumn { old_name: c, data_type, .. } => {
-                out.push(format!(
-                    "Column \"{}\" of table \"{table}\" was redefined with type {data_type} (statement at line {line}).",
-                    c.value
-                ));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AlterColumn {
+            column_name: c,
+            op: AlterColumnOperation::SetDataType { data_type, .. },
+        } => Some(format!("Column \"{}\" of table \"{table}\" had its type changed to {data_type}", c.value)),
+        AlterTableOperation::ModifyColumn { col_name: c, data_type, .. }
+        | AlterTableOperation::ChangeColumn { old_name: c, data_type, .. } => {
+            Some(format!("Column \"{}\" of table \"{table}\" was redefined with type {data_type}", c.value))
         }
-    }
-    out
+        _ => None,
+    })
 }

@@ -10,8 +10,7 @@
 //! ## Example
 //! `ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);` (safe: `… NOT VALID;` then `VALIDATE CONSTRAINT`).
 
-use super::{alter_table, constraint_ident, constraint_name};
-use super::{Check, Cx, Rule};
+use super::{alter_messages, alter_table, constraint_ident, constraint_name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;
@@ -34,36 +33,20 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
     if cx.dialect != Dialect::Postgres {
         return Vec::new();
     }
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::AddConstraint { constraint, not_valid: false }
-                if !matches!(
-                    constraint,
-                    TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_)
-                ) =>
-            {
-                let what = constraint_name(constraint);
-                out.push(format!(
-                    "{what} was added to table \"{table}\" without NOT VALID (statement at line {line})."
-                ));
-            }
-            AlterTableOperation::ValidateConstraint { name }
-                if added_not_valid_in_transaction(cx, stmt, &name.value) =>
-            {
-                out.push(format!(
-                    "Constraint \"{}\" of table \"{table}\" was validated in the transaction that added it NOT VALID (statement at line {line}).",
-                    name.value
-                ));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AddConstraint { constraint: c, not_valid: false }
+            if !matches!(c, TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_)) =>
+        {
+            Some(format!("{} was added to table \"{table}\" without NOT VALID", constraint_name(c)))
         }
-    }
-    out
+        AlterTableOperation::ValidateConstraint { name } if added_not_valid_in_transaction(cx, stmt, &name.value) => {
+            Some(format!(
+                "Constraint \"{}\" of table \"{table}\" was validated in the transaction that added it NOT VALID",
+                name.value
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// Whether the explicit transaction `stmt` is in added constraint `name` `NOT VALID` before it

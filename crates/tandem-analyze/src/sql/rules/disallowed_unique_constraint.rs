@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);` (safe: `CREATE UNIQUE INDEX CONCURRENTLY …` then `ADD CONSTRAINT … UNIQUE USING INDEX …`).
 
-use super::{alter_table, constraint_name};
-use super::{Check, Cx, Rule};
+use super::{alter_messages, constraint_name, has_option, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;
@@ -32,29 +31,15 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
     if cx.dialect != Dialect::Postgres {
         return Vec::new();
     }
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::AddConstraint { constraint: c @ TableConstraint::Unique(_), .. } => {
-                let what = constraint_name(c);
-                out.push(format!(
-                    "{what} was added to table \"{table}\" without USING INDEX (statement at line {line})."
-                ));
-            }
-            AlterTableOperation::AddColumn { column_def, .. }
-                if column_def.options.iter().any(|o| matches!(o.option, ColumnOption::Unique(_))) =>
-            {
-                out.push(format!(
-                    "Column \"{}\" was added to table \"{table}\" with a UNIQUE constraint (statement at line {line}).",
-                    column_def.name.value
-                ));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AddConstraint { constraint: c @ TableConstraint::Unique(_), .. } => {
+            Some(format!("{} was added to table \"{table}\" without USING INDEX", constraint_name(c)))
         }
-    }
-    out
+        AlterTableOperation::AddColumn { column_def: d, .. }
+            if has_option(d, |o| matches!(o, ColumnOption::Unique(_))) =>
+        {
+            Some(format!("Column \"{}\" was added to table \"{table}\" with a UNIQUE constraint", d.name.value))
+        }
+        _ => None,
+    })
 }

@@ -28,7 +28,10 @@ pub(crate) mod sql_parse;
 
 use super::parse::{Dialect, Stmt};
 use crate::detect::RuleInfo;
-use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, ObjectType, Statement, TableConstraint};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, Ident, ObjectName, ObjectType, Statement,
+    TableConstraint,
+};
 use std::sync::OnceLock;
 
 /// What a rule looks at.
@@ -106,6 +109,34 @@ pub(crate) fn alter_table(stmt: &Stmt) -> Option<(String, &[AlterTableOperation]
         Statement::AlterTable(a) => Some((name(&a.name), &a.operations)),
         _ => None,
     }
+}
+
+/// For each operation of an `ALTER TABLE`, the messages `f` makes of it (given the table's
+/// name), each ended with the statement's line.
+pub(crate) fn alter_messages<I: IntoIterator<Item = String>>(
+    stmt: &Stmt,
+    f: impl Fn(&str, &AlterTableOperation) -> I,
+) -> Vec<String> {
+    let Some((table, ops)) = alter_table(stmt) else {
+        return Vec::new();
+    };
+    ops.iter().flat_map(|op| f(&table, op)).map(|m| format!("{m} (statement at line {}).", stmt.line)).collect()
+}
+
+/// `Column "c" of table "t" <what> (statement at line N).` for each `ALTER COLUMN` whose
+/// operation is `wanted`.
+pub(crate) fn column_messages(stmt: &Stmt, wanted: fn(&AlterColumnOperation) -> bool, what: &str) -> Vec<String> {
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::AlterColumn { column_name, op } if wanted(op) => {
+            Some(format!("Column \"{}\" of table \"{table}\" {what}", column_name.value))
+        }
+        _ => None,
+    })
+}
+
+/// Whether an added column has an option that `f` accepts.
+pub(crate) fn has_option(column: &ColumnDef, f: fn(&ColumnOption) -> bool) -> bool {
+    column.options.iter().any(|o| f(&o.option))
 }
 
 /// `DROP <kind> names…` when the kind is one of `kinds`: the kind and the names.

@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users RENAME COLUMN email TO mail;`
 
-use super::alter_table;
-use super::{Check, Cx, Rule};
+use super::{alter_messages, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::AlterTableOperation;
@@ -28,24 +27,13 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    let line = stmt.line;
-    let mut out = Vec::new();
-    for op in ops {
-        match op {
-            AlterTableOperation::RenameColumn { old_column_name: old, new_column_name: new }
-            | AlterTableOperation::ChangeColumn { old_name: old, new_name: new, .. }
-                if old.value != new.value =>
-            {
-                out.push(format!(
-                    "Column \"{}\" of table \"{table}\" was renamed to \"{}\" (statement at line {line}).",
-                    old.value, new.value
-                ));
-            }
-            _ => {}
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::RenameColumn { old_column_name: old, new_column_name: new }
+        | AlterTableOperation::ChangeColumn { old_name: old, new_name: new, .. }
+            if old.value != new.value =>
+        {
+            Some(format!("Column \"{}\" of table \"{table}\" was renamed to \"{}\"", old.value, new.value))
         }
-    }
-    out
+        _ => None,
+    })
 }

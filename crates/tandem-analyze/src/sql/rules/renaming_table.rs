@@ -9,8 +9,7 @@
 //! ## Example
 //! `ALTER TABLE users RENAME TO accounts;`
 
-use super::{alter_table, name};
-use super::{Check, Cx, Rule};
+use super::{alter_messages, name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Stmt;
 use sqlparser::ast::{AlterTableOperation, RenameTableNameKind, Statement};
@@ -28,25 +27,19 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn check(_: &Cx, stmt: &Stmt) -> Vec<String> {
-    let line = stmt.line;
     if let Statement::RenameTable(renames) = &stmt.ast {
         return renames
             .iter()
             .map(|r| {
                 let (old, new) = (name(&r.old_name), name(&r.new_name));
-                format!("Table \"{old}\" was renamed to \"{new}\" (statement at line {line}).")
+                format!("Table \"{old}\" was renamed to \"{new}\" (statement at line {}).", stmt.line)
             })
             .collect();
     }
-    let Some((table, ops)) = alter_table(stmt) else {
-        return Vec::new();
-    };
-    ops.iter()
-        .filter_map(|op| match op {
-            AlterTableOperation::RenameTable {
-                table_name: RenameTableNameKind::As(n) | RenameTableNameKind::To(n),
-            } => Some(format!("Table \"{table}\" was renamed to \"{}\" (statement at line {line}).", name(n))),
-            _ => None,
-        })
-        .collect()
+    alter_messages(stmt, |table, op| match op {
+        AlterTableOperation::RenameTable { table_name: RenameTableNameKind::As(n) | RenameTableNameKind::To(n) } => {
+            Some(format!("Table \"{table}\" was renamed to \"{}\"", name(n)))
+        }
+        _ => None,
+    })
 }

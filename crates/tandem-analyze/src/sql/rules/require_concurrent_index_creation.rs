@@ -9,8 +9,7 @@
 //! ## Example
 //! `CREATE INDEX users_email_idx ON users (email);` (safe: `CREATE INDEX CONCURRENTLY …`).
 
-use super::name;
-use super::{Check, Cx, Rule};
+use super::{name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;

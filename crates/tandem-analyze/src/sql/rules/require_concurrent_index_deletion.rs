@@ -9,8 +9,7 @@
 //! ## Example
 //! `DROP INDEX users_email_idx;` (safe: `DROP INDEX CONCURRENTLY users_email_idx;`).
 
-use super::{dropped, name};
-use super::{Check, Cx, Rule};
+use super::{dropped, name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;
