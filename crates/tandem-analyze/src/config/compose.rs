@@ -34,18 +34,9 @@ fn find(text: &str, from: usize, f: impl Fn(&str) -> bool) -> Option<usize> {
     text.lines().enumerate().skip(from.saturating_sub(1)).find(|(_, l)| f(l)).map(|(i, _)| i + 1)
 }
 
-pub(crate) fn yaml_error(e: &serde_yaml::Error) -> (usize, String) {
-    let message = e.to_string();
-    let message = match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message,
-    };
-    (e.location().map_or(1, |l| l.line()), message)
-}
-
 impl Compose {
     pub(crate) fn parse(text: &str) -> Result<Compose, Vec<(usize, String)>> {
-        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| vec![yaml_error(&e)])?;
+        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| vec![super::yaml_error(&e)])?;
         doc.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
         let mut out = Compose::default();
         let services = match doc.get("services") {

@@ -113,6 +113,35 @@ pub(crate) fn form(path: &str, declared: Option<ContractKind>, bytes: Option<&[u
     })
 }
 
+/// A parser's message on one line, without the " at line L column C" parts (the line is
+/// reported separately).
+pub(crate) fn clean_message(message: &str) -> String {
+    let mut out = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+        let n = digits(rest);
+        let Some(after) = rest[n..].strip_prefix(" column ") else { break };
+        let m = digits(after);
+        if n == 0 || m == 0 {
+            break;
+        }
+        let end = i + " at line ".len() + n + " column ".len() + m;
+        out.replace_range(i..end, "");
+    }
+    out
+}
+
+/// A JSON syntax error at its line.
+pub(crate) fn json_error(e: &serde_json::Error) -> (usize, String) {
+    (e.line().max(1), clean_message(&e.to_string()))
+}
+
+/// A YAML syntax error at its line.
+pub(crate) fn yaml_error(e: &serde_yaml::Error) -> (usize, String) {
+    (e.location().map_or(1, |l| l.line()), clean_message(&e.to_string()))
+}
+
 /// Text of one side, or why it is not text.
 fn text(bytes: &[u8]) -> Result<&str, (usize, String)> {
     std::str::from_utf8(bytes).map_err(|e| {
@@ -222,5 +251,34 @@ impl Detector for ConfigDetector {
 
     fn rules(&self) -> &'static [RuleInfo] {
         &INFOS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_messages_lose_their_positions_and_line_breaks() {
+        assert_eq!(
+            clean_message("did not find ']' at line 4 column 6, while parsing a flow sequence at line 4 column 3"),
+            "did not find ']', while parsing a flow sequence"
+        );
+        assert_eq!(clean_message("invalid string\nexpected `\"`"), "invalid string expected `\"`");
+        assert_eq!(clean_message("at line one"), "at line one");
+    }
+
+    #[test]
+    fn files_are_read_by_name_then_by_declaration() {
+        let schema = br#"{"$schema": "https://json-schema.org/draft/2020-12/schema"}"#.as_slice();
+        assert_eq!(form("a/b.schema.json", None, None), Some(Form::Schema));
+        assert_eq!(form("settings.json", None, Some(schema)), Some(Form::Schema));
+        assert_eq!(form("prod.env.example", None, None), Some(Form::Env));
+        assert_eq!(form("docker-compose.prod.yml", None, None), Some(Form::Compose));
+        assert_eq!(form("compose.yaml", None, None), Some(Form::Compose));
+        assert_eq!(form("config/app.yml", None, None), None);
+        assert_eq!(form("config/app.yml", Some(ContractKind::Config), None), Some(Form::Document(Format::Yaml)));
+        assert_eq!(form("config/.env", Some(ContractKind::Config), None), Some(Form::Env));
+        assert_eq!(form("config/app.toml", Some(ContractKind::Openapi), None), None);
     }
 }

@@ -54,10 +54,7 @@ pub(crate) struct Schema {
 
 impl Schema {
     pub(crate) fn parse(text: &str) -> Result<Schema, Vec<(usize, String)>> {
-        let root: Value = serde_json::from_str(text).map_err(|e| {
-            let m = e.to_string();
-            vec![(e.line(), m.rfind(" at line ").map_or(m.clone(), |i| m[..i].to_string()))]
-        })?;
+        let root: Value = serde_json::from_str(text).map_err(|e| vec![super::json_error(&e)])?;
         if !root.is_object() && !root.is_boolean() {
             return Err(vec![(1, "the document is not a JSON object".into())]);
         }

@@ -125,23 +125,18 @@ impl Tree {
     pub(crate) fn parse(text: &str, format: Format) -> Result<Tree, Vec<(usize, String)>> {
         let (root, lines) = match format {
             Format::Json => {
-                let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-                    let m = e.to_string();
-                    let m = m.rfind(" at line ").map_or(m.clone(), |i| m[..i].to_string());
-                    vec![(e.line(), m)]
-                })?;
+                let v: serde_json::Value = serde_json::from_str(text).map_err(|e| vec![super::json_error(&e)])?;
                 (from_json(&v), crate::discover::json_lines::key_lines(text, 64))
             }
             Format::Yaml => {
-                let mut v: serde_yaml::Value =
-                    serde_yaml::from_str(text).map_err(|e| vec![super::compose::yaml_error(&e)])?;
+                let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| vec![super::yaml_error(&e)])?;
                 v.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
                 (from_yaml(&v), lines::yaml(text))
             }
             Format::Toml => {
                 let v: toml::Table = toml::from_str(text).map_err(|e| {
                     let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-                    vec![(line, e.message().trim().to_string())]
+                    vec![(line, super::clean_message(e.message()))]
                 })?;
                 (from_toml(&toml::Value::Table(v)), lines::toml(text))
             }

@@ -1,0 +1,148 @@
+//! Every config rule on its fixtures (`fixtures/config/<RULE_ID>/<case>/{previous,current}.*`):
+//! in a `breaking*` case the rule fires, in an `ok*` case it does not, and the rendered
+//! findings of every case are snapshotted (`fixtures/config/snapshots`, `cargo insta review`).
+
+use proptest::prelude::*;
+use std::path::Path;
+use tandem_analyze::detect::{DetectOptions, Detector, FilePair};
+use tandem_model::ContractKind;
+
+const DECLARED: Option<ContractKind> = Some(ContractKind::Config);
+
+/// (rule, case, the path the fixture stands for, the kind tandem.toml declares for it).
+const CASES: &[(&str, &str, &str, Option<ContractKind>)] = &[
+    ("COMPOSE_ENV_NO_DELETE", "breaking", "deploy/docker-compose.yml", None),
+    ("COMPOSE_ENV_NO_DELETE", "ok", "deploy/docker-compose.yml", None),
+    ("COMPOSE_ENV_NO_RENAME", "breaking", "compose.override.yml", None),
+    ("COMPOSE_ENV_NO_RENAME", "ok", "compose.override.yml", None),
+    ("CONFIG_KEY_ADDED", "breaking", "config/app.json", DECLARED),
+    ("CONFIG_KEY_ADDED", "ok", "config/app.json", DECLARED),
+    ("CONFIG_KEY_NO_DELETE", "breaking", "config/app.yaml", DECLARED),
+    ("CONFIG_KEY_NO_DELETE", "ok", "config/app.yaml", DECLARED),
+    ("CONFIG_KEY_SAME_TYPE", "breaking", "config/app.toml", DECLARED),
+    ("CONFIG_KEY_SAME_TYPE", "ok", "config/app.toml", DECLARED),
+    ("CONFIG_PARSE", "breaking", "config/app.yaml", DECLARED),
+    ("CONFIG_PARSE", "breaking_binary", ".env.example", None),
+    ("CONFIG_PARSE", "breaking_compose_shape", "docker-compose.yml", None),
+    ("CONFIG_PARSE", "breaking_cyclic_schema", "schemas/settings.json", None),
+    ("CONFIG_PARSE", "breaking_dangling_ref", "schemas/app.schema.json", None),
+    ("CONFIG_PARSE", "breaking_env_line", "service.env.example", None),
+    ("CONFIG_PARSE", "breaking_invalid_json", "schemas/app.schema.json", None),
+    ("CONFIG_PARSE", "breaking_invalid_toml", "config/app.toml", DECLARED),
+    ("CONFIG_PARSE", "ok", "config/app.yaml", DECLARED),
+    ("ENV_KEY_NO_DELETE", "breaking", ".env.example", None),
+    ("ENV_KEY_NO_DELETE", "ok", ".env.sample", None),
+    ("ENV_KEY_NO_RENAME", "breaking", ".env.example", None),
+    ("ENV_KEY_NO_RENAME", "ok", "api/.env.example", None),
+    ("SCHEMA_ENUM_NO_NARROW", "breaking", "schemas/app.schema.json", None),
+    ("SCHEMA_ENUM_NO_NARROW", "ok", "schemas/app.schema.json", None),
+    ("SCHEMA_PROPERTY_NO_DELETE", "breaking", "schemas/app.schema.json", None),
+    ("SCHEMA_PROPERTY_NO_DELETE", "ok", "schemas/app.schema.json", None),
+    ("SCHEMA_PROPERTY_NO_NEWLY_REQUIRED", "breaking", "schemas/app.schema.json", None),
+    ("SCHEMA_PROPERTY_NO_NEWLY_REQUIRED", "ok", "schemas/app.schema.json", None),
+    // Claimed by its `$schema`, not its name.
+    ("SCHEMA_PROPERTY_SAME_TYPE", "breaking", "settings.json", None),
+    ("SCHEMA_PROPERTY_SAME_TYPE", "ok", "schemas/app.schema.json", None),
+];
+
+fn detector() -> &'static dyn Detector {
+    tandem_analyze::config::detector().expect("the config detector exists")
+}
+
+/// The bytes of `previous.*` or `current.*` in a case directory.
+fn side(dir: &Path, stem: &str) -> Option<Vec<u8>> {
+    let entry = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{stem}.")))?;
+    Some(std::fs::read(entry).unwrap())
+}
+
+/// Runs the detector on one fixture case: whether it claims the file, and the rendered findings.
+fn check(rule: &str, case: &str, path: &str, declared: Option<ContractKind>) -> (bool, Vec<String>, String) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(rule).join(case);
+    let (prev, cur) = (side(&dir, "previous"), side(&dir, "current"));
+    let claimed = detector().claims(path, declared, cur.as_deref().or(prev.as_deref()));
+    let pair = FilePair { path, prev: prev.as_deref(), cur: cur.as_deref() };
+    let findings = detector().compare(&pair, &DetectOptions::default());
+    let rules = findings.iter().map(|f| f.rule.clone()).collect();
+    let rendered: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{} {} {}:{}:{} {}", f.severity.as_str(), f.rule, f.path, f.line, f.column, f.message))
+        .collect();
+    let rendered = if rendered.is_empty() { "(no findings)".to_string() } else { rendered.join("\n") };
+    (claimed, rules, rendered)
+}
+
+#[test]
+fn every_rule_fires_on_its_breaking_fixtures_only() {
+    for &(rule, case, path, declared) in CASES {
+        let (claimed, rules, rendered) = check(rule, case, path, declared);
+        assert!(claimed, "{rule}/{case}: {path} is not claimed");
+        let fired = rules.iter().any(|r| r == rule);
+        assert_eq!(fired, case.starts_with("breaking"), "{rule}/{case}:\n{rendered}");
+        insta::with_settings!({ snapshot_path => "fixtures/config/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{rule}__{case}"), rendered);
+        });
+    }
+}
+
+#[test]
+fn every_rule_has_a_breaking_and_an_ok_case_and_every_case_is_in_the_table() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+    for info in detector().rules() {
+        for prefix in ["breaking", "ok"] {
+            assert!(
+                CASES.iter().any(|c| c.0 == info.id && c.1.starts_with(prefix)),
+                "{} has no {prefix} case",
+                info.id
+            );
+        }
+        assert_eq!(info.kind, "config");
+    }
+    for rule_dir in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
+        let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
+        if rule == "snapshots" {
+            continue;
+        }
+        assert!(detector().rules().iter().any(|r| r.id == rule), "fixtures for unknown rule {rule}");
+        for case in std::fs::read_dir(&rule_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        {
+            assert!(CASES.iter().any(|c| c.0 == rule && c.1 == case), "{rule}/{case} is not in CASES");
+        }
+    }
+}
+
+#[test]
+fn undeclared_yaml_and_json_files_are_not_claimed() {
+    let d = detector();
+    assert!(!d.claims("config/app.yaml", None, Some(b"a: 1")));
+    assert!(!d.claims("package.json", None, Some(b"{\"name\": \"x\"}")));
+    assert!(!d.claims("data.json", None, Some(b"{\"$schema\": \"https://example.com/not-a-schema\"}")));
+    assert!(d.claims("data.json", None, Some(b"{\"$schema\": \"http://json-schema.org/draft-07/schema#\"}")));
+    assert!(d.claims("config/app.yaml", DECLARED, Some(b"a: 1")));
+}
+
+#[test]
+fn a_deleted_file_loses_its_keys_and_an_added_one_reports_nothing() {
+    let env = b"A_KEY=1\nB_KEY=2\n".as_slice();
+    let deleted = FilePair { path: ".env.example", prev: Some(env), cur: None };
+    let rules: Vec<String> =
+        detector().compare(&deleted, &DetectOptions::default()).into_iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["ENV_KEY_NO_DELETE", "ENV_KEY_NO_DELETE"]);
+    let added = FilePair { path: ".env.example", prev: None, cur: Some(env) };
+    assert!(detector().compare(&added, &DetectOptions::default()).is_empty());
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(prev in proptest::collection::vec(any::<u8>(), 0..200),
+                                   cur in "[a-z{}\\[\\]:=\"$#/ \n-]{0,200}") {
+        for (path, declared) in [("a.schema.json", None), (".env.example", None), ("docker-compose.yml", None),
+                                 ("c.toml", DECLARED), ("c.json", DECLARED), ("c.yaml", DECLARED)] {
+            let pair = FilePair { path, prev: Some(&prev), cur: Some(cur.as_bytes()) };
+            let _ = detector().claims(path, declared, pair.cur);
+            let _ = detector().compare(&pair, &DetectOptions::default());
+        }
+    }
+}

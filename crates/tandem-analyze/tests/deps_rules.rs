@@ -1,0 +1,142 @@
+//! Every dependency rule on its fixtures (`fixtures/deps/<RULE_ID>/<case>/…`): in a
+//! `breaking*` case the rule fires, in an `ok*` case it does not, and the rendered findings of
+//! every case are snapshotted (`fixtures/deps/snapshots`, `cargo insta review`).
+
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tandem_analyze::detect::{DetectOptions, Detector, FilePair};
+use tandem_analyze::{deps, discover, versions};
+use tandem_model::{Finding, Workspace};
+
+/// (rule, case, the path the fixture stands for). INTERNAL_DEPENDENCY_BEHIND cases are a
+/// consumer's go.mod (`current.mod`) and its provider's package.json (`provider.json`).
+const CASES: &[(&str, &str, &str)] = &[
+    ("DEPENDENCY_MAJOR_BUMP", "breaking", "web/package.json"),
+    ("DEPENDENCY_MAJOR_BUMP", "breaking_cargo_zero_minor", "Cargo.toml"),
+    ("DEPENDENCY_MAJOR_BUMP", "breaking_go_major_suffix", "go.mod"),
+    ("DEPENDENCY_MAJOR_BUMP", "ok", "web/package.json"),
+    ("DEPENDENCY_MAJOR_BUMP", "ok_cargo", "crates/cli/Cargo.toml"),
+    ("DEPENDENCY_MAJOR_BUMP", "ok_go", "go.mod"),
+    ("DEPENDENCY_PARSE", "breaking", "go.mod"),
+    ("DEPENDENCY_PARSE", "breaking_binary", "Cargo.toml"),
+    ("DEPENDENCY_PARSE", "breaking_invalid_json", "package.json"),
+    ("DEPENDENCY_PARSE", "ok", "Cargo.toml"),
+    ("DEPENDENCY_REMOVED", "breaking", "package.json"),
+    ("DEPENDENCY_REMOVED", "ok", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "breaking", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "ok", "go.mod"),
+];
+
+fn detector() -> &'static dyn Detector {
+    deps::detector().expect("the dependency detector exists")
+}
+
+fn fixture(rule: &str, case: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deps").join(rule).join(case)
+}
+
+fn side(dir: &Path, stem: &str) -> Option<Vec<u8>> {
+    let entry = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{stem}.")))?;
+    Some(std::fs::read(entry).unwrap())
+}
+
+/// INTERNAL_DEPENDENCY_BEHIND as the engine runs it: discovery on a workspace whose `hub`
+/// requires `proto`, the provider's current version, then [`deps::behind::findings`].
+fn behind(dir: &Path) -> Vec<Finding> {
+    let ws_dir = tempfile::tempdir().unwrap();
+    for (repo, file, fixture) in [("hub", "go.mod", "current.mod"), ("proto", "package.json", "provider.json")] {
+        std::fs::create_dir_all(ws_dir.path().join(repo)).unwrap();
+        std::fs::copy(dir.join(fixture), ws_dir.path().join(repo).join(file)).unwrap();
+    }
+    let manifest = r#"
+[[repo]]
+name = "proto"
+role = "protocol"
+path = "proto"
+aliases = ["example.com/proto"]
+
+[[repo]]
+name = "hub"
+role = "service"
+path = "hub"
+depends_on = [{ repo = "proto", via = "library" }]
+"#;
+    let ws = Workspace::parse(manifest, &ws_dir.path().join("tandem.toml")).unwrap();
+    let found = discover(&ws);
+    let mut current = BTreeMap::new();
+    for pin in &found.pins {
+        let path = ws.repo(&pin.provider).and_then(|r| r.path.as_deref());
+        if let Some(v) = path.and_then(versions::current_version) {
+            current.insert(pin.provider.clone(), v);
+        }
+    }
+    deps::behind::findings(&found.pins, &current)
+}
+
+fn check(rule: &str, case: &str, path: &str) -> (bool, Vec<Finding>) {
+    let dir = fixture(rule, case);
+    if rule == "INTERNAL_DEPENDENCY_BEHIND" {
+        return (true, behind(&dir));
+    }
+    let (prev, cur) = (side(&dir, "previous"), side(&dir, "current"));
+    let claimed = detector().claims(path, None, cur.as_deref());
+    let pair = FilePair { path, prev: prev.as_deref(), cur: cur.as_deref() };
+    (claimed, detector().compare(&pair, &DetectOptions::default()))
+}
+
+#[test]
+fn every_rule_fires_on_its_breaking_fixtures_only() {
+    for &(rule, case, path) in CASES {
+        let (claimed, findings) = check(rule, case, path);
+        assert!(claimed, "{rule}/{case}: {path} is not claimed");
+        let rendered: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{} {} {}:{}:{} {}", f.severity.as_str(), f.rule, f.path, f.line, f.column, f.message))
+            .collect();
+        let rendered = if rendered.is_empty() { "(no findings)".to_string() } else { rendered.join("\n") };
+        let fired = findings.iter().any(|f| f.rule == rule);
+        assert_eq!(fired, case.starts_with("breaking"), "{rule}/{case}:\n{rendered}");
+        insta::with_settings!({ snapshot_path => "fixtures/deps/snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{rule}__{case}"), rendered);
+        });
+    }
+}
+
+#[test]
+fn every_rule_has_a_breaking_and_an_ok_case() {
+    for info in detector().rules() {
+        for prefix in ["breaking", "ok"] {
+            assert!(
+                CASES.iter().any(|c| c.0 == info.id && c.1.starts_with(prefix)),
+                "{} has no {prefix} case",
+                info.id
+            );
+        }
+        assert_eq!(info.kind, "dependency");
+    }
+}
+
+#[test]
+fn only_the_three_manifests_are_claimed() {
+    for path in ["go.mod", "svc/Cargo.toml", "web/package.json"] {
+        assert!(detector().claims(path, None, None), "{path}");
+    }
+    for path in ["go.sum", "package-lock.json", "Cargo.lock", "pyproject.toml"] {
+        assert!(!detector().claims(path, None, None), "{path}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(prev in proptest::collection::vec(any::<u8>(), 0..200),
+                                   cur in "[a-z0-9{}\\[\\]()=\"./ \n^~v-]{0,200}") {
+        for path in ["go.mod", "Cargo.toml", "package.json"] {
+            let pair = FilePair { path, prev: Some(&prev), cur: Some(cur.as_bytes()) };
+            let _ = detector().compare(&pair, &DetectOptions::default());
+        }
+    }
+}
