@@ -136,3 +136,19 @@ fn every_rule_has_a_unique_id_and_docs() {
 mod fixtures;
 mod snapshots;
 mod squawk;
+
+#[test]
+fn a_large_migration_is_analysed_well_within_the_analysis_budget() {
+    // 3,000 statements (~200 kB), far more than one release's migration.
+    let one = "ALTER TABLE users ADD COLUMN c{i} text;\nCREATE INDEX CONCURRENTLY users_c{i}_idx ON users (c{i});\nALTER TABLE users ALTER COLUMN c{i} SET DEFAULT 'x';\n";
+    let sql: String = (0..1000).map(|i| one.replace("{i}", &i.to_string())).collect();
+    let pair = FilePair { path: "migrations/100_many.sql", prev: None, cur: Some(sql.as_bytes()) };
+    let started = std::time::Instant::now();
+    let findings = SqlDetector.compare(&pair, &DetectOptions::default());
+    let took = started.elapsed();
+    eprintln!("{} bytes, {took:?}", sql.len());
+    assert!(findings.is_empty());
+    // The budget is 200 ms for a whole release analysis (optimised build); unoptimised test
+    // builds are several times slower, hence the margin.
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}
