@@ -30,8 +30,9 @@ fn scalar(v: &Value) -> Option<String> {
 }
 
 /// The first line at or after `from` (1-based) satisfying `f`.
-fn find(text: &str, from: usize, f: impl Fn(&str) -> bool) -> Option<usize> {
-    text.lines().enumerate().skip(from.saturating_sub(1)).find(|(_, l)| f(l)).map(|(i, _)| i + 1)
+fn find(lines: &[&str], from: usize, f: impl Fn(&str) -> bool) -> Option<usize> {
+    let start = from.saturating_sub(1).min(lines.len());
+    lines[start..].iter().position(|l| f(l)).map(|i| start + i + 1)
 }
 
 impl Compose {
@@ -39,6 +40,8 @@ impl Compose {
         let mut doc: Value = serde_yaml::from_str(text).map_err(|e| vec![super::yaml_error(&e)])?;
         doc.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
         let mut out = Compose::default();
+        let text: Vec<&str> = text.lines().collect();
+        let text = text.as_slice();
         let services = match doc.get("services") {
             None | Some(Value::Null) => return Ok(out),
             Some(Value::Mapping(m)) => m,

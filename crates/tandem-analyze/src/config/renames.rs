@@ -16,6 +16,7 @@
 //! A paired key is one rename finding instead of a delete; the rest are deletes.
 
 use super::env::EnvKey;
+use std::collections::HashSet;
 
 /// Why two keys were paired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +95,11 @@ pub(crate) fn similarity(a: &str, b: &str) -> u32 {
 
 /// Pairs removed keys with added keys (see the module documentation).
 pub(crate) fn changes<'a>(prev: &'a [EnvKey], cur: &'a [EnvKey]) -> KeyChanges<'a> {
+    let names = |keys: &'a [EnvKey]| keys.iter().map(|k| k.name.as_str()).collect::<HashSet<&str>>();
+    let (before, after) = (names(prev), names(cur));
     let mut removed: Vec<Option<&EnvKey>> =
-        prev.iter().filter(|k| !cur.iter().any(|c| c.name == k.name)).map(Some).collect();
-    let mut added: Vec<Option<&EnvKey>> =
-        cur.iter().filter(|k| !prev.iter().any(|p| p.name == k.name)).map(Some).collect();
+        prev.iter().filter(|k| !after.contains(k.name.as_str())).map(Some).collect();
+    let mut added: Vec<Option<&EnvKey>> = cur.iter().filter(|k| !before.contains(k.name.as_str())).map(Some).collect();
     let mut renamed = Vec::new();
 
     let count =
