@@ -2,10 +2,11 @@
 //! in a `breaking*` case the rule fires, in an `ok*` case it does not, and the rendered
 //! findings of every case are snapshotted (`fixtures/config/snapshots`, `cargo insta review`).
 
+mod support;
+
 use proptest::prelude::*;
-use std::path::Path;
 use tandem_analyze::detect::{DetectOptions, Detector, FilePair};
-use tandem_model::ContractKind;
+use tandem_model::{ContractKind, Finding};
 
 const DECLARED: Option<ContractKind> = Some(ContractKind::Config);
 
@@ -49,68 +50,28 @@ fn detector() -> &'static dyn Detector {
     tandem_analyze::config::detector().expect("the config detector exists")
 }
 
-/// The bytes of `previous.*` or `current.*` in a case directory.
-fn side(dir: &Path, stem: &str) -> Option<Vec<u8>> {
-    let entry = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{stem}.")))?;
-    Some(std::fs::read(entry).unwrap())
-}
-
-/// Runs the detector on one fixture case: whether it claims the file, and the rendered findings.
-fn check(rule: &str, case: &str, path: &str, declared: Option<ContractKind>) -> (bool, Vec<String>, String) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(rule).join(case);
-    let (prev, cur) = (side(&dir, "previous"), side(&dir, "current"));
+/// Runs the detector on one fixture case: whether it claims the file, and its findings.
+fn check(rule: &str, case: &str, path: &str, declared: Option<ContractKind>) -> (bool, Vec<Finding>) {
+    let dir = support::fixtures("config").join(rule).join(case);
+    let (prev, cur) = (support::side(&dir, "previous"), support::side(&dir, "current"));
     let claimed = detector().claims(path, declared, cur.as_deref().or(prev.as_deref()));
     let pair = FilePair { path, prev: prev.as_deref(), cur: cur.as_deref() };
-    let findings = detector().compare(&pair, &DetectOptions::default());
-    let rules = findings.iter().map(|f| f.rule.clone()).collect();
-    let rendered: Vec<String> = findings
-        .iter()
-        .map(|f| format!("{} {} {}:{}:{} {}", f.severity.as_str(), f.rule, f.path, f.line, f.column, f.message))
-        .collect();
-    let rendered = if rendered.is_empty() { "(no findings)".to_string() } else { rendered.join("\n") };
-    (claimed, rules, rendered)
+    (claimed, detector().compare(&pair, &DetectOptions::default()))
 }
 
 #[test]
 fn every_rule_fires_on_its_breaking_fixtures_only() {
     for &(rule, case, path, declared) in CASES {
-        let (claimed, rules, rendered) = check(rule, case, path, declared);
+        let (claimed, findings) = check(rule, case, path, declared);
         assert!(claimed, "{rule}/{case}: {path} is not claimed");
-        let fired = rules.iter().any(|r| r == rule);
-        assert_eq!(fired, case.starts_with("breaking"), "{rule}/{case}:\n{rendered}");
-        insta::with_settings!({ snapshot_path => "fixtures/config/snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(format!("{rule}__{case}"), rendered);
-        });
+        support::assert_case("config", rule, case, &findings);
     }
 }
 
 #[test]
 fn every_rule_has_a_breaking_and_an_ok_case_and_every_case_is_in_the_table() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
-    for info in detector().rules() {
-        for prefix in ["breaking", "ok"] {
-            assert!(
-                CASES.iter().any(|c| c.0 == info.id && c.1.starts_with(prefix)),
-                "{} has no {prefix} case",
-                info.id
-            );
-        }
-        assert_eq!(info.kind, "config");
-    }
-    for rule_dir in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
-        let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
-        if rule == "snapshots" {
-            continue;
-        }
-        assert!(detector().rules().iter().any(|r| r.id == rule), "fixtures for unknown rule {rule}");
-        for case in std::fs::read_dir(&rule_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        {
-            assert!(CASES.iter().any(|c| c.0 == rule && c.1 == case), "{rule}/{case} is not in CASES");
-        }
-    }
+    let cases: Vec<(&str, &str)> = CASES.iter().map(|c| (c.0, c.1)).collect();
+    support::assert_every_rule_has_cases(detector(), "config", &cases);
 }
 
 #[test]

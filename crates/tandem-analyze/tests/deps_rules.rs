@@ -2,6 +2,8 @@
 //! `breaking*` case the rule fires, in an `ok*` case it does not, and the rendered findings of
 //! every case are snapshotted (`fixtures/deps/snapshots`, `cargo insta review`).
 
+mod support;
+
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,18 +32,6 @@ const CASES: &[(&str, &str, &str)] = &[
 
 fn detector() -> &'static dyn Detector {
     deps::detector().expect("the dependency detector exists")
-}
-
-fn fixture(rule: &str, case: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deps").join(rule).join(case)
-}
-
-fn side(dir: &Path, stem: &str) -> Option<Vec<u8>> {
-    let entry = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{stem}.")))?;
-    Some(std::fs::read(entry).unwrap())
 }
 
 /// INTERNAL_DEPENDENCY_BEHIND as the engine runs it: discovery on a workspace whose `hub`
@@ -78,11 +68,11 @@ depends_on = [{ repo = "proto", via = "library" }]
 }
 
 fn check(rule: &str, case: &str, path: &str) -> (bool, Vec<Finding>) {
-    let dir = fixture(rule, case);
+    let dir = support::fixtures("deps").join(rule).join(case);
     if rule == "INTERNAL_DEPENDENCY_BEHIND" {
         return (true, behind(&dir));
     }
-    let (prev, cur) = (side(&dir, "previous"), side(&dir, "current"));
+    let (prev, cur) = (support::side(&dir, "previous"), support::side(&dir, "current"));
     let claimed = detector().claims(path, None, cur.as_deref());
     let pair = FilePair { path, prev: prev.as_deref(), cur: cur.as_deref() };
     (claimed, detector().compare(&pair, &DetectOptions::default()))
@@ -93,31 +83,14 @@ fn every_rule_fires_on_its_breaking_fixtures_only() {
     for &(rule, case, path) in CASES {
         let (claimed, findings) = check(rule, case, path);
         assert!(claimed, "{rule}/{case}: {path} is not claimed");
-        let rendered: Vec<String> = findings
-            .iter()
-            .map(|f| format!("{} {} {}:{}:{} {}", f.severity.as_str(), f.rule, f.path, f.line, f.column, f.message))
-            .collect();
-        let rendered = if rendered.is_empty() { "(no findings)".to_string() } else { rendered.join("\n") };
-        let fired = findings.iter().any(|f| f.rule == rule);
-        assert_eq!(fired, case.starts_with("breaking"), "{rule}/{case}:\n{rendered}");
-        insta::with_settings!({ snapshot_path => "fixtures/deps/snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!(format!("{rule}__{case}"), rendered);
-        });
+        support::assert_case("deps", rule, case, &findings);
     }
 }
 
 #[test]
-fn every_rule_has_a_breaking_and_an_ok_case() {
-    for info in detector().rules() {
-        for prefix in ["breaking", "ok"] {
-            assert!(
-                CASES.iter().any(|c| c.0 == info.id && c.1.starts_with(prefix)),
-                "{} has no {prefix} case",
-                info.id
-            );
-        }
-        assert_eq!(info.kind, "dependency");
-    }
+fn every_rule_has_a_breaking_and_an_ok_case_and_every_case_is_in_the_table() {
+    let cases: Vec<(&str, &str)> = CASES.iter().map(|c| (c.0, c.1)).collect();
+    support::assert_every_rule_has_cases(detector(), "deps", &cases);
 }
 
 #[test]
