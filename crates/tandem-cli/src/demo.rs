@@ -101,7 +101,12 @@ fn init_git_repo(dir: &Path, files: &[(&str, &str)], when: i64) -> anyhow::Resul
     index.write()?;
     let tree = repo.find_tree(index.write_tree()?)?;
     let sig = git2::Signature::new("Loqa Labs", "dev@loqalabs.invalid", &git2::Time::new(when, 0))?;
-    repo.commit(Some("HEAD"), &sig, &sig, "Initial commit", &tree, &[])?;
+    let commit = repo.commit(Some("HEAD"), &sig, &sig, "Initial commit", &tree, &[])?;
+    if dir.file_name().is_some_and(|n| n == "loqa-proto") {
+        // the protocol's current release; loqa-relay still pins v0.2.0
+        repo.tag_lightweight("go/v0.3.1", &repo.find_object(commit, None)?, false)?;
+        repo.tag_lightweight("v0.3.1", &repo.find_object(commit, None)?, false)?;
+    }
     Ok(())
 }
 

@@ -230,6 +230,14 @@ fn in_a_workspace_the_impact_reaches_the_consumers_and_the_coordination_opens_on
     // from inside the checkout, the repo is found by its path
     let a = json(&ws.join("loqa-proto"), &["analyze", "--worktree", "--format", "json"]);
     assert_eq!(a["repo"], "loqa-proto");
+    // a consumer pinning its provider behind the provider's release is told so
+    std::fs::write(ws.join("loqa-relay/README.md"), "# loqa-relay\n\nnow with auth\n").unwrap();
+    let a = json(&ws, &["analyze", "--repo", "loqa-relay", "--worktree", "--format", "json"]);
+    let behind: Vec<&Value> =
+        a["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "INTERNAL_DEPENDENCY_BEHIND").collect();
+    assert_eq!(behind.len(), 1, "{a:#}");
+    assert_eq!(behind[0]["path"], "go.mod");
+    assert!(behind[0]["message"].as_str().unwrap().contains("v0.2.0"), "{}", behind[0]);
     // markdown is ready for a PR comment
     let (_, md, _) = check(&ws, &["analyze", "--repo", "loqa-proto", "--worktree", "--format", "markdown"]);
     assert!(

@@ -419,6 +419,30 @@ impl Engine {
     /// `min_impact`) opens the coordination, idempotently per (repo, head).
     pub fn analyze(&self, req: &AnalyzeRequest, create_coordination: Option<ImpactLevel>) -> Result<Analysis> {
         let mut a = analyze(Some(&self.ws), req)?;
+        // Internal dependencies the analysed repo pins behind what their providers now declare
+        // (needs the whole workspace, so it is checked here rather than per file).
+        if let Some(repo) = a.repo.clone() {
+            let d = tandem_analyze::discover(&self.ws);
+            let pins: Vec<tandem_analyze::Pin> = d.pins.into_iter().filter(|p| p.consumer == repo).collect();
+            let mut current = std::collections::BTreeMap::new();
+            for provider in pins.iter().map(|p| p.provider.clone()) {
+                if let Some(v) = self
+                    .ws
+                    .repo(&provider)
+                    .and_then(|r| r.path.as_deref())
+                    .and_then(tandem_analyze::versions::current_version)
+                {
+                    current.insert(provider, v);
+                }
+            }
+            let behind = tandem_analyze::deps::behind::findings(&pins, &current);
+            if !behind.is_empty() {
+                a.counts.warning += behind.len();
+                a.findings.extend(behind);
+                a.recommendations
+                    .push(format!("bump {repo}'s internal dependencies to the versions their providers now declare"));
+            }
+        }
         let record = AnalysisRecord {
             id: 0,
             repo: a.repo.clone(),
