@@ -73,7 +73,7 @@ fn bench_contracts(c: &mut Criterion) {
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head("main");
     let repo = git2::Repository::init_opts(dir.path(), &opts).unwrap();
-    let n = 1_900;
+    let n = 975;
     let api = openapi(n, None, false);
     std::fs::create_dir_all(dir.path().join("api")).unwrap();
     std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
