@@ -3,8 +3,9 @@
 //! hands each pair to the rules that compare that kind of element. A rule never walks the
 //! document itself.
 
-use super::schema::{walk, View};
-use super::spec::{Doc, Op, Param, SchemaRef, Spec};
+use super::node::Node;
+use super::schema::{View, Visit, Walker};
+use super::spec::{Doc, Op, Param, Spec};
 use crate::detect::{finding, RuleInfo};
 use tandem_model::{Finding, Severity};
 
@@ -41,8 +42,10 @@ pub enum Origin<'p> {
 /// A schema present in both revisions, at the same property path.
 pub struct SchemaPair<'p, 'a> {
     pub origin: Origin<'p>,
-    /// Property path from the root schema: `""`, `user.email`, `tags[]`.
+    /// Property path from the root schema, or from `schema`: `""`, `user.email`, `tags[]`.
     pub label: &'p str,
+    /// The component schema the label starts from (`Order` for `#/components/schemas/Order`).
+    pub schema: Option<&'p str>,
     pub prev: &'p View<'a>,
     pub cur: &'p View<'a>,
 }
@@ -50,12 +53,12 @@ pub struct SchemaPair<'p, 'a> {
 impl SchemaPair<'_, '_> {
     /// What the pair is, for messages: `property "user.email" of the request body of "POST /users"`.
     pub fn subject(&self, op: &Op) -> String {
-        subject(self.origin, self.label, op)
+        subject(self.origin, self.schema, self.label, op)
     }
 
     /// The same for a property of this schema.
     pub fn child_subject(&self, op: &Op, name: &str) -> String {
-        subject(self.origin, &self.child_label(name), op)
+        subject(self.origin, self.schema, &self.child_label(name), op)
     }
 
     /// The property path of a property of this schema: `user.email`.
@@ -67,18 +70,23 @@ impl SchemaPair<'_, '_> {
         }
     }
 
-    /// The whole request body, parameter or response: `the request body of "POST /users"`.
+    /// The schema the properties are in: `the request body of "POST /users"`, or
+    /// `schema "User" (in the request body of "POST /users")`.
     pub fn whole(&self, op: &Op) -> String {
-        subject(self.origin, "", op)
+        subject(self.origin, self.schema, "", op)
     }
 }
 
-fn subject(origin: Origin, label: &str, op: &Op) -> String {
+fn subject(origin: Origin, schema: Option<&str>, label: &str, op: &Op) -> String {
     let media = |m: &str| if m == "application/json" { String::new() } else { format!(" ({m})") };
     let whole = match origin {
         Origin::Body { media: m } => format!("the request body{} of \"{}\"", media(m), op.name()),
         Origin::Parameter(p) => format!("parameter {} of \"{}\"", p.describe(), op.name()),
         Origin::Response { status, media: m } => format!("the {status} response{} of \"{}\"", media(m), op.name()),
+    };
+    let whole = match schema {
+        Some(name) => format!("schema \"{name}\" (in {whole})"),
+        None => whole,
     };
     if label.is_empty() {
         whole
@@ -97,17 +105,16 @@ pub struct Out<'o> {
 }
 
 impl Out<'_> {
-    /// Reports at the line of `ptr` (a JSON pointer into the current revision) with the rule's
-    /// severity.
-    pub fn at(&mut self, ptr: &str, message: String) {
-        let line = self.cur.line(ptr);
+    /// Reports at the line of `node` (a node of the current revision) with the rule's severity.
+    pub fn at(&mut self, node: &Node, message: String) {
+        let line = self.cur.line_of(node);
         self.findings.push(finding(self.rule, self.path, line, 1, message));
     }
 
     /// Reports with another severity than the rule's (rules whose severity depends on the case
     /// say so in their docs).
-    pub fn at_with(&mut self, ptr: &str, severity: Severity, message: String) {
-        let line = self.cur.line(ptr);
+    pub fn at_with(&mut self, node: &Node, severity: Severity, message: String) {
+        let line = self.cur.line_of(node);
         let mut f = finding(self.rule, self.path, line, 1, message);
         f.severity = severity;
         self.findings.push(f);
@@ -131,7 +138,7 @@ pub fn relocated<'x, 'a>(from: &'x Op<'a>, to: &'x Op<'a>, p: &Param) -> Option<
 }
 
 /// Runs `rules` over the two revisions of the file at `path`.
-pub fn run(path: &str, prev: &Spec, cur: &Spec, rules: &[&'static Rule]) -> Vec<Finding> {
+pub fn run<'a>(path: &str, prev: &Spec<'a>, cur: &Spec<'a>, rules: &[&'static Rule]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let out = |rule: &'static Rule, findings: &mut Vec<Finding>, f: &mut dyn FnMut(&mut Out)| {
         let mut o = Out { prev: prev.doc, cur: cur.doc, path, rule: &rule.info, findings };
@@ -142,18 +149,24 @@ pub fn run(path: &str, prev: &Spec, cur: &Spec, rules: &[&'static Rule]) -> Vec<
             out(rule, &mut findings, &mut |o| check(o, prev, cur));
         }
     }
+    let mut walker = Walker::new(prev.doc, cur.doc);
     let request: Vec<_> = rules.iter().filter(|r| matches!(r.check, Check::Request(_))).collect();
     let response: Vec<_> = rules.iter().filter(|r| matches!(r.check, Check::Response(_))).collect();
     for (key, c) in cur.operations() {
-        let Some(p) = prev.operation(key, c.method) else { continue };
+        let Some(p) = prev.operation(key, c.method).filter(|p| !(p.unchanged && c.unchanged)) else { continue };
         for rule in rules {
             if let Check::Operation(check) = rule.check {
                 out(rule, &mut findings, &mut |o| check(o, p, c));
             }
         }
-        let mut dispatch = |origin: Origin, ps: &SchemaRef, cs: &SchemaRef, rules: &[&&'static Rule]| {
-            walk(prev.doc, ps, cur.doc, cs, &mut |label, pv, cv| {
-                let pair = SchemaPair { origin, label, prev: pv, cur: cv };
+        let mut dispatch = |origin: Origin, ps: &'a Node, cs: &'a Node, rules: &[&&'static Rule]| {
+            let lane = match origin {
+                Origin::Body { .. } => 0,
+                Origin::Parameter(_) => 1,
+                Origin::Response { .. } => 2,
+            };
+            walker.walk(lane, ps, cs, &mut |v: &Visit| {
+                let pair = SchemaPair { origin, label: v.label, schema: v.schema, prev: v.prev, cur: v.cur };
                 for rule in rules {
                     match rule.check {
                         Check::Request(check) | Check::Response(check) => {
@@ -167,13 +180,13 @@ pub fn run(path: &str, prev: &Spec, cur: &Spec, rules: &[&'static Rule]) -> Vec<
         if !request.is_empty() {
             if let (Some(pb), Some(cb)) = (&p.body, &c.body) {
                 for (media, cs) in &cb.content {
-                    if let (Some(cs), Some(Some(ps))) = (cs, pb.content.get(media)) {
+                    if let (Some(cs), Some(Some(ps))) = (*cs, pb.content.get(media)) {
                         dispatch(Origin::Body { media }, ps, cs, &request);
                     }
                 }
             }
             for (pp, cp) in pair_params(p, c) {
-                if let (Some(ps), Some(cs)) = (&pp.schema, &cp.schema) {
+                if let (Some(ps), Some(cs)) = (pp.schema, cp.schema) {
                     dispatch(Origin::Parameter(cp), ps, cs, &request);
                 }
             }
@@ -182,7 +195,7 @@ pub fn run(path: &str, prev: &Spec, cur: &Spec, rules: &[&'static Rule]) -> Vec<
             for (status, cr) in &c.responses {
                 let Some(pr) = p.responses.get(status) else { continue };
                 for (media, cs) in &cr.content {
-                    if let (Some(cs), Some(Some(ps))) = (cs, pr.content.get(media)) {
+                    if let (Some(cs), Some(Some(ps))) = (*cs, pr.content.get(media)) {
                         dispatch(Origin::Response { status, media }, ps, cs, &response);
                     }
                 }

@@ -14,6 +14,8 @@ mod schema;
 mod spec;
 #[cfg(test)]
 mod tests;
+mod unchanged;
+mod yaml;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
 use spec::{Doc, Spec};
@@ -166,8 +168,14 @@ fn compare(pair: &FilePair) -> Vec<Finding> {
     for (ptr, problem) in cur.ref_problems() {
         findings.push(finding(rule, pair.path, cur.line(&ptr), 1, format!("Reference {problem}.")));
     }
-    let (p, c) = (Spec::build(&prev), Spec::build(&cur));
+    let same = unchanged::unchanged_paths(&prev, &cur);
+    let (p, c) = (Spec::build(&prev, &same), Spec::build(&cur, &same));
     findings.extend(framework::run(pair.path, &p, &c, rules::ALL));
+    drop((p, c, same));
+    // Freeing two large trees takes a while; nobody needs to wait for it.
+    if prev.is_large() || cur.is_large() {
+        std::thread::spawn(move || drop((prev, cur)));
+    }
     findings.sort_by(|a, b| (a.line, &a.rule, &a.message).cmp(&(b.line, &b.rule, &b.message)));
     findings.dedup();
     findings

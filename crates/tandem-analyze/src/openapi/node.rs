@@ -2,7 +2,6 @@
 //! shape; mapping keys are strings whatever YAML made of them (`200:` is the key "200").
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11,9 +10,131 @@ pub enum Node {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Text),
     Seq(Vec<Node>),
-    Map(BTreeMap<String, Node>),
+    Map(Map),
+}
+
+/// An immutable string that keeps up to 22 bytes inline: most keys and scalars of a document
+/// are short, and a large document has hundreds of thousands of them to allocate and free.
+#[derive(Clone)]
+pub enum Text {
+    Inline(u8, [u8; 22]),
+    Heap(Box<str>),
+}
+
+impl Text {
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline(len, buf) => &buf[..*len as usize],
+            Text::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ever built from a whole `&str` (see `From`), so always valid UTF-8.
+            Text::Inline(len, buf) => std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default(),
+            Text::Heap(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        if s.len() <= 22 {
+            let mut buf = [0u8; 22];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline(s.len() as u8, buf)
+        } else {
+            Text::Heap(s.into())
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        if s.len() <= 22 {
+            Text::from(s.as_str())
+        } else {
+            Text::Heap(s.into_boxed_str())
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        // UTF-8 byte order is code point order, as `str`'s.
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A mapping, its entries sorted by key. A sorted vector rather than a tree: most mappings
+/// in a document have one to five entries, and a large document holds hundreds of thousands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map(Vec<(Text, Node)>);
+
+impl Map {
+    /// Sorts entries given in document order; a repeated key keeps its last value. Also says
+    /// whether a key repeated.
+    pub fn from_entries(mut entries: Vec<(Text, Node)>) -> (Map, bool) {
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let n = entries.len();
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let repeated = entries.len() != n;
+        (Map(entries), repeated)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        if self.0.len() <= 8 {
+            return self.0.iter().find(|(k, _)| k.as_bytes() == key.as_bytes()).map(|(_, v)| v);
+        }
+        self.0.binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes())).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Text, &Node)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 /// Why a revision could not be read, with the 1-based line when the parser knows it.
@@ -31,6 +152,9 @@ impl Node {
             serde_json::from_slice(bytes)
                 .map_err(|e| ParseError { line: e.line() as u32, message: format!("invalid JSON: {e}") })
         } else {
+            if let Some(fast) = std::str::from_utf8(bytes).ok().and_then(super::yaml::parse) {
+                return Ok(fast);
+            }
             serde_yaml::from_slice(bytes).map_err(|e| ParseError {
                 line: e.location().map_or(1, |l| l.line() as u32),
                 message: format!("invalid YAML: {e}"),
@@ -47,12 +171,12 @@ impl Node {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Node::Str(s) => Some(s),
+            Node::Str(s) => Some(s.as_str()),
             _ => None,
         }
     }
 
-    pub fn as_map(&self) -> Option<&BTreeMap<String, Node>> {
+    pub fn as_map(&self) -> Option<&Map> {
         match self {
             Node::Map(m) => Some(m),
             _ => None,
@@ -74,7 +198,7 @@ impl Node {
     /// The value as a scalar string (`3.1` written unquoted in YAML is still "3.1").
     pub fn scalar(&self) -> Option<String> {
         match self {
-            Node::Str(s) => Some(s.clone()),
+            Node::Str(s) => Some(s.to_string()),
             Node::Int(i) => Some(i.to_string()),
             Node::Float(f) => Some(f.to_string()),
             Node::Bool(b) => Some(b.to_string()),
@@ -137,10 +261,10 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Float(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.to_string()))
+        Ok(Node::Str(v.into()))
     }
     fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v))
+        Ok(Node::Str(v.into()))
     }
     fn visit_unit<E>(self) -> Result<Node, E> {
         Ok(Node::Null)
@@ -159,12 +283,12 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut m = BTreeMap::new();
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
         while let Some(Key(k)) = map.next_key()? {
             let v: Node = map.next_value()?;
-            m.insert(k, v);
+            entries.push((k, v));
         }
-        Ok(Node::Map(m))
+        Ok(Node::Map(Map::from_entries(entries).0))
     }
 }
 
@@ -175,7 +299,7 @@ impl<'de> Deserialize<'de> for Node {
 }
 
 /// A mapping key: any scalar, as a string.
-struct Key(String);
+struct Key(Text);
 
 struct KeyVisitor;
 
@@ -186,22 +310,22 @@ impl Visitor<'_> for KeyVisitor {
         f.write_str("a scalar mapping key")
     }
     fn visit_bool<E>(self, v: bool) -> Result<Key, E> {
-        Ok(Key(v.to_string()))
+        Ok(Key(v.to_string().into()))
     }
     fn visit_i64<E>(self, v: i64) -> Result<Key, E> {
-        Ok(Key(v.to_string()))
+        Ok(Key(v.to_string().into()))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Key, E> {
-        Ok(Key(v.to_string()))
+        Ok(Key(v.to_string().into()))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Key, E> {
-        Ok(Key(v.to_string()))
+        Ok(Key(v.to_string().into()))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(Key(v.to_string()))
+        Ok(Key(v.into()))
     }
     fn visit_string<E>(self, v: String) -> Result<Key, E> {
-        Ok(Key(v))
+        Ok(Key(v.into()))
     }
     fn visit_unit<E>(self) -> Result<Key, E> {
         Ok(Key("null".into()))

@@ -2,30 +2,30 @@
 //! walk that pairs the previous and current schema of a request or response property by
 //! property, stopping on cycles (A → B → A) and at a depth limit.
 
-use super::lines::escape;
 use super::node::Node;
-use super::spec::{Doc, SchemaRef};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use super::spec::Doc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 /// Nesting of `allOf`/`oneOf`/`anyOf` merged into one view.
 const MAX_MERGE_DEPTH: usize = 16;
 /// Property nesting followed by the walk.
 const MAX_WALK_DEPTH: usize = 48;
-/// Schema pairs visited from one root (a pathological spec cannot make the walk explode).
-const MAX_WALK_PAIRS: usize = 20_000;
+/// Schema pairs visited in one comparison (a pathological spec cannot make the walk explode).
+const MAX_WALK_PAIRS: usize = 1_000_000;
 
 /// One schema with its `$ref`s followed and its `allOf` members merged.
 #[derive(Debug, Clone)]
 pub struct View<'a> {
-    /// Where the schema is written (after following `$ref`s).
-    pub ptr: String,
+    /// The schema (after following `$ref`s): where findings about it point.
+    pub node: &'a Node,
     /// The JSON types it allows, "null" included; `None`: not constrained (or unknown).
     pub types: Option<BTreeSet<&'a str>>,
     pub format: Option<&'a str>,
-    pub properties: BTreeMap<&'a str, SchemaRef<'a>>,
+    pub properties: BTreeMap<&'a str, &'a Node>,
     pub required: BTreeSet<&'a str>,
     pub enumeration: Option<Vec<&'a Node>>,
-    pub items: Option<SchemaRef<'a>>,
+    pub items: Option<&'a Node>,
     pub read_only: bool,
     pub write_only: bool,
     /// A `$ref` that could not be followed: nothing is known about the schema.
@@ -33,11 +33,17 @@ pub struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    pub fn of(doc: &'a Doc, s: &SchemaRef<'a>) -> View<'a> {
-        let (node, ptr) = doc.resolve(s.node, &s.ptr);
-        let mut v = View {
-            opaque: node.get("$ref").is_some(),
-            ptr: ptr.clone(),
+    pub fn of(doc: &'a Doc, schema: &'a Node) -> View<'a> {
+        let node = doc.resolve_node(schema);
+        let mut v = View::blank(node);
+        v.opaque = node.get("$ref").is_some();
+        v.merge(doc, node, 0);
+        v
+    }
+
+    fn blank(node: &'a Node) -> View<'a> {
+        View {
+            node,
             types: None,
             format: None,
             properties: BTreeMap::new(),
@@ -46,12 +52,11 @@ impl<'a> View<'a> {
             items: None,
             read_only: false,
             write_only: false,
-        };
-        v.merge(doc, node, &ptr, 0);
-        v
+            opaque: false,
+        }
     }
 
-    fn merge(&mut self, doc: &'a Doc, node: &'a Node, ptr: &str, depth: usize) {
+    fn merge(&mut self, doc: &'a Doc, node: &'a Node, depth: usize) {
         if depth > MAX_MERGE_DEPTH || node.as_map().is_none() {
             return;
         }
@@ -65,10 +70,10 @@ impl<'a> View<'a> {
             for key in ["oneOf", "anyOf"] {
                 let Some(alts) = node.get(key) else { continue };
                 let mut union = Some(BTreeSet::new());
-                for (i, alt) in alts.as_seq().iter().enumerate() {
-                    let (alt, at) = doc.resolve(alt, &format!("{ptr}/{key}/{i}"));
-                    let mut sub = View { ptr: at.clone(), ..self.blank() };
-                    sub.merge(doc, alt, &at, depth + 1);
+                for alt in alts.as_seq() {
+                    let alt = doc.resolve_node(alt);
+                    let mut sub = View::blank(alt);
+                    sub.merge(doc, alt, depth + 1);
                     match (&mut union, sub.types) {
                         (Some(u), Some(t)) => u.extend(t),
                         _ => union = None,
@@ -92,10 +97,8 @@ impl<'a> View<'a> {
             self.format = node.get("format").and_then(Node::as_str);
         }
         if let Some(props) = node.get("properties").and_then(Node::as_map) {
-            for (name, s) in props {
-                self.properties
-                    .entry(name.as_str())
-                    .or_insert_with(|| SchemaRef { node: s, ptr: format!("{ptr}/properties/{}", escape(name)) });
+            for (name, s) in props.iter() {
+                self.properties.entry(name.as_str()).or_insert(s);
             }
         }
         self.required.extend(node.get("required").map_or(&[][..], Node::as_seq).iter().filter_map(Node::as_str));
@@ -107,28 +110,13 @@ impl<'a> View<'a> {
             }
         }
         if self.items.is_none() {
-            self.items = node.get("items").map(|s| SchemaRef { node: s, ptr: format!("{ptr}/items") });
+            self.items = node.get("items");
         }
         self.read_only |= node.get("readOnly").is_some_and(Node::is_true);
         self.write_only |= node.get("writeOnly").is_some_and(Node::is_true);
-        for (i, member) in node.get("allOf").map_or(&[][..], Node::as_seq).iter().enumerate() {
-            let (member, at) = doc.resolve(member, &format!("{ptr}/allOf/{i}"));
-            self.merge(doc, member, &at, depth + 1);
-        }
-    }
-
-    fn blank(&self) -> View<'a> {
-        View {
-            ptr: String::new(),
-            types: None,
-            format: None,
-            properties: BTreeMap::new(),
-            required: BTreeSet::new(),
-            enumeration: None,
-            items: None,
-            read_only: false,
-            write_only: false,
-            opaque: false,
+        for member in node.get("allOf").map_or(&[][..], Node::as_seq) {
+            let member = doc.resolve_node(member);
+            self.merge(doc, member, depth + 1);
         }
     }
 
@@ -175,45 +163,87 @@ pub fn type_breaks(flow: Flow, prev: &View, cur: &View) -> bool {
         }
 }
 
-/// Walks two schemas in parallel, calling `visit` with the property path (`""` for the root,
-/// `user.tags[]` below) and both views of every pair present on both sides.
-pub fn walk<'a>(
-    prev_doc: &'a Doc,
-    prev: &SchemaRef<'a>,
-    cur_doc: &'a Doc,
-    cur: &SchemaRef<'a>,
-    visit: &mut dyn FnMut(&str, &View<'a>, &View<'a>),
-) {
-    let mut w = Walk { prev_doc, cur_doc, seen: HashSet::new(), visit };
-    w.go(String::new(), prev, cur, 0);
+/// One pair of schemas the walk reached.
+pub struct Visit<'v, 'a> {
+    /// Property path from the walk's root, or from the component schema it is in: `""`,
+    /// `user.email`, `tags[]`.
+    pub label: &'v str,
+    /// The component schema (`#/components/schemas/<name>`) the label starts from, if any.
+    pub schema: Option<&'v str>,
+    pub prev: &'v View<'a>,
+    pub cur: &'v View<'a>,
 }
 
-struct Walk<'a, 'v> {
+/// Walks pairs of schemas property by property, for a whole comparison. Views are built once
+/// per schema, and a pair of schemas is visited once per `lane` (request bodies, parameters,
+/// responses): a component used by a hundred operations is compared, and reported, once.
+pub struct Walker<'a> {
     prev_doc: &'a Doc,
     cur_doc: &'a Doc,
-    seen: HashSet<(String, String)>,
-    visit: &'v mut dyn FnMut(&str, &View<'a>, &View<'a>),
+    /// Views by side and the address of the schema node they were built from.
+    views: HashMap<(bool, usize), Rc<View<'a>>>,
+    /// Pairs visited, by lane and the addresses of the (cached, so unique) views.
+    seen: HashSet<(u8, usize, usize)>,
+    /// The current revision's component schemas, by address.
+    components: HashMap<usize, &'a str>,
 }
 
-impl<'a> Walk<'a, '_> {
-    fn go(&mut self, label: String, prev: &SchemaRef<'a>, cur: &SchemaRef<'a>, depth: usize) {
+impl<'a> Walker<'a> {
+    pub fn new(prev_doc: &'a Doc, cur_doc: &'a Doc) -> Walker<'a> {
+        let schemas = cur_doc.root.get("components").and_then(|c| c.get("schemas")).and_then(Node::as_map);
+        let components =
+            schemas.into_iter().flat_map(|m| m.iter()).map(|(k, v)| (v as *const Node as usize, k.as_str())).collect();
+        Walker { prev_doc, cur_doc, views: HashMap::new(), seen: HashSet::new(), components }
+    }
+
+    fn view(&mut self, current: bool, schema: &'a Node) -> Rc<View<'a>> {
+        let doc = if current { self.cur_doc } else { self.prev_doc };
+        let target = doc.resolve_node(schema);
+        self.views
+            .entry((current, target as *const Node as usize))
+            .or_insert_with(|| Rc::new(View::of(doc, target)))
+            .clone()
+    }
+
+    /// Walks `prev` and `cur` in parallel, calling `visit` for every pair present on both sides
+    /// and not yet visited in `lane`.
+    pub fn walk(&mut self, lane: u8, prev: &'a Node, cur: &'a Node, visit: &mut dyn FnMut(&Visit<'_, 'a>)) {
+        self.go(lane, String::new(), None, prev, cur, 0, visit);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn go(
+        &mut self,
+        lane: u8,
+        label: String,
+        schema: Option<&'a str>,
+        prev: &'a Node,
+        cur: &'a Node,
+        depth: usize,
+        visit: &mut dyn FnMut(&Visit<'_, 'a>),
+    ) {
         if depth > MAX_WALK_DEPTH || self.seen.len() >= MAX_WALK_PAIRS {
             return;
         }
-        let p = View::of(self.prev_doc, prev);
-        let c = View::of(self.cur_doc, cur);
-        if p.opaque || c.opaque || !self.seen.insert((p.ptr.clone(), c.ptr.clone())) {
+        let p = self.view(false, prev);
+        let c = self.view(true, cur);
+        if p.opaque || c.opaque || !self.seen.insert((lane, Rc::as_ptr(&p) as usize, Rc::as_ptr(&c) as usize)) {
             return;
         }
-        (self.visit)(&label, &p, &c);
+        // Entering a component schema: name it and start the property path over.
+        let (label, schema) = match self.components.get(&(c.node as *const Node as usize)) {
+            Some(name) => (String::new(), Some(*name)),
+            None => (label, schema),
+        };
+        visit(&Visit { label: &label, schema, prev: &p, cur: &c });
         for (name, ps) in &p.properties {
             if let Some(cs) = c.properties.get(name) {
                 let sub = if label.is_empty() { name.to_string() } else { format!("{label}.{name}") };
-                self.go(sub, ps, cs, depth + 1);
+                self.go(lane, sub, schema, ps, cs, depth + 1, visit);
             }
         }
-        if let (Some(pi), Some(ci)) = (&p.items, &c.items) {
-            self.go(format!("{label}[]"), pi, ci, depth + 1);
+        if let (Some(pi), Some(ci)) = (p.items, c.items) {
+            self.go(lane, format!("{label}[]"), schema, pi, ci, depth + 1, visit);
         }
     }
 }

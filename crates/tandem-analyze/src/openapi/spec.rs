@@ -3,7 +3,9 @@
 
 use super::lines::{escape, segments, LineIndex, Step};
 use super::node::{Node, ParseError};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// How many `$ref`s in a row are followed before giving up (a chain this long is a cycle).
@@ -14,17 +16,81 @@ pub struct Doc {
     pub root: Node,
     text: String,
     index: OnceLock<LineIndex>,
+    /// Every mapping and sequence's parent and its place there, by address (built on the first
+    /// finding: positions are only needed for findings).
+    parents: OnceLock<HashMap<usize, (usize, usize)>>,
+    /// Lines already looked up, by node address.
+    node_lines: RefCell<HashMap<usize, u32>>,
+    /// Nodes searched for so far.
+    searches: Cell<usize>,
+}
+
+/// The places (entry or item indexes) leading from `node` to the node at `target`.
+fn find_path(node: &Node, target: usize, path: &mut Vec<usize>) -> bool {
+    if node as *const Node as usize == target {
+        return true;
+    }
+    let mut try_child = |i: usize, child: &Node| {
+        if matches!(child, Node::Map(_) | Node::Seq(_)) {
+            path.push(i);
+            if find_path(child, target, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    };
+    match node {
+        Node::Map(m) => m.iter().enumerate().any(|(i, (_, v))| try_child(i, v)),
+        Node::Seq(s) => s.iter().enumerate().any(|(i, v)| try_child(i, v)),
+        _ => false,
+    }
+}
+
+/// Records the parent of every container under `node`.
+fn index_parents(node: &Node, out: &mut HashMap<usize, (usize, usize)>) {
+    let me = node as *const Node as usize;
+    let mut add = |i: usize, child: &Node| {
+        if matches!(child, Node::Map(_) | Node::Seq(_)) {
+            out.insert(child as *const Node as usize, (me, i));
+            index_parents(child, out);
+        }
+    };
+    match node {
+        Node::Map(m) => m.iter().enumerate().for_each(|(i, (_, v))| add(i, v)),
+        Node::Seq(s) => s.iter().enumerate().for_each(|(i, v)| add(i, v)),
+        _ => {}
+    }
 }
 
 impl Doc {
     pub fn parse(bytes: &[u8], json: bool) -> Result<Doc, ParseError> {
         let root = Node::parse(bytes, json)?;
-        Ok(Doc { root, text: String::from_utf8_lossy(bytes).into_owned(), index: OnceLock::new() })
+        Ok(Doc {
+            root,
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            index: OnceLock::new(),
+            parents: OnceLock::new(),
+            node_lines: RefCell::default(),
+            searches: Cell::new(0),
+        })
     }
 
     /// The side of a file that does not exist: no paths at all.
     pub fn empty() -> Doc {
-        Doc { root: Node::Null, text: String::new(), index: OnceLock::new() }
+        Doc {
+            root: Node::Null,
+            text: String::new(),
+            index: OnceLock::new(),
+            parents: OnceLock::new(),
+            node_lines: RefCell::default(),
+            searches: Cell::new(0),
+        }
+    }
+
+    /// Whether freeing the document is worth a thread.
+    pub fn is_large(&self) -> bool {
+        self.text.len() >= 256 * 1024
     }
 
     /// The `openapi` (or, for OpenAPI 2, `swagger`) version string, when the root has one.
@@ -35,7 +101,12 @@ impl Doc {
     /// The node at an escaped JSON pointer (`/components/schemas/User`).
     pub fn get(&self, pointer: &str) -> Option<&Node> {
         let mut n = &self.root;
-        for seg in segments(pointer) {
+        for raw in pointer.split('/').skip(1) {
+            let seg = if raw.contains('~') {
+                Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(raw)
+            };
             n = match n {
                 Node::Map(m) => m.get(&seg)?,
                 Node::Seq(s) => s.get(seg.parse::<usize>().ok()?)?,
@@ -45,30 +116,26 @@ impl Doc {
         Some(n)
     }
 
-    /// Follows local `$ref`s from `node` (found at `ptr`) to the node they name. A dangling,
-    /// external or cyclic reference stops the walk where it is: the caller gets the `$ref`
-    /// node itself, which compares as a schema without constraints.
-    pub fn resolve<'s>(&'s self, mut node: &'s Node, ptr: &str) -> (&'s Node, String) {
-        let mut at = ptr.to_string();
+    /// Follows local `$ref`s from `node` to the node they name. A dangling, external or cyclic
+    /// reference stops the walk where it is: the caller gets the `$ref` node itself, which
+    /// compares as a schema without constraints.
+    pub fn resolve_node<'s>(&'s self, mut node: &'s Node) -> &'s Node {
         for _ in 0..MAX_REF_HOPS {
-            let Some(target) = node.get("$ref").and_then(Node::as_str).and_then(local_pointer) else { break };
-            match self.get(&target) {
-                Some(n) => {
-                    node = n;
-                    at = target;
-                }
+            let Some(r) = node.get("$ref").and_then(Node::as_str) else { break };
+            let found = match r.strip_prefix('#').filter(|f| f.starts_with('/') && !f.contains('%')) {
+                Some(frag) => self.get(frag),
+                None => local_pointer(r).and_then(|t| self.get(&t)),
+            };
+            match found {
+                Some(n) => node = n,
                 None => break,
             }
         }
-        (node, at)
+        node
     }
 
     /// The 1-based line of an escaped JSON pointer (best effort, see `lines`).
     pub fn line(&self, pointer: &str) -> u32 {
-        if self.text.is_empty() {
-            return 1;
-        }
-        let index = self.index.get_or_init(|| LineIndex::new(&self.text));
         let mut steps = Vec::new();
         let mut n = Some(&self.root);
         for seg in segments(pointer) {
@@ -85,7 +152,66 @@ impl Doc {
                 _ => break,
             }
         }
-        index.line_of(&self.text, &steps)
+        self.line_at(&steps)
+    }
+
+    /// The 1-based line of a node of this document (a mapping or a sequence; 1 for others).
+    pub fn line_of(&self, node: &Node) -> u32 {
+        let addr = node as *const Node as usize;
+        if let Some(&line) = self.node_lines.borrow().get(&addr) {
+            return line;
+        }
+        // Search the tree for the node (findings are few); after many searches, index it.
+        let searches = self.searches.get();
+        self.searches.set(searches + 1);
+        let mut path = Vec::new();
+        let found = if searches < 32 {
+            find_path(&self.root, addr, &mut path)
+        } else {
+            let parents = self.parents.get_or_init(|| {
+                let mut m = HashMap::new();
+                index_parents(&self.root, &mut m);
+                m
+            });
+            let root = &self.root as *const Node as usize;
+            let mut at = addr;
+            while at != root {
+                let Some(&(parent, i)) = parents.get(&at) else { break };
+                path.push(i);
+                at = parent;
+            }
+            path.reverse();
+            at == root
+        };
+        let mut steps = Vec::new();
+        let mut n = &self.root;
+        if found {
+            for &i in &path {
+                match n {
+                    Node::Map(m) => {
+                        let Some((k, v)) = m.iter().nth(i) else { break };
+                        steps.push(Step::Key(k.to_string()));
+                        n = v;
+                    }
+                    Node::Seq(s) => {
+                        steps.push(Step::Index(i));
+                        n = &s[i];
+                    }
+                    _ => break,
+                }
+            }
+        }
+        let line = self.line_at(&steps);
+        self.node_lines.borrow_mut().insert(addr, line);
+        line
+    }
+
+    fn line_at(&self, steps: &[Step]) -> u32 {
+        if self.text.is_empty() {
+            return 1;
+        }
+        let index = self.index.get_or_init(|| LineIndex::new(&self.text));
+        index.line_of(&self.text, steps)
     }
 
     /// Local `$ref`s that name nothing or only lead to other references in a loop:
@@ -97,19 +223,25 @@ impl Doc {
         out
     }
 
-    fn scan_refs<'s>(&'s self, node: &'s Node, stack: &mut Vec<String>, out: &mut Vec<(String, String)>) {
+    fn scan_refs<'s>(&'s self, node: &'s Node, stack: &mut Vec<Seg<'s>>, out: &mut Vec<(String, String)>) {
         match node {
             Node::Map(m) => {
                 if let Some(r) = m.get("$ref").and_then(Node::as_str) {
                     if let Some(problem) = self.ref_problem(r) {
-                        let mut p: String = stack.iter().map(|s| format!("/{}", escape(s))).collect();
+                        let mut p = String::new();
+                        for s in stack.iter() {
+                            match s {
+                                Seg::Key(k) => p.push_str(&format!("/{}", escape(k))),
+                                Seg::Index(i) => p.push_str(&format!("/{i}")),
+                            }
+                        }
                         p.push_str("/$ref");
                         out.push((p, problem));
                     }
                 }
-                for (k, v) in m {
+                for (k, v) in m.iter() {
                     if matches!(v, Node::Map(_) | Node::Seq(_)) {
-                        stack.push(k.clone());
+                        stack.push(Seg::Key(k));
                         self.scan_refs(v, stack, out);
                         stack.pop();
                     }
@@ -118,7 +250,7 @@ impl Doc {
             Node::Seq(items) => {
                 for (i, v) in items.iter().enumerate() {
                     if matches!(v, Node::Map(_) | Node::Seq(_)) {
-                        stack.push(i.to_string());
+                        stack.push(Seg::Index(i));
                         self.scan_refs(v, stack, out);
                         stack.pop();
                     }
@@ -129,6 +261,12 @@ impl Doc {
     }
 
     fn ref_problem(&self, reference: &str) -> Option<String> {
+        // Most references name a schema directly: check that without allocating.
+        if let Some(frag) = reference.strip_prefix('#').filter(|f| f.starts_with('/') && !f.contains('%')) {
+            if self.get(frag).is_some_and(|n| n.get("$ref").is_none()) {
+                return None;
+            }
+        }
         let mut target = local_pointer(reference)?;
         let mut seen = HashSet::new();
         loop {
@@ -144,6 +282,12 @@ impl Doc {
             }
         }
     }
+}
+
+/// One step of the path to a node, while scanning.
+enum Seg<'s> {
+    Key(&'s str),
+    Index(usize),
 }
 
 /// The escaped JSON pointer of a local reference (`#/components/...`), percent-decoded.
@@ -210,20 +354,14 @@ impl Location {
     }
 }
 
-/// A schema and where it is written.
-#[derive(Debug, Clone)]
-pub struct SchemaRef<'a> {
-    pub node: &'a Node,
-    pub ptr: String,
-}
-
 #[derive(Debug)]
 pub struct Param<'a> {
+    /// The parameter object (after `$ref`s), which is also where findings point.
+    pub node: &'a Node,
     pub name: &'a str,
     pub location: Location,
     pub required: bool,
-    pub schema: Option<SchemaRef<'a>>,
-    pub ptr: String,
+    pub schema: Option<&'a Node>,
     /// What pairs it with its other revision: location plus name, or for path parameters
     /// location plus position in the template (`/users/{id}` and `/users/{userId}` agree).
     pub key: String,
@@ -238,14 +376,16 @@ impl Param<'_> {
 
 #[derive(Debug)]
 pub struct Body<'a> {
+    pub node: &'a Node,
     pub required: bool,
-    pub ptr: String,
-    pub content: BTreeMap<&'a str, Option<SchemaRef<'a>>>,
+    /// Schemas by media type.
+    pub content: BTreeMap<&'a str, Option<&'a Node>>,
 }
 
 #[derive(Debug)]
 pub struct Response<'a> {
-    pub content: BTreeMap<&'a str, Option<SchemaRef<'a>>>,
+    /// Schemas by media type.
+    pub content: BTreeMap<&'a str, Option<&'a Node>>,
 }
 
 /// One alternative of a security requirement list: every scheme named must be satisfied, each
@@ -254,16 +394,18 @@ pub type Requirement = BTreeMap<String, BTreeSet<String>>;
 
 #[derive(Debug)]
 pub struct Op<'a> {
+    pub node: &'a Node,
     pub template: &'a str,
     pub method: &'static str,
-    pub ptr: String,
     pub params: Vec<Param<'a>>,
     pub body: Option<Body<'a>>,
     pub responses: BTreeMap<String, Response<'a>>,
     /// The effective requirements (the operation's own, else the document's); empty: none.
     pub security: Vec<Requirement>,
     /// Where they are written (the operation's `security`, else the operation).
-    pub security_ptr: String,
+    pub security_node: &'a Node,
+    /// Its path item cannot compare differently (see `unchanged`): only its name was read.
+    pub unchanged: bool,
 }
 
 impl Op<'_> {
@@ -275,8 +417,8 @@ impl Op<'_> {
 
 #[derive(Debug)]
 pub struct PathItem<'a> {
+    pub node: &'a Node,
     pub template: &'a str,
-    pub ptr: String,
     pub ops: Vec<Op<'a>>,
 }
 
@@ -323,26 +465,36 @@ fn template_params(template: &str) -> Vec<&str> {
     out
 }
 
-fn normalize_status(s: &str) -> String {
-    s.to_ascii_uppercase()
-}
-
 impl<'a> Spec<'a> {
-    pub fn build(doc: &'a Doc) -> Spec<'a> {
+    /// Reads the operations; those of `unchanged` path items only by name.
+    pub fn build(doc: &'a Doc, unchanged: &HashSet<&str>) -> Spec<'a> {
         let mut paths = BTreeMap::new();
         let root_security = doc.root.get("security").map(security_list);
         if let Some(items) = doc.root.get("paths").and_then(Node::as_map) {
-            for (template, item) in items {
-                let item_ptr = format!("/paths/{}", escape(template));
-                let (item, item_at) = doc.resolve(item, &item_ptr);
-                let shared = item.get("parameters").map(|p| (p, format!("{item_at}/parameters")));
+            for (template, item) in items.iter() {
+                let item = doc.resolve_node(item);
+                let shared = item.get("parameters");
+                let same = unchanged.contains(template.as_str());
                 let mut ops = Vec::new();
                 for method in METHODS {
                     let Some(op) = item.get(method).filter(|o| o.as_map().is_some()) else { continue };
-                    let ptr = format!("{item_at}/{method}");
-                    ops.push(build_op(doc, template, method, op, ptr, shared.as_ref(), root_security.as_ref()));
+                    ops.push(if same {
+                        Op {
+                            node: op,
+                            template,
+                            method,
+                            params: Vec::new(),
+                            body: None,
+                            responses: BTreeMap::new(),
+                            security: Vec::new(),
+                            security_node: op,
+                            unchanged: true,
+                        }
+                    } else {
+                        build_op(doc, template, method, op, shared, root_security.as_ref())
+                    });
                 }
-                let path = PathItem { template: template.as_str(), ptr: item_ptr, ops };
+                let path = PathItem { node: item, template: template.as_str(), ops };
                 // Two templates that differ only by parameter names: the first one wins.
                 paths.entry(normalize_path(template)).or_insert(path);
             }
@@ -365,42 +517,38 @@ fn build_op<'a>(
     template: &'a str,
     method: &'static str,
     op: &'a Node,
-    ptr: String,
-    shared: Option<&(&'a Node, String)>,
+    shared: Option<&'a Node>,
     root_security: Option<&Vec<Requirement>>,
 ) -> Op<'a> {
     let positions = template_params(template);
     let mut params: Vec<Param<'a>> = Vec::new();
-    let own = op.get("parameters").map(|p| (p, format!("{ptr}/parameters")));
     // Operation parameters override path-level ones with the same name and location.
-    for (list, at) in [own.as_ref(), shared].into_iter().flatten() {
-        for (i, p) in list.as_seq().iter().enumerate() {
-            let (p, p_at) = doc.resolve(p, &format!("{at}/{i}"));
-            let Some(param) = build_param(p, p_at, &positions) else { continue };
+    for list in [op.get("parameters"), shared].into_iter().flatten() {
+        for p in list.as_seq() {
+            let Some(param) = build_param(doc.resolve_node(p), &positions) else { continue };
             if !params.iter().any(|q| q.key == param.key) {
                 params.push(param);
             }
         }
     }
     let body = op.get("requestBody").map(|b| {
-        let (b, at) = doc.resolve(b, &format!("{ptr}/requestBody"));
-        Body { required: b.get("required").is_some_and(Node::is_true), content: content(b, &at), ptr: at }
+        let b = doc.resolve_node(b);
+        Body { node: b, required: b.get("required").is_some_and(Node::is_true), content: content(b) }
     });
     let mut responses = BTreeMap::new();
     if let Some(rs) = op.get("responses").and_then(Node::as_map) {
-        for (status, r) in rs {
-            let (r, at) = doc.resolve(r, &format!("{ptr}/responses/{}", escape(status)));
-            responses.insert(normalize_status(status), Response { content: content(r, &at) });
+        for (status, r) in rs.iter() {
+            responses.insert(status.to_ascii_uppercase(), Response { content: content(doc.resolve_node(r)) });
         }
     }
-    let (security, security_ptr) = match op.get("security") {
-        Some(s) => (security_list(s), format!("{ptr}/security")),
-        None => (root_security.cloned().unwrap_or_default(), ptr.clone()),
+    let (security, security_node) = match op.get("security") {
+        Some(s) => (security_list(s), s),
+        None => (root_security.cloned().unwrap_or_default(), op),
     };
-    Op { template, method, ptr, params, body, responses, security, security_ptr }
+    Op { node: op, template, method, params, body, responses, security, security_node, unchanged: false }
 }
 
-fn build_param<'a>(p: &'a Node, at: String, positions: &[&str]) -> Option<Param<'a>> {
+fn build_param<'a>(p: &'a Node, positions: &[&str]) -> Option<Param<'a>> {
     let name = p.get("name")?.as_str()?;
     let location = Location::parse(p.get("in")?.as_str()?)?;
     let key = match location {
@@ -412,30 +560,25 @@ fn build_param<'a>(p: &'a Node, at: String, positions: &[&str]) -> Option<Param<
         l => format!("{}:{name}", l.as_str()),
     };
     // A parameter has a `schema`, or (rarely) a `content` map with one media type.
-    let schema = match p.get("schema") {
-        Some(s) => Some(SchemaRef { node: s, ptr: format!("{at}/schema") }),
-        None => p.get("content").and_then(Node::as_map).and_then(|c| {
-            let (media, m) = c.iter().next()?;
-            Some(SchemaRef { node: m.get("schema")?, ptr: format!("{at}/content/{}/schema", escape(media)) })
-        }),
-    };
+    let schema = p.get("schema").or_else(|| {
+        let (_, m) = p.get("content").and_then(Node::as_map)?.iter().next()?;
+        m.get("schema")
+    });
     Some(Param {
+        node: p,
         name,
         location,
         required: location == Location::Path || p.get("required").is_some_and(Node::is_true),
         schema,
-        ptr: at,
         key,
     })
 }
 
-fn content<'a>(holder: &'a Node, at: &str) -> BTreeMap<&'a str, Option<SchemaRef<'a>>> {
+fn content(holder: &Node) -> BTreeMap<&str, Option<&Node>> {
     let mut out = BTreeMap::new();
     if let Some(c) = holder.get("content").and_then(Node::as_map) {
-        for (media, m) in c {
-            let schema =
-                m.get("schema").map(|s| SchemaRef { node: s, ptr: format!("{at}/content/{}/schema", escape(media)) });
-            out.insert(media.as_str(), schema);
+        for (media, m) in c.iter() {
+            out.insert(media.as_str(), m.get("schema"));
         }
     }
     out
@@ -448,7 +591,7 @@ fn security_list(n: &Node) -> Vec<Requirement> {
         .map(|m| {
             m.iter()
                 .map(|(scheme, scopes)| {
-                    (scheme.clone(), scopes.as_seq().iter().filter_map(Node::scalar).collect::<BTreeSet<_>>())
+                    (scheme.to_string(), scopes.as_seq().iter().filter_map(Node::scalar).collect::<BTreeSet<_>>())
                 })
                 .collect()
         })

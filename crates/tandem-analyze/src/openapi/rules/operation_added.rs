@@ -24,7 +24,7 @@ rule!(
 fn check(out: &mut Out, prev: &Spec, cur: &Spec) {
     for (key, op) in cur.operations() {
         if prev.operation(key, op.method).is_none() {
-            out.at(&op.ptr, format!("Operation \"{}\" was added.", op.name()));
+            out.at(op.node, format!("Operation \"{}\" was added.", op.name()));
         }
     }
 }

@@ -27,7 +27,7 @@ fn check(out: &mut Out, prev: &Spec, cur: &Spec) {
             if c.ops.iter().any(|o| o.method == op.method) {
                 continue;
             }
-            out.at(&c.ptr, format!("Previously present operation \"{}\" was deleted.", op.name()));
+            out.at(c.node, format!("Previously present operation \"{}\" was deleted.", op.name()));
         }
     }
 }

@@ -25,6 +25,6 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
         if c.required || prev.params.iter().any(|p| p.key == c.key) || relocated(cur, prev, c).is_some() {
             continue;
         }
-        out.at(&c.ptr, format!("Optional parameter {} was added to \"{}\".", c.describe(), cur.name()));
+        out.at(c.node, format!("Optional parameter {} was added to \"{}\".", c.describe(), cur.name()));
     }
 }

@@ -29,11 +29,11 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
         }
         match prev.params.iter().find(|p| p.key == c.key) {
             Some(p) if !p.required => {
-                out.at(&c.ptr, format!("Parameter {} of \"{}\" became required.", c.describe(), cur.name()))
+                out.at(c.node, format!("Parameter {} of \"{}\" became required.", c.describe(), cur.name()))
             }
             Some(_) => {}
             None if relocated(cur, prev, c).is_some() => {}
-            None => out.at(&c.ptr, format!("New required parameter {} was added to \"{}\".", c.describe(), cur.name())),
+            None => out.at(c.node, format!("New required parameter {} was added to \"{}\".", c.describe(), cur.name())),
         }
     }
 }

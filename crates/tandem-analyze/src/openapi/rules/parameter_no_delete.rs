@@ -34,7 +34,7 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
         let severity = if p.required { Severity::Breaking } else { Severity::Warning };
         let kind = if p.required { "required" } else { "optional" };
         out.at_with(
-            &cur.ptr,
+            cur.node,
             severity,
             format!("Previously present {kind} parameter {} of \"{}\" was deleted.", p.describe(), cur.name()),
         );

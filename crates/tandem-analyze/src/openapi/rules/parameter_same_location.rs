@@ -25,7 +25,7 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
     for p in &prev.params {
         let Some(c) = relocated(prev, cur, p) else { continue };
         out.at(
-            &c.ptr,
+            c.node,
             format!(
                 "Parameter \"{}\" of \"{}\" moved from {} to {}.",
                 c.name,

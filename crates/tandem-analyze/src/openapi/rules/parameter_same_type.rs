@@ -31,5 +31,5 @@ fn check(out: &mut Out, op: &Op, pair: &SchemaPair) {
     }
     let (Some(a), Some(b)) = (pair.prev.type_name(), pair.cur.type_name()) else { return };
     let what = pair.subject(op);
-    out.at(&pair.cur.ptr, format!("Type of {what} changed from \"{a}\" to \"{b}\"."));
+    out.at(pair.cur.node, format!("Type of {what} changed from \"{a}\" to \"{b}\"."));
 }

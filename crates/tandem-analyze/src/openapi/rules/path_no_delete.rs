@@ -29,6 +29,9 @@ fn check(out: &mut Out, prev: &Spec, cur: &Spec) {
         }
         let ops: Vec<String> = p.ops.iter().map(|o| o.method.to_ascii_uppercase()).collect();
         let with = if ops.is_empty() { String::new() } else { format!(", with its operations {}", ops.join(", ")) };
-        out.at("/paths", format!("Previously present path \"{}\" was deleted{with}.", p.template));
+        out.at(
+            cur.doc.root.get("paths").unwrap_or(&cur.doc.root),
+            format!("Previously present path \"{}\" was deleted{with}.", p.template),
+        );
     }
 }

@@ -24,7 +24,7 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
     let Some(c) = cur.body.as_ref().filter(|b| b.required) else { return };
     match &prev.body {
         Some(p) if p.required => {}
-        Some(_) => out.at(&c.ptr, format!("Request body of \"{}\" became required.", cur.name())),
-        None => out.at(&c.ptr, format!("A required request body was added to \"{}\".", cur.name())),
+        Some(_) => out.at(c.node, format!("Request body of \"{}\" became required.", cur.name())),
+        None => out.at(c.node, format!("A required request body was added to \"{}\".", cur.name())),
     }
 }

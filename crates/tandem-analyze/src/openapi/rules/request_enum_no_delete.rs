@@ -30,11 +30,11 @@ fn check(out: &mut Out, op: &Op, pair: &SchemaPair) {
         (Some(p), Some(c)) => {
             let removed: Vec<_> = p.iter().filter(|v| !c.contains(v)).collect();
             if !removed.is_empty() {
-                out.at(&pair.cur.ptr, format!("{} removed from the enum of {what}.", values_were(&removed)));
+                out.at(pair.cur.node, format!("{} removed from the enum of {what}.", values_were(&removed)));
             }
         }
         (None, Some(c)) if pair.prev.types.is_some() => {
-            out.at(&pair.cur.ptr, format!("{} became restricted to the values {}.", capitalize(&what), list(c)));
+            out.at(pair.cur.node, format!("{} became restricted to the values {}.", capitalize(&what), list(c)));
         }
         _ => {}
     }

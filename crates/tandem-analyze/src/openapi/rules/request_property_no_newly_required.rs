@@ -31,13 +31,13 @@ fn check(out: &mut Out, op: &Op, pair: &SchemaPair) {
         if read_only {
             continue;
         }
-        let ptr = prop.map_or(pair.cur.ptr.as_str(), |s| s.ptr.as_str()).to_string();
+        let at = prop.copied().unwrap_or(pair.cur.node);
         let what = pair.child_subject(op, name);
         if pair.prev.properties.contains_key(name) {
-            out.at(&ptr, format!("{} became required.", capitalize(&what)));
+            out.at(at, format!("{} became required.", capitalize(&what)));
         } else {
             out.at(
-                &ptr,
+                at,
                 format!("New required property \"{}\" was added to {}.", pair.child_label(name), pair.whole(op)),
             );
         }

@@ -34,11 +34,11 @@ fn check(out: &mut Out, op: &Op, pair: &SchemaPair) {
         (Some(p), Some(c)) => {
             let added: Vec<_> = c.iter().filter(|v| !p.contains(v)).collect();
             if !added.is_empty() {
-                out.at(&pair.cur.ptr, format!("{} added to the enum of {what}.", values_were(&added)));
+                out.at(pair.cur.node, format!("{} added to the enum of {what}.", values_were(&added)));
             }
         }
         (Some(p), None) => out
-            .at(&pair.cur.ptr, format!("The enum of {what} was removed; it was restricted to the values {}.", list(p))),
+            .at(pair.cur.node, format!("The enum of {what} was removed; it was restricted to the values {}.", list(p))),
         _ => {}
     }
 }

@@ -27,6 +27,6 @@ fn check(out: &mut Out, op: &Op, pair: &SchemaPair) {
             continue;
         }
         let what = pair.child_subject(op, name);
-        out.at(&pair.cur.ptr, format!("Previously present {what} was deleted."));
+        out.at(pair.cur.node, format!("Previously present {what} was deleted."));
     }
 }

@@ -37,7 +37,7 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
         let severity =
             if matches!(status.as_bytes().first(), Some(b'1'..=b'3')) { Severity::Breaking } else { Severity::Warning };
         out.at_with(
-            &format!("{}/responses", cur.ptr),
+            cur.node.get("responses").unwrap_or(cur.node),
             severity,
             format!("Previously present response \"{status}\" of \"{}\" was deleted.", cur.name()),
         );

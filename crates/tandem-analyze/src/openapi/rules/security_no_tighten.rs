@@ -37,7 +37,7 @@ fn check(out: &mut Out, prev: &Op, cur: &Op) {
         let was = if alt.is_empty() { "no authentication".to_string() } else { describe(alt) };
         let now: Vec<String> = c.iter().map(describe).collect();
         out.at(
-            &cur.security_ptr,
+            cur.security_node,
             format!("Security of \"{}\" was tightened: clients using {was} now need {}.", cur.name(), now.join(" or ")),
         );
     }
