@@ -69,28 +69,29 @@ impl Resolver {
     }
 }
 
-impl FileResolver for Resolver {
-    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if let Some((_, text)) = self.opened.borrow().get(name) {
-            // opened before by a compiler that failed: parse again the same way
-            let file = File::from_source(name, text)?;
-            if self.located.contains(name) {
-                return Ok(file);
-            }
-            let mut fd = file.file_descriptor_proto().clone();
-            fd.source_code_info = None;
-            return Ok(File::from_file_descriptor_proto(fd));
-        }
-        let (path, text) = self.load(name)?;
-        // remember the text before parsing, so a parse error can be located in it
-        self.opened.borrow_mut().insert(name.to_string(), (path, Rc::from(text.as_str())));
-        let file = File::from_source(name, &text)?;
+impl Resolver {
+    /// Parses a file, keeping its source locations only when it is one of the compared files.
+    fn parse(&self, name: &str, text: &str) -> Result<File, protox::Error> {
+        let file = File::from_source(name, text)?;
         if self.located.contains(name) {
             return Ok(file);
         }
         let mut fd = file.file_descriptor_proto().clone();
         fd.source_code_info = None;
         Ok(File::from_file_descriptor_proto(fd))
+    }
+}
+
+impl FileResolver for Resolver {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if let Some((_, text)) = self.opened.borrow().get(name) {
+            // opened before by a compiler that failed: parse again the same way
+            return self.parse(name, text);
+        }
+        let (path, text) = self.load(name)?;
+        // remember the text before parsing, so a parse error can be located in it
+        self.opened.borrow_mut().insert(name.to_string(), (path, Rc::from(text.as_str())));
+        self.parse(name, &text)
     }
 }
 
@@ -125,38 +126,32 @@ pub fn compile(
 ) -> (Module, Vec<CompileProblem>, Garbage) {
     let opened = Rc::new(RefCell::new(HashMap::new()));
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
-    let resolver = Resolver {
-        source: source.clone(),
-        roots: roots.to_vec(),
-        all: RefCell::new(None),
-        opened: opened.clone(),
-        located: located.clone(),
-    };
-    let mut problems = Vec::new();
-    let mut compiled: Vec<(String, String)> = Vec::new();
-    {
+    // A compiler over `source` whose resolver records the texts it opens in `opened`.
+    let new_compiler = || {
         let mut chain = ChainFileResolver::new();
-        chain.add(resolver);
+        chain.add(Resolver {
+            source: source.clone(),
+            roots: roots.to_vec(),
+            all: RefCell::new(None),
+            opened: opened.clone(),
+            located: located.clone(),
+        });
         chain.add(GoogleFileResolver::new());
         let mut compiler = protox::Compiler::with_file_resolver(chain);
         // only the targets are needed in full; imports only resolve names
         compiler.include_source_info(true).include_imports(false);
+        compiler
+    };
+    let mut problems = Vec::new();
+    let mut compiled: Vec<(String, String)> = Vec::new();
+    {
+        let mut compiler = new_compiler();
         let names: Vec<String> = targets.iter().map(|p| import_name(p, roots)).collect();
         if compiler.open_files(&names).is_ok() {
             compiled = targets.iter().cloned().zip(names).collect();
         } else {
             // something does not compile: find what, file by file, with a fresh compiler
-            let mut chain = ChainFileResolver::new();
-            chain.add(Resolver {
-                source: source.clone(),
-                roots: roots.to_vec(),
-                all: RefCell::new(None),
-                opened: opened.clone(),
-                located: located.clone(),
-            });
-            chain.add(GoogleFileResolver::new());
-            compiler = protox::Compiler::with_file_resolver(chain);
-            compiler.include_source_info(true).include_imports(false);
+            compiler = new_compiler();
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
