@@ -294,9 +294,12 @@ impl Engine {
                     to: Some(issue.reference.to_string()),
                     reason: None,
                 };
-                self.store.link_issue(id, &subject, &issue.reference, &event)?;
-                opened += 1;
-                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: true });
+                // `false`: another run linked it first (a concurrent creation with this key).
+                let linked = self.store.link_issue(id, &subject, &issue.reference, &event)?;
+                if linked {
+                    opened += 1;
+                }
+                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: linked });
                 Ok(issue.reference)
             };
 
@@ -340,11 +343,12 @@ impl Engine {
             parent: Some(parent.clone()),
         };
         link(Subject::Integration, spec, c.integration.issue.as_ref(), &mut done)?;
-        if opened > 0 {
-            // The parent's task list names the child issues: refresh it now they exist.
-            let c = self.store.load_coordination(id)?;
-            self.push_to_forge(&c, &[Subject::Coordination])?;
-        }
+        // The parent's task list names the child issues: bring it up to date now they exist.
+        // Always, not only when this run opened something: a run killed after the last link
+        // and before this push left the parent without references, and the next run (which
+        // opens nothing) is the one that must repair it. Unchanged issues are not rewritten.
+        let c = self.store.load_coordination(id)?;
+        self.sync_forge(&c, &[Subject::Coordination])?;
         Ok(opened)
     }
 

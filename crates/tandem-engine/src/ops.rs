@@ -104,7 +104,7 @@ impl Engine {
                 Ok(()) => {
                     c.version += 1;
                     let touched: Vec<Subject> = events.iter().map(|e| e.subject.clone()).collect();
-                    self.push_to_forge(&c, &touched)?;
+                    self.sync_forge(&c, &touched)?;
                     return Ok(Change { coordination: c, events });
                 }
                 Err(StoreError::Conflict(_)) if attempts < 5 => attempts += 1,
@@ -160,20 +160,41 @@ impl Engine {
         }
     }
 
+    /// Pushes `c` (as just saved) to the forge and makes the forge converge to the stored
+    /// state: two writers may save versions 5 and 6 and then push in the opposite order, so
+    /// after pushing, the stored version is read again and, if someone saved since, the newer
+    /// state is pushed over what this push may have overwritten. The last push to finish
+    /// therefore carries the newest stored state.
+    pub(crate) fn sync_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
+        const ROUNDS: usize = 16;
+        let mut current = std::borrow::Cow::Borrowed(c);
+        for _ in 0..ROUNDS {
+            self.push_to_forge(&current, touched)?;
+            let stored = self.store.load_coordination(c.id)?;
+            if stored.version == current.version {
+                return Ok(());
+            }
+            current = std::borrow::Cow::Owned(stored);
+        }
+        // Still moving after many rounds: the writers saving meanwhile push their own state.
+        Ok(())
+    }
+
     /// Pushes the aggregate to the forge: the parent's task list and labels, and the touched
-    /// children's checkboxes, labels and open/closed state.
-    pub(crate) fn push_to_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
+    /// children's checkboxes, labels and open/closed state. Issues already in that state are
+    /// not written again.
+    fn push_to_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
         let now = self.clock.now();
         if let Some(r) = &c.issue {
             let (title, body) = self.render_parent(c)?;
             let state = if c.status.is_closed() { IssueState::Closed } else { IssueState::Open };
-            let update = IssueUpdate {
-                title: Some(title),
-                body: Some(body),
-                state: Some(state),
-                labels: Some(parent_labels(c)),
-            };
-            self.forge.update_issue(r, &update, now)?;
+            let labels = parent_labels(c);
+            let issue = self.forge.get_issue(r)?;
+            if issue.title != title || issue.body != body || issue.state != state || issue.labels != labels {
+                let update =
+                    IssueUpdate { title: Some(title), body: Some(body), state: Some(state), labels: Some(labels) };
+                self.forge.update_issue(r, &update, now)?;
+            }
         }
         let mut seen: Vec<&Subject> = Vec::new();
         for s in touched {
@@ -191,25 +212,24 @@ impl Engine {
                     let mut labels: Vec<String> =
                         issue.labels.iter().filter(|l| !l.starts_with("status:")).cloned().collect();
                     labels.push(format!("status:{}", ch.status));
-                    let update = IssueUpdate {
-                        title: None,
-                        body: Some(apply_checklist(&issue.body, &ch.checklist)),
-                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
-                        labels: Some(labels),
-                    };
-                    self.forge.update_issue(r, &update, now)?;
+                    let body = apply_checklist(&issue.body, &ch.checklist);
+                    let state = if closed { IssueState::Closed } else { IssueState::Open };
+                    if body != issue.body || state != issue.state || labels != issue.labels {
+                        let update =
+                            IssueUpdate { title: None, body: Some(body), state: Some(state), labels: Some(labels) };
+                        self.forge.update_issue(r, &update, now)?;
+                    }
                 }
                 Subject::Integration => {
                     let Some(r) = &c.integration.issue else { continue };
                     let issue = self.forge.get_issue(r)?;
                     let closed = c.integration.status == IntegrationStatus::Passed || c.status.is_closed();
-                    let update = IssueUpdate {
-                        title: None,
-                        body: Some(apply_checklist(&issue.body, &c.integration.checklist)),
-                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
-                        labels: None,
-                    };
-                    self.forge.update_issue(r, &update, now)?;
+                    let body = apply_checklist(&issue.body, &c.integration.checklist);
+                    let state = if closed { IssueState::Closed } else { IssueState::Open };
+                    if body != issue.body || state != issue.state {
+                        let update = IssueUpdate { title: None, body: Some(body), state: Some(state), labels: None };
+                        self.forge.update_issue(r, &update, now)?;
+                    }
                 }
             }
         }
