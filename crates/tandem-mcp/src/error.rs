@@ -72,4 +72,8 @@ pub enum ServeError {
     Stdio(String),
     #[error("MCP over HTTP: {0}")]
     Http(std::io::Error),
+    #[error("MCP bearer token: {0}")]
+    Token(String),
+    #[error("MCP over HTTP: {0}")]
+    Limit(String),
 }
