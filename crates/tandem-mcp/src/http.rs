@@ -194,7 +194,11 @@ impl HttpServer {
                 .with_allowed_hosts(hosts.clone())
                 .with_max_request_body_bytes(limits.max_body_bytes),
         );
-        let guard = Arc::new(Guard { hosts, access: access.clone(), limits, sessions });
+        let allowed = hosts
+            .iter()
+            .map(|h| Authority::parse_allowed(h).ok_or_else(|| ServeError::Host(h.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let guard = Arc::new(Guard { hosts: allowed, access: access.clone(), limits, sessions });
         let router = axum::Router::new()
             .nest_service("/mcp", service)
             .layer(axum::middleware::from_fn_with_state(guard, guard::check));
@@ -291,7 +295,7 @@ fn refuse_busy(stream: &tokio::net::TcpStream, max: usize) {
 /// What every request is checked against.
 struct Guard {
     /// Loopback names and the allowed ones (`name` or `name:port`).
-    hosts: Vec<String>,
+    hosts: Vec<Authority>,
     access: Access,
     limits: HttpLimits,
     sessions: Arc<CappedSessions>,
@@ -312,13 +316,21 @@ impl Authority {
         }
         Some(Authority { host: a.host().trim_matches(['[', ']']).to_ascii_lowercase(), port: a.port_u16() })
     }
+
+    /// An entry of the allowed list: `name`, `name:port`, or a bare IPv6 address such as `::1`.
+    fn parse_allowed(s: &str) -> Option<Authority> {
+        match s.trim().parse::<std::net::Ipv6Addr>() {
+            Ok(ip) => Some(Authority { host: ip.to_string(), port: None }),
+            Err(_) => Authority::parse(s),
+        }
+    }
 }
 
 impl Guard {
     /// True when `a` is a loopback name or an allowed one (an entry with a port matches only
     /// that port).
     fn allows(&self, a: &Authority) -> bool {
-        self.hosts.iter().filter_map(|h| Authority::parse(h)).any(|h| h.host == a.host && h.port.is_none_or(|p| a.port == Some(p)))
+        self.hosts.iter().any(|h| h.host == a.host && h.port.is_none_or(|p| a.port == Some(p)))
     }
 }
 
