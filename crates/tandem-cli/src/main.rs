@@ -436,8 +436,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 None => tandem_mcp::Transport::Stdio,
                 Some(addr) => {
                     let access = match (token_file, std::env::var("TANDEM_MCP_TOKEN").ok()) {
-                        (Some(path), _) => tandem_mcp::Access::Token(tandem_mcp::BearerToken::from_file(path).map_err(anyhow::Error::from)?),
-                        (None, Some(t)) => tandem_mcp::Access::Token(tandem_mcp::BearerToken::parse(&t).map_err(anyhow::Error::from)?),
+                        (Some(path), _) => tandem_mcp::Access::Token(
+                            tandem_mcp::BearerToken::from_file(path).map_err(anyhow::Error::from)?,
+                        ),
+                        (None, Some(t)) => {
+                            tandem_mcp::Access::Token(tandem_mcp::BearerToken::parse(&t).map_err(anyhow::Error::from)?)
+                        }
                         (None, None) => tandem_mcp::Access::Open,
                     };
                     tandem_mcp::Transport::Http(tandem_mcp::HttpSettings {

@@ -147,7 +147,12 @@ pub struct HttpSettings {
 impl HttpSettings {
     /// Loopback-only defaults for `addr`.
     pub fn new(addr: &str) -> Self {
-        HttpSettings { addr: addr.to_string(), allow_hosts: Vec::new(), access: Access::Open, limits: HttpLimits::default() }
+        HttpSettings {
+            addr: addr.to_string(),
+            allow_hosts: Vec::new(),
+            access: Access::Open,
+            limits: HttpLimits::default(),
+        }
     }
 }
 
@@ -512,7 +517,12 @@ mod guard {
             Ok(Ok(b)) => b,
         };
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            rpc_error(StatusCode::BAD_REQUEST, PARSE_ERROR, format!("parse error: the body is not JSON: {e}"), Value::Null)
+            rpc_error(
+                StatusCode::BAD_REQUEST,
+                PARSE_ERROR,
+                format!("parse error: the body is not JSON: {e}"),
+                Value::Null,
+            )
         })?;
         let initialize = check_message(&value)?;
         if initialize && !parts.headers.contains_key(SESSION_HEADER) && g.sessions.is_full().await {

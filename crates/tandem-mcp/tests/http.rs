@@ -171,7 +171,12 @@ fn cross_site_origins_are_refused_and_loopback_or_absent_origins_served() {
 #[test]
 fn an_allowed_host_is_also_an_allowed_origin() {
     let s = spawn(|st| st.allow_hosts = vec!["tandem.internal".into()]);
-    let r = post(s.port, "/mcp", &format!("Host: tandem.internal\r\n{JSON}Origin: https://tandem.internal\r\n"), INITIALIZE);
+    let r = post(
+        s.port,
+        "/mcp",
+        &format!("Host: tandem.internal\r\n{JSON}Origin: https://tandem.internal\r\n"),
+        INITIALIZE,
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     let r = post(s.port, "/mcp", &format!("Host: other.internal\r\n{JSON}"), INITIALIZE);
     assert_eq!(r.status, 403, "{}", r.body);
@@ -256,11 +261,8 @@ fn idle_sessions_expire_and_free_their_place() {
     };
     assert_eq!(again.status, 200, "the idle session expired: {}", again.body);
     let ping = r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#;
-    let headers = format!(
-        "{}{JSON}Mcp-Session-Id: {}\r\nMcp-Protocol-Version: 2025-06-18\r\n",
-        host(s.port),
-        session_of(&first)
-    );
+    let headers =
+        format!("{}{JSON}Mcp-Session-Id: {}\r\nMcp-Protocol-Version: 2025-06-18\r\n", host(s.port), session_of(&first));
     assert_eq!(post(s.port, "/mcp", &headers, ping).status, 404, "the expired session is gone");
 }
 
@@ -290,7 +292,10 @@ fn slow_or_silent_header_reads_time_out() {
 fn a_body_that_never_arrives_times_out() {
     let s = spawn(|st| st.limits.read_timeout = Duration::from_millis(500));
     let mut c = connect(s.port);
-    let head = format!("POST /mcp HTTP/1.1\r\n{}{JSON}Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{{", host(s.port));
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\n{}{JSON}Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{{",
+        host(s.port)
+    );
     c.write_all(head.as_bytes()).unwrap();
     let start = Instant::now();
     let mut out = String::new();

@@ -94,7 +94,8 @@ fn create_takes_type_shows_only_type_and_still_accepts_change_type() {
     let props = create.input_schema["properties"].as_object().unwrap();
     assert!(props.contains_key("type") && !props.contains_key("change_type"), "{props:?}");
     assert_eq!(create.input_schema["required"], json!(["title", "type"]));
-    let (err, msg, c) = check(&s, "create_coordination_issue", json!({"title": "A", "type": "docs", "repos": ["loqa"]}));
+    let (err, msg, c) =
+        check(&s, "create_coordination_issue", json!({"title": "A", "type": "docs", "repos": ["loqa"]}));
     assert!(!err, "{msg}");
     assert_eq!(c["coordination"]["change_type"], "docs");
     let (err, msg, c) =
@@ -118,7 +119,11 @@ fn workflow_takes_type_and_its_title_is_the_engines() {
         json!({"type": "docs", "repos": ["loqa"], "description": "\n  Fix the README  \n\nDetails."}),
     );
     assert!(!err, "{msg}");
-    let req = tandem_engine::CreateRequest::described(None, "\n  Fix the README  \n\nDetails.", tandem_model::ChangeType::Docs);
+    let req = tandem_engine::CreateRequest::described(
+        None,
+        "\n  Fix the README  \n\nDetails.",
+        tandem_model::ChangeType::Docs,
+    );
     assert_eq!(w["title"], req.title.as_str());
     assert_eq!(w["description"], req.plan.as_deref().unwrap());
 }
@@ -128,7 +133,8 @@ fn check_health_reports_the_engines_verdict() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = init_workspace(dir.path(), Example::parse("loqa").unwrap(), false).unwrap();
     let ws = tandem_engine::load_workspace(&manifest).unwrap();
-    let engine = Arc::new(Engine::open(ws, EngineOptions { actor: Some("test".into()), ..Default::default() }).unwrap());
+    let engine =
+        Arc::new(Engine::open(ws, EngineOptions { actor: Some("test".into()), ..Default::default() }).unwrap());
     let s = TandemMcp::new(engine.clone());
     let opts = tandem_engine::HealthOptions { stale_days: 7, endpoints: tandem_engine::Endpoints::Skip };
     let verdict = engine.health(&opts).unwrap().verdict();
