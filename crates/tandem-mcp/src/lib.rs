@@ -25,6 +25,7 @@
 
 mod analyze;
 mod error;
+mod guard;
 mod health;
 mod http;
 mod server;
