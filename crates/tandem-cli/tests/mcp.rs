@@ -231,3 +231,15 @@ fn mcp_http_limits_must_be_positive() {
             .stderr(predicates::str::contains("0 is not in 1.."));
     }
 }
+
+#[test]
+fn mcp_http_with_a_malformed_allowed_host_is_a_clear_error() {
+    let (_dir, manifest) = loqa();
+    Command::new(tandem())
+        .arg("--workspace")
+        .arg(&manifest)
+        .args(["mcp", "--http", "127.0.0.1:0", "--allow-host", "bad host"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("'bad host' is not a host name to allow"));
+}

@@ -175,13 +175,17 @@ impl HttpServer {
     pub async fn bind(engine: Arc<Engine>, settings: HttpSettings) -> Result<HttpServer, ServeError> {
         let HttpSettings { addr, allow_hosts, access, limits } = settings;
         check_limits(&limits)?;
+        let hosts: Vec<String> =
+            LOOPBACK_HOSTS.iter().map(|h| h.to_string()).chain(allow_hosts.iter().cloned()).collect();
+        let allowed = hosts
+            .iter()
+            .map(|h| guard::Authority::parse_allowed(h).ok_or_else(|| ServeError::Host(h.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
         let parsed: SocketAddr = addr.parse().map_err(|_| ServeError::Address(addr.to_string()))?;
         let listener = tokio::net::TcpListener::bind(parsed)
             .await
             .map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
         let local = listener.local_addr().map_err(|source| ServeError::Bind { addr: addr.to_string(), source })?;
-        let hosts: Vec<String> =
-            LOOPBACK_HOSTS.iter().map(|h| h.to_string()).chain(allow_hosts.iter().cloned()).collect();
         let sessions = Arc::new(CappedSessions::new(limits.max_sessions, limits.session_idle));
         let handler = TandemMcp::new(engine);
         let service = StreamableHttpService::new(
@@ -191,10 +195,6 @@ impl HttpServer {
                 .with_allowed_hosts(hosts.clone())
                 .with_max_request_body_bytes(limits.max_body_bytes),
         );
-        let allowed = hosts
-            .iter()
-            .map(|h| guard::Authority::parse_allowed(h).ok_or_else(|| ServeError::Host(h.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
         let guard = Arc::new(guard::Guard { hosts: allowed, access: access.clone(), limits, sessions });
         let router = axum::Router::new()
             .nest_service("/mcp", service)
