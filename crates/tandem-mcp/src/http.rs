@@ -48,6 +48,10 @@ impl HttpLimits {
     pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
     pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+    /// The largest values accepted (durations: a week of idle time, an hour to send a request).
+    pub const MAX_MAX_SESSIONS: usize = 100_000;
+    pub const MAX_MAX_CONNECTIONS: usize = 65_536;
+    pub const MAX_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 }
 
 impl Default for HttpLimits {
@@ -263,17 +267,21 @@ impl HttpServer {
 }
 
 fn check_limits(l: &HttpLimits) -> Result<(), ServeError> {
-    let zero = [
-        (l.max_sessions == 0, "the session limit"),
-        (l.max_connections == 0, "the connection limit"),
-        (l.session_idle.is_zero(), "the session idle time"),
-        (l.read_timeout.is_zero(), "the read timeout"),
-        (l.max_body_bytes == 0, "the body size limit"),
+    const DAY: u64 = 24 * 60 * 60;
+    // (value, the largest accepted, what it is, its unit)
+    let bounds: [(u64, u64, &str, &str); 5] = [
+        (l.max_sessions as u64, HttpLimits::MAX_MAX_SESSIONS as u64, "the session limit", "sessions"),
+        (l.max_connections as u64, HttpLimits::MAX_MAX_CONNECTIONS as u64, "the connection limit", "connections"),
+        (l.session_idle.as_secs().max(u64::from(!l.session_idle.is_zero())), 7 * DAY, "the session idle time", "s"),
+        (l.read_timeout.as_secs().max(u64::from(!l.read_timeout.is_zero())), 60 * 60, "the read timeout", "s"),
+        (l.max_body_bytes as u64, HttpLimits::MAX_MAX_BODY_BYTES as u64, "the body size limit", "bytes"),
     ];
-    match zero.iter().find(|(is_zero, _)| *is_zero) {
-        Some((_, what)) => Err(ServeError::Limit(format!("{what} must be greater than 0"))),
-        None => Ok(()),
+    for (value, max, what, unit) in bounds {
+        if value == 0 || value > max {
+            return Err(ServeError::Limit(format!("{what} must be between 1 and {max} {unit}; got {value}")));
+        }
     }
+    Ok(())
 }
 
 /// Answers a connection over the limit without reading from it, then closes it.

@@ -342,3 +342,24 @@ fn with_a_token_only_requests_bearing_it_are_served() {
     let r = post(s.port, "/mcp", &right, INITIALIZE);
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[test]
+fn limits_out_of_range_are_refused_before_listening() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = init_workspace(dir.path(), Example::parse("loqa").unwrap(), false).unwrap();
+    let ws = tandem_engine::load_workspace(&manifest).unwrap();
+    let engine = Arc::new(Engine::open(ws, EngineOptions::default()).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cases: [(fn(&mut HttpSettings), &str); 4] = [
+        (|s| s.limits.read_timeout = Duration::from_secs(u64::MAX), "the read timeout must be between 1 and 3600 s"),
+        (|s| s.limits.session_idle = Duration::ZERO, "the session idle time must be between 1 and 604800 s; got 0"),
+        (|s| s.limits.max_sessions = 0, "the session limit must be between 1 and 100000 sessions; got 0"),
+        (|s| s.limits.max_connections = 1 << 20, "the connection limit must be between 1 and 65536"),
+    ];
+    for (configure, expected) in cases {
+        let mut settings = HttpSettings::new("127.0.0.1:0");
+        configure(&mut settings);
+        let err = rt.block_on(HttpServer::bind(engine.clone(), settings)).err().expect("refused");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
