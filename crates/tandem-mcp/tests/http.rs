@@ -350,7 +350,8 @@ fn limits_out_of_range_are_refused_before_listening() {
     let ws = tandem_engine::load_workspace(&manifest).unwrap();
     let engine = Arc::new(Engine::open(ws, EngineOptions::default()).unwrap());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let cases: [(fn(&mut HttpSettings), &str); 4] = [
+    type Configure = fn(&mut HttpSettings);
+    let cases: [(Configure, &str); 4] = [
         (|s| s.limits.read_timeout = Duration::from_secs(u64::MAX), "the read timeout must be between 1 and 3600 s"),
         (|s| s.limits.session_idle = Duration::ZERO, "the session idle time must be between 1 and 604800 s; got 0"),
         (|s| s.limits.max_sessions = 0, "the session limit must be between 1 and 100000 sessions; got 0"),
