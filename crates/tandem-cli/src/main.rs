@@ -116,6 +116,29 @@ enum Command {
         /// Also accept this Host header name (or name:port) over HTTP; repeatable.
         #[arg(long, value_name = "NAME", requires = "http")]
         allow_host: Vec<String>,
+        /// Require `Authorization: Bearer TOKEN`, the token read from this file (else from
+        /// $TANDEM_MCP_TOKEN, if set).
+        #[arg(long, value_name = "FILE", requires = "http")]
+        token_file: Option<PathBuf>,
+        /// At most this many MCP sessions at once over HTTP.
+        #[arg(long, value_name = "N", requires = "http", default_value_t = tandem_mcp::HttpLimits::DEFAULT_MAX_SESSIONS as u32,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_sessions: u32,
+        /// Close an HTTP session after this many seconds without a message.
+        #[arg(long, value_name = "SECS", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_SESSION_IDLE.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        session_idle_secs: u64,
+        /// At most this many HTTP connections at once.
+        #[arg(long, value_name = "N", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_MAX_CONNECTIONS as u32,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Seconds a client has to send a request's headers (and then its body).
+        #[arg(long, value_name = "SECS", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_READ_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        read_timeout_secs: u64,
     },
 }
 
@@ -400,10 +423,40 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::Mcp { http, allow_host } => {
+        Command::Mcp {
+            http,
+            allow_host,
+            token_file,
+            max_sessions,
+            session_idle_secs,
+            max_connections,
+            read_timeout_secs,
+        } => {
             let transport = match http {
                 None => tandem_mcp::Transport::Stdio,
-                Some(addr) => tandem_mcp::Transport::Http { addr: addr.clone(), allow_hosts: allow_host.clone() },
+                Some(addr) => {
+                    let access = match (token_file, std::env::var("TANDEM_MCP_TOKEN").ok()) {
+                        (Some(path), _) => tandem_mcp::Access::Token(
+                            tandem_mcp::BearerToken::from_file(path).map_err(anyhow::Error::from)?,
+                        ),
+                        (None, Some(t)) => {
+                            tandem_mcp::Access::Token(tandem_mcp::BearerToken::parse(&t).map_err(anyhow::Error::from)?)
+                        }
+                        (None, None) => tandem_mcp::Access::Open,
+                    };
+                    tandem_mcp::Transport::Http(tandem_mcp::HttpSettings {
+                        addr: addr.clone(),
+                        allow_hosts: allow_host.clone(),
+                        access,
+                        limits: tandem_mcp::HttpLimits {
+                            max_sessions: *max_sessions as usize,
+                            session_idle: std::time::Duration::from_secs(*session_idle_secs),
+                            max_connections: *max_connections as usize,
+                            read_timeout: std::time::Duration::from_secs(*read_timeout_secs),
+                            ..Default::default()
+                        },
+                    })
+                }
             };
             tandem_mcp::run(open_engine(&cli)?, transport).map_err(anyhow::Error::from)?;
         }

@@ -54,6 +54,23 @@ impl CreateRequest {
         self.priority = Some(p);
         self
     }
+
+    /// A change described in prose: the description becomes the plan, and the title is `title`
+    /// when it has text, else the description's first non-blank line. (Both blank leaves the
+    /// title empty, which [`Engine::draft`] refuses.)
+    pub fn described(title: Option<&str>, description: &str, change_type: ChangeType) -> Self {
+        let description = description.trim();
+        let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t,
+            None => description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default(),
+        };
+        CreateRequest {
+            title: title.to_string(),
+            change_type: Some(change_type),
+            plan: (!description.is_empty()).then(|| description.to_string()),
+            ..Default::default()
+        }
+    }
 }
 
 /// Progress of a long creation, for progress bars.
@@ -448,4 +465,22 @@ pub(crate) fn parent_labels(c: &Coordination) -> Vec<String> {
         labels.push("coordination:blocked".into());
     }
     labels
+}
+
+#[cfg(test)]
+mod described_tests {
+    use super::*;
+
+    #[test]
+    fn a_described_change_is_titled_by_its_first_line_unless_titled() {
+        let r = CreateRequest::described(None, "\n  Rotate keys  \nacross the fleet\n", ChangeType::Security);
+        assert_eq!(r.title, "Rotate keys");
+        assert_eq!(r.plan.as_deref(), Some("Rotate keys  \nacross the fleet"));
+        let r = CreateRequest::described(Some("  "), "Rotate keys", ChangeType::Security);
+        assert_eq!(r.title, "Rotate keys", "a blank title is no title");
+        let r = CreateRequest::described(Some(" Key rotation "), "Rotate keys", ChangeType::Security);
+        assert_eq!(r.title, "Key rotation");
+        let r = CreateRequest::described(None, "   ", ChangeType::Security);
+        assert_eq!((r.title.as_str(), r.plan), ("", None));
+    }
 }

@@ -648,7 +648,7 @@ impl Engine {
             )
         })?;
         let now = self.clock.now();
-        let healthy = report.is_clear_at(Level::Warning);
+        let healthy = report.verdict() == crate::Verdict::Healthy;
         let existing = self.forge.list_issues(Some(&repo))?.into_iter().find(|i| i.marker == HEALTH_MARKER);
         let title = health_title(report);
         let body = health_body(report);
@@ -846,7 +846,7 @@ fn uncoordinated_analyses(analyses: &[tandem_model::AnalysisRecord], findings: &
 }
 
 fn health_title(r: &HealthReport) -> String {
-    if r.is_clear_at(Level::Warning) {
+    if r.verdict() == crate::Verdict::Healthy {
         return "Workspace health: all clear".into();
     }
     format!("Workspace health: {} critical, {} warning(s)", r.counts.critical, r.counts.warning)

@@ -23,6 +23,7 @@ mod ops;
 pub mod render;
 pub mod report;
 pub mod templates;
+mod verdict;
 
 pub use analysis::{Analysis, AnalyzeRequest};
 pub use create::{CreateRequest, Created, Step};
@@ -33,6 +34,7 @@ pub use health::{
 };
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
+pub use verdict::Verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

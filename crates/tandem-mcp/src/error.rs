@@ -72,4 +72,10 @@ pub enum ServeError {
     Stdio(String),
     #[error("MCP over HTTP: {0}")]
     Http(std::io::Error),
+    #[error("'{0}' is not a host name to allow; expected NAME or NAME:PORT, e.g. tandem.internal:8765")]
+    Host(String),
+    #[error("MCP bearer token: {0}")]
+    Token(String),
+    #[error("MCP over HTTP: {0}")]
+    Limit(String),
 }
