@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tandem_engine::{
-    CreateRequest, Endpoints, Engine, HealthIssueAction, HealthOptions, HealthReport, Level, MetricsOptions,
+    CreateRequest, Endpoints, Engine, HealthIssueAction, HealthOptions, HealthReport, Level, MetricsOptions, Remedy,
     HEALTH_MARKER,
 };
 use tandem_forge::LocalForge;
@@ -125,7 +125,16 @@ fn blocked_coordinations_and_children_report_their_reason_and_for_how_long() {
     let children = of(&r, "CHILD_BLOCKED");
     assert_eq!(children.len(), 1, "{children:?}");
     assert!(children[0].starts_with("loqa-commander in coordination #") && children[0].contains("design not final"));
+    // What to do is said without naming a front end; the operation that does it is data.
+    let f = r.findings.iter().find(|f| f.check == "COORDINATION_BLOCKED").unwrap();
+    assert_eq!(f.action, format!("resolve the reason, then set coordination #{a} back to in_progress"));
+    assert_eq!(f.remedy, Some(Remedy::SetStatus { coordination: a, status: CoordStatus::InProgress }));
     let f = r.findings.iter().find(|f| f.check == "CHILD_BLOCKED").unwrap();
+    assert_eq!(
+        f.remedy,
+        Some(Remedy::SetChildStatus { coordination: b, repo: repo("loqa-commander"), status: ChildStatus::InProgress })
+    );
+    assert!(r.findings.iter().all(|f| !f.action.contains("tandem ") && !f.action.contains("--")), "{r:#?}");
     assert!(f
         .subjects
         .iter()
