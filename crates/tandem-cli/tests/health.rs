@@ -66,7 +66,9 @@ fn findings_are_grouped_by_level_with_what_to_do_and_fail_on_sets_the_exit_code(
     assert!(out.contains("WARNING (1)"), "{out}");
     assert!(out.contains("COORDINATION_BLOCKED") && out.contains("waiting for review"), "{out}");
     assert!(
-        out.contains("-> resolve the reason, then set coordination #1 back to in_progress: `tandem coord status 1 in_progress`"),
+        out.contains(
+            "-> resolve the reason, then set coordination #1 back to in_progress: `tandem coord status 1 in_progress`"
+        ),
         "each finding says what to do: {out}"
     );
 

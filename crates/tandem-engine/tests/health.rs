@@ -526,7 +526,8 @@ fn a_redirect_to_a_healthy_page_is_healthy_and_its_final_status_is_judged() {
     let down = of(&r, "ENDPOINT_DOWN");
     assert_eq!(down.len(), 1, "{down:?}");
     assert!(
-        down[0].starts_with("looping: ") && down[0].contains(&format!("more than {} redirects", tandem_engine::MAX_REDIRECTS)),
+        down[0].starts_with("looping: ")
+            && down[0].contains(&format!("more than {} redirects", tandem_engine::MAX_REDIRECTS)),
         "{}",
         down[0]
     );
@@ -553,7 +554,12 @@ fn credentials_with_url_delimiters_are_sent_as_basic_auth_and_never_shown() {
     assert_eq!(heads.len(), 1, "{heads:?}");
     use base64::Engine as _;
     let token = base64::engine::general_purpose::STANDARD.encode("ops:pa/ss#w?rd@1");
-    assert!(heads[0].contains(&format!("authorization: Basic {token}\r\n")) || heads[0].contains(&format!("Authorization: Basic {token}\r\n")), "{}", heads[0]);
+    assert!(
+        heads[0].contains(&format!("authorization: Basic {token}\r\n"))
+            || heads[0].contains(&format!("Authorization: Basic {token}\r\n")),
+        "{}",
+        heads[0]
+    );
     assert!(heads[0].starts_with("GET /health?token=s3cret HTTP/1.1\r\n"), "{}", heads[0]);
 
     let shown = [
@@ -575,7 +581,8 @@ fn credentials_with_url_delimiters_are_sent_as_basic_auth_and_never_shown() {
 fn an_encoded_crlf_in_a_health_url_stays_encoded_on_the_wire() {
     let server = Scripted::start(|_| answer("200 OK", ""));
     let a = server.addr;
-    let fx = Fixture::new(&endpoint_manifest(&[("hub", format!("http://{a}/health%0D%0AX-Injected:%20yes"), 2000, None)]));
+    let fx =
+        Fixture::new(&endpoint_manifest(&[("hub", format!("http://{a}/health%0D%0AX-Injected:%20yes"), 2000, None)]));
     let r = fx.health(7, Endpoints::Probe);
     assert!(r.endpoints[0].healthy, "{:#?}", r.endpoints);
     let heads = server.requests();

@@ -207,11 +207,7 @@ impl Workspace {
                 Some(h) => {
                     // The URL is never echoed: it may carry credentials (see `HealthUrl`).
                     let url = HealthUrl::parse(h.url.get_ref()).map_err(|e| {
-                        err_at(
-                            Some(h.url.span()),
-                            format!("health url of '{name}' {e}"),
-                            Some(e.expected().into()),
-                        )
+                        err_at(Some(h.url.span()), format!("health url of '{name}' {e}"), Some(e.expected().into()))
                     })?;
                     let timeout_ms = match &h.timeout_ms {
                         Some(t) if !(1..=MAX_HEALTH_TIMEOUT_MS).contains(t.get_ref()) => {

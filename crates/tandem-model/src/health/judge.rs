@@ -70,10 +70,9 @@ pub fn endpoint_verdict(p: EndpointProbe<'_>) -> EndpointVerdict {
             finding(ENDPOINT_UNHEALTHY, format!("{repo}: {url} answered HTTP {status} in {latency_ms} ms"))
         }
         ProbeOutcome::Refused => finding(ENDPOINT_DOWN, format!("{repo}: {url} refused the connection")),
-        ProbeOutcome::TimedOut => finding(
-            ENDPOINT_DOWN,
-            format!("{repo}: {url} did not answer within {} ms", p.health.timeout_ms),
-        ),
+        ProbeOutcome::TimedOut => {
+            finding(ENDPOINT_DOWN, format!("{repo}: {url} did not answer within {} ms", p.health.timeout_ms))
+        }
         ProbeOutcome::Failed { error } => finding(ENDPOINT_DOWN, format!("{repo}: {url} failed: {error}")),
         ProbeOutcome::NotProbed { reason } => {
             finding(ENDPOINT_NOT_PROBED, format!("{repo}: {url} was not probed: {reason}"))
@@ -153,7 +152,11 @@ pub fn coordination_findings(
                 vec![Subject::Child { coordination: c.id, repo: ch.repo.clone() }, subject.clone()],
             )
             .doing(format!("resolve the reason, then set {} in coordination #{} back to {}", ch.repo, c.id, h.resume))
-            .resolved_by(Remedy::SetChildStatus { coordination: c.id, repo: ch.repo.clone(), status: h.resume }),
+            .resolved_by(Remedy::SetChildStatus {
+                coordination: c.id,
+                repo: ch.repo.clone(),
+                status: h.resume,
+            }),
         );
     }
     findings
@@ -290,7 +293,10 @@ mod tests {
         // A redirect the probe could not follow to its end is judged as what it is: not healthy.
         assert_eq!(judge(ProbeOutcome::Answered { status: 302 }, 10, None).unwrap().0, "ENDPOINT_UNHEALTHY");
         let (id, msg) = judge(ProbeOutcome::TimedOut, 500, None).unwrap();
-        assert_eq!((id, msg.as_str()), ("ENDPOINT_DOWN", "hub: http://***@127.0.0.1:9/health?*** did not answer within 500 ms"));
+        assert_eq!(
+            (id, msg.as_str()),
+            ("ENDPOINT_DOWN", "hub: http://***@127.0.0.1:9/health?*** did not answer within 500 ms")
+        );
         assert_eq!(judge(ProbeOutcome::Refused, 1, None).unwrap().0, "ENDPOINT_DOWN");
         assert_eq!(judge(ProbeOutcome::Failed { error: "TLS".into() }, 1, None).unwrap().0, "ENDPOINT_DOWN");
         assert_eq!(judge(ProbeOutcome::NotProbed { reason: "x".into() }, 0, None).unwrap().0, "ENDPOINT_NOT_PROBED");
