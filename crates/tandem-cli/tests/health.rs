@@ -177,6 +177,17 @@ fn passwords_with_url_delimiters_never_appear_in_health_output_or_issue() {
 }
 
 #[test]
+fn the_deploy_plan_shows_the_health_url_redacted() {
+    let dir = endpoint_workspace("http://ops:pa%2Fss@127.0.0.1:1/health?key=s3cret");
+    ok(dir.path(), &["coord", "create", "--title", "Ship", "--type", "feature", "--repos", "svc"]);
+    for args in [&["plan", "deploy", "1"][..], &["plan", "deploy", "1", "--json"][..]] {
+        let out = ok(dir.path(), args);
+        assert!(out.contains("http://***@127.0.0.1:1/health?***"), "{out}");
+        assert!(!out.contains("pa%2Fss") && !out.contains("s3cret"), "{out}");
+    }
+}
+
+#[test]
 fn a_health_url_that_would_leak_its_password_is_refused_without_echoing_it() {
     for url in [
         "http://ops:pa/zq9@127.0.0.1:1/health",
