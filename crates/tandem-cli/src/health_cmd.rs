@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use tandem_engine::{
     human_duration, DurationStats, Endpoints, Engine, HealthIssueOutcome, HealthOptions, HealthReport, Level,
-    MetricsOptions, MetricsReport, ProbeOutcome,
+    MetricsOptions, MetricsReport, ProbeOutcome, Remedy,
 };
 
 /// Arguments of `tandem health`.
@@ -104,7 +104,14 @@ pub fn render_health(workspace: &str, r: &HealthReport, issue: Option<&HealthIss
         let _ = writeln!(s, "\n{} ({})", level.as_str().to_uppercase(), of.len());
         for f in of {
             let _ = writeln!(s, "  {:<29} {}", f.check, f.message);
-            let _ = writeln!(s, "  {:<29} -> {}", "", f.action);
+            match &f.remedy {
+                Some(r) => {
+                    let _ = writeln!(s, "  {:<29} -> {}: `{}`", "", f.action, remedy_command(r));
+                }
+                None => {
+                    let _ = writeln!(s, "  {:<29} -> {}", "", f.action);
+                }
+            }
         }
     }
     if !r.endpoints.is_empty() {
@@ -148,6 +155,19 @@ pub fn render_health(workspace: &str, r: &HealthReport, issue: Option<&HealthIss
         let _ = writeln!(s, "\nexit 1: findings at {} or above", fail_on.as_str());
     }
     s
+}
+
+/// The command line that does what a finding's remedy says.
+fn remedy_command(r: &Remedy) -> String {
+    match r {
+        Remedy::SetStatus { coordination, status } => format!("tandem coord status {coordination} {status}"),
+        Remedy::SetChildStatus { coordination, repo, status } => {
+            format!("tandem coord child {coordination} {repo} {status}")
+        }
+        Remedy::CoordinateRepo { repo } => {
+            format!("tandem coord create --from-repo {repo} --type breaking --title TITLE")
+        }
+    }
 }
 
 /// Prints the metrics of the window ending now.

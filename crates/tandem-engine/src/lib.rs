@@ -30,7 +30,8 @@ pub use create::{CreateRequest, Created, Step};
 pub use error::{EngineError, Result};
 pub use health::{
     health_body, human_duration, redact, Check, Endpoints, HealthFinding, HealthIssueAction, HealthIssueOutcome,
-    HealthOptions, HealthReport, Level, ProbeOutcome, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
+    HealthOptions, HealthReport, Level, ProbeOutcome, Remedy, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
+    MAX_REDIRECTS,
 };
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};

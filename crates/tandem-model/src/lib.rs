@@ -28,6 +28,7 @@ pub mod clock;
 pub mod coordination;
 pub mod finding;
 pub mod graph;
+pub mod health;
 pub mod issue;
 pub mod kinds;
 pub mod manifest;

@@ -5,6 +5,7 @@
 //! caller's job.
 
 use crate::graph::Graph;
+use crate::health::HealthUrl;
 use crate::kinds::{ChangeType, ContractKind, Role, Strategy, Via};
 use crate::names::RepoName;
 use serde::{Deserialize, Serialize};
@@ -72,13 +73,22 @@ pub struct Dependency {
     pub via: Via,
 }
 
-/// An HTTP health endpoint and its thresholds.
+/// An HTTP(S) health endpoint and its thresholds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthCheck {
-    pub url: String,
+    /// Parsed at load; printed, serialized and debugged only redacted.
+    pub url: HealthUrl,
+    /// 1 to [`MAX_HEALTH_TIMEOUT_MS`]; default 2000. Covers DNS, connecting, TLS, redirects and
+    /// the answer's status line.
     pub timeout_ms: u64,
     pub max_latency_ms: Option<u64>,
+    /// A PEM file of the CA certificate(s) to trust for an https endpoint, instead of the
+    /// built-in public roots (absolute: resolved against the manifest's directory).
+    pub ca_file: Option<PathBuf>,
 }
+
+/// The longest health probe timeout accepted, in milliseconds.
+pub const MAX_HEALTH_TIMEOUT_MS: u64 = 60_000;
 
 /// How to deploy a repository and how to undo it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -195,18 +205,26 @@ impl Workspace {
             }
             let health = match &r.health {
                 Some(h) => {
-                    let url = h.url.get_ref();
-                    if !(url.starts_with("http://") || url.starts_with("https://")) {
-                        return Err(err_at(
-                            Some(h.url.span()),
-                            format!("health url of '{name}' is not an http(s) URL: '{url}'"),
-                            Some("a URL such as \"http://127.0.0.1:3000/health\"".into()),
-                        ));
-                    }
+                    // The URL is never echoed: it may carry credentials (see `HealthUrl`).
+                    let url = HealthUrl::parse(h.url.get_ref()).map_err(|e| {
+                        err_at(Some(h.url.span()), format!("health url of '{name}' {e}"), Some(e.expected().into()))
+                    })?;
+                    let timeout_ms = match &h.timeout_ms {
+                        Some(t) if !(1..=MAX_HEALTH_TIMEOUT_MS).contains(t.get_ref()) => {
+                            return Err(err_at(
+                                Some(t.span()),
+                                format!("health timeout_ms of '{name}' is {}", t.get_ref()),
+                                Some(format!("a timeout from 1 to {MAX_HEALTH_TIMEOUT_MS} ms (default 2000)")),
+                            ))
+                        }
+                        Some(t) => *t.get_ref(),
+                        None => 2000,
+                    };
                     Some(HealthCheck {
-                        url: url.clone(),
-                        timeout_ms: h.timeout_ms.unwrap_or(2000),
+                        url,
+                        timeout_ms,
                         max_latency_ms: h.max_latency_ms,
+                        ca_file: h.ca_file.as_ref().map(|p| root.join(p)),
                     })
                 }
                 None => None,
@@ -417,8 +435,9 @@ struct RawDependency {
 #[serde(deny_unknown_fields)]
 struct RawHealth {
     url: Spanned<String>,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<Spanned<u64>>,
     max_latency_ms: Option<u64>,
+    ca_file: Option<String>,
 }
 
 #[derive(Deserialize)]
