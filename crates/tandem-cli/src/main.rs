@@ -30,10 +30,10 @@ use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, Priority};
 pub(crate) struct Cli {
     /// The workspace manifest (tandem.toml) or its directory; default: the nearest tandem.toml
     /// in the current directory or a parent.
-    #[arg(long, global = true, env = "TANDEM_WORKSPACE", value_name = "PATH")]
+    #[arg(long, global = true, env = "TANDEM_WORKSPACE", hide_env_values = true, value_name = "PATH")]
     pub(crate) workspace: Option<PathBuf>,
     /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
-    #[arg(long, global = true, env = "TANDEM_DATABASE", value_name = "URL")]
+    #[arg(long, global = true, env = "TANDEM_DATABASE", hide_env_values = true, value_name = "URL")]
     pub(crate) database: Option<String>,
     /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
     #[arg(long, global = true, value_name = "NAME")]
@@ -261,7 +261,13 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
         .with_writer(std::io::stderr)
         .init();
+    restore_default_sigpipe();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Mcp { .. }) {
+        // A server must outlive a client that hangs up: keep SIGPIPE ignored there, so a closed
+        // connection is an error on that write, not the end of the process.
+        ignore_sigpipe();
+    }
     let json = cli.json;
     match run(cli) {
         Ok(code) => code,
@@ -273,14 +279,40 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
+            let message = output::error_chain(e.chain());
             if json {
-                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": format!("{e:#}") } }));
+                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": message } }));
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe (`tandem … | head -1`) is an error that
+/// `print!` turns into a panic. Command-line tools die quietly of SIGPIPE instead, as `cat` does.
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: called first thing in `main`, before any other thread exists; `signal` with a
+    // standard disposition has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(unix)]
+fn ignore_sigpipe() {
+    // SAFETY: as above; still before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}
+
+#[cfg(not(unix))]
+fn ignore_sigpipe() {}
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v).context("rendering JSON")?;

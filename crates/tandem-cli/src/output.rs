@@ -16,11 +16,36 @@ pub fn bar(fraction: f64, width: usize) -> String {
     format!("[{}{}] {:>3}%", "█".repeat(full), "░".repeat(width - full), (f * 100.0).round() as u32)
 }
 
+/// An error and its causes on one line, `outer: cause: root`. A cause whose text the message
+/// already ends with (an error that prints its source itself) is not repeated.
+pub fn error_chain<'a>(chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
+    let mut out = String::new();
+    for e in chain {
+        let text = e.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.ends_with(&text) {
+            let _ = write!(out, ": {text}");
+        }
+    }
+    out
+}
+
+/// Columns a string takes on a terminal: wide (CJK) characters take two, combining marks none.
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` followed by spaces up to `width` terminal columns (`{:<width}` counts characters).
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))))
+}
+
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            widths[i] = widths[i].max(display_width(c));
         }
     }
     let mut out = String::new();
@@ -30,8 +55,7 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                let pad = widths[i] - c.chars().count();
-                let _ = write!(s, "{c}{}  ", " ".repeat(pad));
+                let _ = write!(s, "{}  ", pad(c, widths[i]));
             }
         }
         out.push_str(s.trim_end());
@@ -338,7 +362,7 @@ fn event_line(e: &Event) -> String {
         (Action::IssueLinked, s) => format!("{s}: issue {}", e.to.as_deref().unwrap_or("")),
     };
     let why = e.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
-    format!("{} {:<8} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), e.actor)
+    format!("{} {} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), pad(&e.actor, 8))
 }
 
 pub fn history(events: &[StoredEvent]) -> String {
@@ -367,9 +391,9 @@ pub fn deploy_plan(p: &DeployPlan) -> String {
         let _ = writeln!(out, "  wave {}:", i + 1);
         for s in p.steps.iter().filter(|s| s.wave == i + 1) {
             let cmd = s.command.as_deref().unwrap_or("(no deploy command declared)");
-            let _ = writeln!(out, "    {:<24} {cmd}", s.repo.as_str());
+            let _ = writeln!(out, "    {} {cmd}", pad(s.repo.as_str(), 24));
             if let Some(h) = &s.health {
-                let _ = writeln!(out, "    {:<24} then wait for {h}", "");
+                let _ = writeln!(out, "    {} then wait for {h}", pad("", 24));
             }
         }
         let _ = w;
