@@ -5,11 +5,13 @@
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
 mod analyze_cmd;
+mod choice;
 mod demo;
 mod health_cmd;
 mod output;
 
 use anyhow::Context;
+use choice::choice;
 
 /// The analyzer allocates and frees millions of small objects; mimalloc does that markedly
 /// faster than the system allocator.
@@ -79,8 +81,8 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
-        /// Only the rules of one kind: protobuf, openapi, sql, config, dependency.
-        #[arg(long)]
+        /// Only the rules of one kind.
+        #[arg(long, value_parser = choice::rule_kinds())]
         kind: Option<String>,
     },
     /// Create and drive coordinations.
@@ -140,7 +142,7 @@ enum CoordCmd {
     Create {
         #[arg(long)]
         title: String,
-        #[arg(long = "type", value_name = "TYPE", value_parser = parse_change_type)]
+        #[arg(long = "type", value_name = "TYPE", value_parser = choice::<ChangeType>())]
         change_type: ChangeType,
         /// The affected repos, comma-separated.
         #[arg(long, value_delimiter = ',', conflicts_with = "from_repo", required_unless_present = "from_repo")]
@@ -148,7 +150,7 @@ enum CoordCmd {
         /// The changed repo: affects it and all its transitive consumers.
         #[arg(long, value_name = "REPO")]
         from_repo: Option<String>,
-        #[arg(long, value_parser = parse_priority)]
+        #[arg(long, value_parser = choice::<Priority>())]
         priority: Option<Priority>,
         /// The plan, as Markdown text.
         #[arg(long, conflicts_with = "plan_file")]
@@ -170,10 +172,10 @@ enum CoordCmd {
     Progress { id: i64 },
     /// The append-only history of a coordination.
     History { id: i64 },
-    /// Move a coordination to STATUS (planning, in_progress, testing, ready, deploying, done, blocked, cancelled).
+    /// Move a coordination to STATUS.
     Status {
         id: i64,
-        #[arg(value_parser = parse_coord_status)]
+        #[arg(value_parser = choice::<CoordStatus>())]
         status: CoordStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -181,11 +183,11 @@ enum CoordCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Move the child of REPO to STATUS (pending, ready, in_progress, in_review, done, blocked).
+    /// Move the child of REPO to STATUS.
     Child {
         id: i64,
         repo: String,
-        #[arg(value_parser = parse_child_status)]
+        #[arg(value_parser = choice::<ChildStatus>())]
         status: ChildStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -217,19 +219,6 @@ enum IssuesCmd {
     },
     /// One issue, by REPO#NUMBER.
     Show { reference: String },
-}
-
-fn parse_change_type(s: &str) -> Result<ChangeType, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_coord_status(s: &str) -> Result<CoordStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_child_status(s: &str) -> Result<ChildStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
 }
 
 /// Why the command stopped: a refusal (exit 1) or an error (exit 2).
@@ -382,17 +371,6 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules { format, kind } => {
             let mut rules = tandem_engine::report::rule_catalogue();
             if let Some(k) = kind {
-                let kinds: Vec<String> = {
-                    let mut v: Vec<String> = rules.iter().map(|r| r.kind.clone()).collect();
-                    v.dedup();
-                    v
-                };
-                if !kinds.contains(k) {
-                    return Err(Failure::Error(anyhow::anyhow!(
-                        "unknown rule kind '{k}'; expected one of: {}",
-                        kinds.join(", ")
-                    )));
-                }
                 rules.retain(|r| &r.kind == k);
             }
             match (json, format) {

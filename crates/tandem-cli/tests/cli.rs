@@ -199,7 +199,7 @@ fn a_coordination_lives_its_life_through_the_cli() {
 
     ok(d, &["coord", "check", &id_s, "loqa-hub", "1"]);
     let (code, _, err) = check(d, &["coord", "check", &id_s, "loqa-hub", "99"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "an item that is not on the checklist is bad input");
     assert!(err.contains("no checklist item 99"), "{err}");
     let (code, _, err) = check(d, &["coord", "child", &id_s, "loqa-hub", "blocked"]);
     assert_eq!(code, 1);
