@@ -56,10 +56,40 @@ impl<T: Choice> TypedValueParser for ChoiceParser<T> {
 }
 
 /// The rule kinds of the catalogue, for `rules --kind`.
-pub(crate) fn rule_kinds() -> clap::builder::PossibleValuesParser {
+pub(crate) fn rule_kinds() -> NamedList {
     let mut kinds: Vec<String> = tandem_engine::report::rule_catalogue().into_iter().map(|r| r.kind).collect();
     kinds.dedup();
-    clap::builder::PossibleValuesParser::new(kinds.into_iter().map(PossibleValue::new))
+    NamedList { what: "rule kind", values: kinds }
+}
+
+/// A choice among names known only at run time, worded as the model's `UnknownValue` is.
+#[derive(Clone)]
+pub(crate) struct NamedList {
+    what: &'static str,
+    values: Vec<String>,
+}
+
+impl TypedValueParser for NamedList {
+    type Value = String;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<String, clap::Error> {
+        let text = value.to_string_lossy();
+        if self.values.iter().any(|v| *v == text) {
+            return Ok(text.into_owned());
+        }
+        let arg = arg.map(|a| format!(" for '{a}'")).unwrap_or_default();
+        let message = format!(
+            "invalid value{arg}: unknown {} '{}'; expected one of: {}\n",
+            self.what,
+            tandem_model::manifest::clip(&text),
+            self.values.join(", ")
+        );
+        Err(clap::Error::raw(ErrorKind::InvalidValue, message).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.values.iter().map(|v| PossibleValue::new(v.clone()))))
+    }
 }
 
 #[cfg(test)]

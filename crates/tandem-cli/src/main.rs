@@ -100,6 +100,10 @@ enum Command {
         /// Where to build it (must not exist, or be empty); default: ./tandem-demo.
         #[arg(long, default_value = "tandem-demo")]
         dir: PathBuf,
+        /// When the demo's scripted history ends (RFC 3339, e.g. 2026-03-03T22:00:00Z); default:
+        /// now, so the history reads as recent. The same value gives the same output.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Health checks: stale and blocked coordinations, version skew, cycles and drift, health
     /// endpoints, breaking changes without a coordination. Exit 1 at --fail-on or above.
@@ -221,6 +225,12 @@ enum IssuesCmd {
     Show { reference: String },
 }
 
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{e}; expected an RFC 3339 time such as 2026-03-03T22:00:00Z"))
+}
+
 /// Why the command stopped: a refusal (exit 1) or an error (exit 2).
 pub(crate) enum Failure {
     Refused(String),
@@ -335,13 +345,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 print_json(&serde_json::json!({ "manifest": path }))?;
             } else {
                 println!("wrote {}", path.display());
-                println!("next: tandem --workspace {} graph", path.display());
+                println!(
+                    "next: {} --workspace {} graph",
+                    output::program(),
+                    output::shell_word(&path.display().to_string())
+                );
             }
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
-        Command::Demo { dir } => demo::run(dir, json)?,
+        Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {

@@ -16,6 +16,33 @@ pub fn bar(fraction: f64, width: usize) -> String {
     format!("[{}{}] {:>3}%", "█".repeat(full), "░".repeat(width - full), (f * 100.0).round() as u32)
 }
 
+/// How to run this very binary again from a shell: `tandem` when that is what the first
+/// `tandem` on `PATH` is, else its absolute path (after `cargo run -- demo`, `tandem` is not on
+/// `PATH`, and a printed `tandem …` would not run).
+pub fn program() -> String {
+    let Ok(me) = std::env::current_exe() else { return "tandem".into() };
+    let me_real = me.canonicalize().unwrap_or_else(|_| me.clone());
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(format!("tandem{}", std::env::consts::EXE_SUFFIX)))
+        .find(|c| c.is_file());
+    match on_path.and_then(|c| c.canonicalize().ok()) {
+        Some(first) if first == me_real => "tandem".into(),
+        _ => shell_word(&me.display().to_string()),
+    }
+}
+
+/// `s` as one word for a POSIX shell: as is when it holds only safe characters, else in single
+/// quotes.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 /// An error and its causes on one line, `outer: cause: root`. A cause whose text the message
 /// already ends with (an error that prints its source itself) is not repeated.
 pub fn error_chain<'a>(chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
