@@ -675,3 +675,33 @@ fn help_and_completions_offer_the_models_choices() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown coordination status 'nope'; expected one of: planning"), "{err}");
 }
+
+#[test]
+fn the_readmes_install_lines_work_on_a_fresh_home() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let block: Vec<&str> = readme
+        .split("## Install")
+        .nth(1)
+        .and_then(|s| s.split("```sh\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .unwrap()
+        .lines()
+        .collect();
+    let install = block.iter().find(|l| l.starts_with("cargo install")).unwrap();
+    assert!(install.contains("--locked"), "cargo install without --locked ignores Cargo.lock: {install}");
+    // what `cargo install` would do, put this build first on PATH; then the rest as written
+    let home = tempfile::tempdir().unwrap();
+    let path = tandem_on_path(home.path());
+    let rest: Vec<&str> = block.iter().copied().filter(|l| !l.starts_with("cargo install")).collect();
+    let run = std::process::Command::new("sh")
+        .arg("-ec")
+        .arg(rest.join("\n"))
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{rest:?}: {}", String::from_utf8_lossy(&run.stderr));
+    let completions = home.path().join(".local/share/bash-completion/completions/tandem");
+    assert!(std::fs::read_to_string(completions).unwrap().contains("_tandem()"));
+}
