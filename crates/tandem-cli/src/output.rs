@@ -476,3 +476,77 @@ pub fn issue(i: &Issue) -> String {
     let _ = writeln!(out, "\n{}", i.body.trim_end());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The terminal column where the second cell of each line starts.
+    fn second_column(table: &str) -> Vec<usize> {
+        table
+            .lines()
+            .map(|l| {
+                let first_cell_end = l.find("  ").unwrap();
+                let start = first_cell_end + l[first_cell_end..].find(|c: char| c != ' ').unwrap();
+                display_width(&l[..start])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn table_columns_line_up_with_wide_and_combining_characters() {
+        let rows = vec![
+            vec!["漢字のリポ".to_string(), "wide".to_string()],
+            vec!["cafe\u{301}".to_string(), "combining".to_string()],
+            vec!["ascii-repo".to_string(), "plain".to_string()],
+        ];
+        let t = table(&["REPO", "NOTE"], &rows);
+        let columns = second_column(&t);
+        assert_eq!(columns, vec![12; 4], "{t}");
+    }
+
+    #[test]
+    fn pad_counts_terminal_columns() {
+        assert_eq!(pad("漢字", 6), "漢字  ");
+        assert_eq!(pad("e\u{301}", 3), "e\u{301}  ");
+        assert_eq!(pad("toolongvalue", 4), "toolongvalue");
+    }
+
+    #[derive(Debug)]
+    struct Leaf;
+    impl std::fmt::Display for Leaf {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("No such file or directory")
+        }
+    }
+    impl std::error::Error for Leaf {}
+
+    /// An error that prints its source itself and also returns it from `source()`.
+    #[derive(Debug)]
+    struct Repeats(Leaf);
+    impl std::fmt::Display for Repeats {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot read /x/tandem.toml: {}", self.0)
+        }
+    }
+    impl std::error::Error for Repeats {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_chain_names_a_cause_once() {
+        let e = anyhow::Error::new(Repeats(Leaf));
+        assert_eq!(error_chain(e.chain()), "cannot read /x/tandem.toml: No such file or directory");
+        let e = anyhow::Error::new(Leaf).context("opening the workspace");
+        assert_eq!(error_chain(e.chain()), "opening the workspace: No such file or directory");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("/usr/bin/tandem"), "/usr/bin/tandem");
+        assert_eq!(shell_word("my demo"), "'my demo'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
+}

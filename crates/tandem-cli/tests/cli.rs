@@ -526,7 +526,8 @@ fn the_demos_last_event_is_at_the_given_now() {
 #[test]
 fn help_hides_the_database_password_taken_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let env = [("TANDEM_DATABASE", "postgres://admin:hunter2@db.internal/tandem"), ("TANDEM_WORKSPACE", "/srv/secret-ws")];
+    let env =
+        [("TANDEM_DATABASE", "postgres://admin:hunter2@db.internal/tandem"), ("TANDEM_WORKSPACE", "/srv/secret-ws")];
     for args in [&["--help"][..], &["coord", "create", "--help"], &["help", "health"]] {
         let (code, out, err) = check_env(dir.path(), args, &env);
         assert_eq!(code, 0, "{err}");
