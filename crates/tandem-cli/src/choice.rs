@@ -30,6 +30,15 @@ macro_rules! choice {
 
 choice!(ChangeType, Priority, CoordStatus, ChildStatus);
 
+impl Choice for tandem_engine::Level {
+    fn all() -> &'static [Self] {
+        &tandem_engine::Level::ALL
+    }
+    fn spelling(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 /// Parses with the model's `FromStr` (which also accepts `in-progress` for `in_progress`) and
 /// offers the model's list as the possible values.
 #[derive(Clone)]

@@ -669,6 +669,8 @@ fn help_and_completions_offer_the_models_choices() {
     assert!(status.contains(&list(tandem_model::CoordStatus::ALL.iter().map(|c| c.as_str()).collect())), "{status}");
     let child = ok(dir.path(), &["coord", "child", "--help"]);
     assert!(child.contains(&list(tandem_model::ChildStatus::ALL.iter().map(|c| c.as_str()).collect())), "{child}");
+    let health = ok(dir.path(), &["health", "--help"]);
+    assert!(health.contains("[possible values: info, warning, critical]"), "{health}");
     let bash = ok(dir.path(), &["completions", "bash"]);
     assert!(bash.contains("planning in_progress testing ready deploying done blocked cancelled"), "statuses complete");
     assert!(bash.contains("protobuf openapi sql config dependency"), "rule kinds complete");
