@@ -7,7 +7,7 @@ use clap::error::ErrorKind;
 use std::ffi::OsStr;
 use std::marker::PhantomData;
 use std::str::FromStr;
-use tandem_model::{ChangeType, ChildStatus, CoordStatus, Priority, UnknownValue};
+use tandem_model::{ChangeType, ChildStatus, CoordStatus, ImpactLevel, Priority, UnknownValue};
 
 /// A closed vocabulary of the model: every value and its spelling.
 pub(crate) trait Choice: FromStr<Err = UnknownValue> + Copy + Send + Sync + 'static {
@@ -30,14 +30,21 @@ macro_rules! choice {
 
 choice!(ChangeType, Priority, CoordStatus, ChildStatus);
 
-impl Choice for tandem_engine::Level {
-    fn all() -> &'static [Self] {
-        &tandem_engine::Level::ALL
-    }
-    fn spelling(self) -> &'static str {
-        self.as_str()
-    }
+/// The health levels and impact levels keep their lists as arrays.
+macro_rules! choice_array {
+    ($($t:ty),+) => {$(
+        impl Choice for $t {
+            fn all() -> &'static [Self] {
+                &<$t>::ALL
+            }
+            fn spelling(self) -> &'static str {
+                self.as_str()
+            }
+        }
+    )+};
 }
+
+choice_array!(tandem_engine::Level, ImpactLevel);
 
 /// Parses with the model's `FromStr` (which also accepts `in-progress` for `in_progress`) and
 /// offers the model's list as the possible values.
@@ -111,5 +118,16 @@ mod tests {
             choice::<CoordStatus>().possible_values().unwrap().map(|v| v.get_name().to_string()).collect();
         let model: Vec<&str> = CoordStatus::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(shown, model);
+    }
+
+    #[test]
+    fn a_choice_accepts_the_models_other_spellings_and_names_the_list_otherwise() {
+        let cmd = clap::Command::new("t");
+        let parsed = choice::<ImpactLevel>().parse_ref(&cmd, None, OsStr::new(" High")).unwrap();
+        assert_eq!(parsed, ImpactLevel::High);
+        let in_progress = choice::<CoordStatus>().parse_ref(&cmd, None, OsStr::new("in-progress")).unwrap();
+        assert_eq!(in_progress, CoordStatus::InProgress);
+        let e = choice::<ImpactLevel>().parse_ref(&cmd, None, OsStr::new("severe")).unwrap_err().to_string();
+        assert!(e.contains("unknown impact level 'severe'; expected one of: none, low, medium, high, critical"), "{e}");
     }
 }

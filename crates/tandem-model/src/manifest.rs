@@ -363,7 +363,7 @@ impl Workspace {
         RepoName::parse(name)
             .ok()
             .and_then(|n| self.repo(&n))
-            .ok_or_else(|| format!("unknown repository '{name}'; known repositories: {}", self.known_names()))
+            .ok_or_else(|| format!("unknown repository '{}'; known repositories: {}", clip(name), self.known_names()))
     }
 
     pub fn known_names(&self) -> String {
@@ -622,6 +622,13 @@ mod tests {
         assert!(shown.len() < 2_000, "{} bytes", shown.len());
         assert!(shown.contains("… (500000 characters)"), "{shown}");
         assert!(e.expected.unwrap().contains("`service`"));
+    }
+
+    #[test]
+    fn an_unknown_repository_is_named_clipped() {
+        let ws = parse(TWO).unwrap();
+        let e = ws.resolve(&"z".repeat(10_000)).unwrap_err();
+        assert!(e.len() < 300 && e.contains("… (10000 characters)"), "{e}");
     }
 
     #[test]
