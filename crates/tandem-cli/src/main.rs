@@ -575,3 +575,31 @@ fn report_change(json: bool, change: &tandem_engine::Change) -> Result<(), Failu
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_args_showing_values(cmd: &clap::Command, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.get_env().is_some() && !a.is_hide_env_values_set() {
+                out.push(format!("{} --{}", cmd.get_name(), a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            env_args_showing_values(sub, out);
+        }
+    }
+
+    /// `--help` shows an argument's environment value unless told not to; a database URL there
+    /// carries its password.
+    #[test]
+    fn every_argument_read_from_the_environment_hides_its_value_in_help() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut showing = Vec::new();
+        env_args_showing_values(&cmd, &mut showing);
+        assert!(showing.is_empty(), "these would print their environment value in --help: {showing:?}");
+        assert!(cmd.get_arguments().any(|a| a.get_env().is_some()), "the walk sees the env arguments");
+    }
+}
