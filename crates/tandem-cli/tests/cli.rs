@@ -708,3 +708,24 @@ fn the_readmes_install_lines_work_on_a_fresh_home() {
     let completions = home.path().join(".local/share/bash-completion/completions/tandem");
     assert!(std::fs::read_to_string(completions).unwrap().contains("_tandem()"));
 }
+
+#[test]
+fn graphviz_draws_each_repo_label_on_two_lines() {
+    let dir = loqa();
+    let dot = ok(dir.path(), &["graph", "--format", "dot"]);
+    let g = json(dir.path(), &["graph"]);
+    let (repos, edges) = (g["repos"].as_array().unwrap().len(), g["edges"].as_array().unwrap().len());
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("Graphviz `dot` is missing ({e}); run `bash scripts/setup.sh`"));
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), dot.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    // one text line per edge label, two per repo: the name, then the role in parentheses
+    assert_eq!(svg.matches("<text").count(), edges + 2 * repos, "{svg}");
+    assert!(svg.contains(">(protocol)</text>") && !svg.contains(r"\n"), "{svg}");
+}
