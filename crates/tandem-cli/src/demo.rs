@@ -257,7 +257,7 @@ pub fn run(dir: &Path, now: DateTime<Utc>, json: bool) -> Result<(), Failure> {
     println!("  {tandem} issues list --repo loqa");
     println!("  {tandem} graph --format mermaid");
     if tandem != "tandem" {
-        println!("(`tandem` is not on your PATH; `cargo install --locked --path crates/tandem-cli` puts it there)");
+        println!("(this binary is not the `tandem` on your PATH; `cargo install --locked --path crates/tandem-cli` puts it there)");
     }
     if json {
         eprintln!("(the demo prints text; use the commands above with --json)");

@@ -455,7 +455,7 @@ fn the_demos_next_steps_run_as_printed_when_tandem_is_not_on_path() {
     for step in &steps[1..] {
         assert!(step.starts_with(env!("CARGO_BIN_EXE_tandem")), "{step}");
     }
-    assert!(out.contains("`tandem` is not on your PATH"), "{out}");
+    assert!(out.contains("this binary is not the `tandem` on your PATH"), "{out}");
     let script = steps.join("\n");
     let run = std::process::Command::new("sh")
         .arg("-ec")
