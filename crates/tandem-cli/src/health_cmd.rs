@@ -17,7 +17,7 @@ pub struct HealthArgs {
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     pub stale_days: u32,
     /// Exit 1 when a finding is at this level or above: info, warning or critical.
-    #[arg(long, value_name = "LEVEL", default_value = "critical", value_parser = parse_level)]
+    #[arg(long, value_name = "LEVEL", default_value = "critical", value_parser = crate::choice::choice::<Level>())]
     pub fail_on: Level,
     /// Create or update the one health issue in the coordination repo (closed when all is healthy).
     #[arg(long)]
@@ -33,10 +33,6 @@ pub struct MetricsArgs {
     /// The window, back from now: a number and a unit (m, h, d, w), e.g. 7d, 12h, 90d.
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_since)]
     pub since: Duration,
-}
-
-fn parse_level(s: &str) -> Result<Level, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
 }
 
 fn parse_since(s: &str) -> Result<Duration, String> {

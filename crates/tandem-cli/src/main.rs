@@ -5,11 +5,13 @@
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
 mod analyze_cmd;
+mod choice;
 mod demo;
 mod health_cmd;
 mod output;
 
 use anyhow::Context;
+use choice::choice;
 
 /// The analyzer allocates and frees millions of small objects; mimalloc does that markedly
 /// faster than the system allocator.
@@ -30,10 +32,10 @@ use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, Priority};
 pub(crate) struct Cli {
     /// The workspace manifest (tandem.toml) or its directory; default: the nearest tandem.toml
     /// in the current directory or a parent.
-    #[arg(long, global = true, env = "TANDEM_WORKSPACE", value_name = "PATH")]
+    #[arg(long, global = true, env = "TANDEM_WORKSPACE", hide_env_values = true, value_name = "PATH")]
     pub(crate) workspace: Option<PathBuf>,
     /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
-    #[arg(long, global = true, env = "TANDEM_DATABASE", value_name = "URL")]
+    #[arg(long, global = true, env = "TANDEM_DATABASE", hide_env_values = true, value_name = "URL")]
     pub(crate) database: Option<String>,
     /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
     #[arg(long, global = true, value_name = "NAME")]
@@ -79,8 +81,8 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
-        /// Only the rules of one kind: protobuf, openapi, sql, config, dependency.
-        #[arg(long)]
+        /// Only the rules of one kind.
+        #[arg(long, value_parser = choice::rule_kinds())]
         kind: Option<String>,
     },
     /// Create and drive coordinations.
@@ -98,6 +100,10 @@ enum Command {
         /// Where to build it (must not exist, or be empty); default: ./tandem-demo.
         #[arg(long, default_value = "tandem-demo")]
         dir: PathBuf,
+        /// When the demo's scripted history ends (RFC 3339, e.g. 2026-03-03T22:00:00Z); default:
+        /// now, so the history reads as recent. The same value gives the same output.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Health checks: stale and blocked coordinations, version skew, cycles and drift, health
     /// endpoints, breaking changes without a coordination. Exit 1 at --fail-on or above.
@@ -163,7 +169,7 @@ enum CoordCmd {
     Create {
         #[arg(long)]
         title: String,
-        #[arg(long = "type", value_name = "TYPE", value_parser = parse_change_type)]
+        #[arg(long = "type", value_name = "TYPE", value_parser = choice::<ChangeType>())]
         change_type: ChangeType,
         /// The affected repos, comma-separated.
         #[arg(long, value_delimiter = ',', conflicts_with = "from_repo", required_unless_present = "from_repo")]
@@ -171,7 +177,7 @@ enum CoordCmd {
         /// The changed repo: affects it and all its transitive consumers.
         #[arg(long, value_name = "REPO")]
         from_repo: Option<String>,
-        #[arg(long, value_parser = parse_priority)]
+        #[arg(long, value_parser = choice::<Priority>())]
         priority: Option<Priority>,
         /// The plan, as Markdown text.
         #[arg(long, conflicts_with = "plan_file")]
@@ -193,10 +199,10 @@ enum CoordCmd {
     Progress { id: i64 },
     /// The append-only history of a coordination.
     History { id: i64 },
-    /// Move a coordination to STATUS (planning, in_progress, testing, ready, deploying, done, blocked, cancelled).
+    /// Move a coordination to STATUS.
     Status {
         id: i64,
-        #[arg(value_parser = parse_coord_status)]
+        #[arg(value_parser = choice::<CoordStatus>())]
         status: CoordStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -204,11 +210,11 @@ enum CoordCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Move the child of REPO to STATUS (pending, ready, in_progress, in_review, done, blocked).
+    /// Move the child of REPO to STATUS.
     Child {
         id: i64,
         repo: String,
-        #[arg(value_parser = parse_child_status)]
+        #[arg(value_parser = choice::<ChildStatus>())]
         status: ChildStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -242,17 +248,10 @@ enum IssuesCmd {
     Show { reference: String },
 }
 
-fn parse_change_type(s: &str) -> Result<ChangeType, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_coord_status(s: &str) -> Result<CoordStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_child_status(s: &str) -> Result<ChildStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{e}; expected an RFC 3339 time such as 2026-03-03T22:00:00Z"))
 }
 
 /// Why the command stopped: a refusal (exit 1) or an error (exit 2).
@@ -284,7 +283,13 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
         .with_writer(std::io::stderr)
         .init();
+    restore_default_sigpipe();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Mcp { .. }) {
+        // A server must outlive a client that hangs up: keep SIGPIPE ignored there, so a closed
+        // connection is an error on that write, not the end of the process.
+        ignore_sigpipe();
+    }
     let json = cli.json;
     match run(cli) {
         Ok(code) => code,
@@ -296,14 +301,40 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
+            let message = output::error_chain(e.chain());
             if json {
-                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": format!("{e:#}") } }));
+                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": message } }));
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe (`tandem … | head -1`) is an error that
+/// `print!` turns into a panic. Command-line tools die quietly of SIGPIPE instead, as `cat` does.
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: called first thing in `main`, before any other thread exists; `signal` with a
+    // standard disposition has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(unix)]
+fn ignore_sigpipe() {
+    // SAFETY: as above; still before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}
+
+#[cfg(not(unix))]
+fn ignore_sigpipe() {}
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v).context("rendering JSON")?;
@@ -337,13 +368,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 print_json(&serde_json::json!({ "manifest": path }))?;
             } else {
                 println!("wrote {}", path.display());
-                println!("next: tandem --workspace {} graph", path.display());
+                println!(
+                    "next: {} --workspace {} graph",
+                    output::program(),
+                    output::shell_word(&path.display().to_string())
+                );
             }
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
-        Command::Demo { dir } => demo::run(dir, json)?,
+        Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
@@ -373,17 +408,6 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules { format, kind } => {
             let mut rules = tandem_engine::report::rule_catalogue();
             if let Some(k) = kind {
-                let kinds: Vec<String> = {
-                    let mut v: Vec<String> = rules.iter().map(|r| r.kind.clone()).collect();
-                    v.dedup();
-                    v
-                };
-                if !kinds.contains(k) {
-                    return Err(Failure::Error(anyhow::anyhow!(
-                        "unknown rule kind '{k}'; expected one of: {}",
-                        kinds.join(", ")
-                    )));
-                }
                 rules.retain(|r| &r.kind == k);
             }
             match (json, format) {
@@ -602,5 +626,33 @@ fn report_change(json: bool, change: &tandem_engine::Change) -> Result<(), Failu
     } else {
         print!("{}", output::change(change));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_args_showing_values(cmd: &clap::Command, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.get_env().is_some() && !a.is_hide_env_values_set() {
+                out.push(format!("{} --{}", cmd.get_name(), a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            env_args_showing_values(sub, out);
+        }
+    }
+
+    /// `--help` shows an argument's environment value unless told not to; a database URL there
+    /// carries its password.
+    #[test]
+    fn every_argument_read_from_the_environment_hides_its_value_in_help() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut showing = Vec::new();
+        env_args_showing_values(&cmd, &mut showing);
+        assert!(showing.is_empty(), "these would print their environment value in --help: {showing:?}");
+        assert!(cmd.get_arguments().any(|a| a.get_env().is_some()), "the walk sees the env arguments");
     }
 }

@@ -7,7 +7,9 @@ use tandem_model::{ManifestError, Refused};
 pub enum EngineError {
     #[error("{0}")]
     Refused(#[from] Refused),
-    #[error("{0}")]
+    /// Transparent: the manifest error is the whole message; shown as `{0}` with itself as the
+    /// source, it was printed twice by every front end that prints the chain.
+    #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

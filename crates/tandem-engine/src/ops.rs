@@ -128,7 +128,7 @@ impl Engine {
         status: ChildStatus,
         reason: Option<&str>,
     ) -> Result<Change> {
-        let repo = self.child_repo(id, repo)?;
+        let repo = child_named(&self.store.load_coordination(id)?, repo)?.repo.clone();
         self.mutate(id, &|c, ctx| c.set_child_status(&repo, status, reason, ctx))
     }
 
@@ -136,28 +136,18 @@ impl Engine {
     /// `integration` for the integration-testing issue.
     #[tracing::instrument(skip(self))]
     pub fn check_item(&self, id: CoordId, target: &str, item: &str, checked: bool) -> Result<Change> {
-        let target = if target == "integration" && RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r)).is_none()
-        {
-            Target::Integration
-        } else {
-            Target::Child(self.child_repo(id, target)?)
-        };
+        let c = self.store.load_coordination(id)?;
         let selector = ItemSelector::parse(item);
+        let workspace_repo = RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r));
+        let (target, list) = if target == "integration" && workspace_repo.is_none() {
+            (Target::Integration, &c.integration.checklist)
+        } else {
+            let child = child_named(&c, target)?;
+            (Target::Child(child.repo.clone()), &child.checklist)
+        };
+        // An item that is not on the checklist is bad input (an error), not a refusal.
+        selector.find(list).map_err(EngineError::Invalid)?;
         self.mutate(id, &|c, ctx| c.check_item(&target, &selector, checked, ctx))
-    }
-
-    fn child_repo(&self, id: CoordId, repo: &str) -> Result<RepoName> {
-        match RepoName::parse(repo) {
-            Ok(r) => Ok(r),
-            Err(_) => {
-                let c = self.store.load_coordination(id)?;
-                let names: Vec<&str> = c.children.iter().map(|c| c.repo.as_str()).collect();
-                Err(EngineError::Invalid(format!(
-                    "'{repo}' is not a repository name; coordination #{id}'s repositories are: {}",
-                    names.join(", ")
-                )))
-            }
-        }
     }
 
     /// Pushes `c` (as just saved) to the forge and makes the forge converge to the stored
@@ -269,4 +259,18 @@ impl Engine {
     pub fn discover(&self) -> tandem_analyze::Discovery {
         tandem_analyze::discover(&self.ws)
     }
+}
+
+/// The child of `c` in repository `name`. A name that is no child of the coordination is bad
+/// input (an error), as an unknown repository is everywhere else, not a refusal by the rules.
+fn child_named<'c>(c: &'c Coordination, name: &str) -> Result<&'c tandem_model::Child> {
+    RepoName::parse(name).ok().and_then(|r| c.child(&r)).ok_or_else(|| {
+        let names: Vec<&str> = c.children.iter().map(|c| c.repo.as_str()).collect();
+        EngineError::Invalid(format!(
+            "coordination #{} has no child in '{}'; its repositories are: {}",
+            c.id,
+            tandem_model::manifest::clip(name),
+            names.join(", ")
+        ))
+    })
 }

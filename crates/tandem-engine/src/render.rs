@@ -70,14 +70,22 @@ pub fn graph_view(ws: &Workspace) -> GraphView {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", escape(s))
+}
+
+/// The text of a DOT string: backslashes and double quotes escaped.
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// Graphviz DOT: consumer -> provider, labelled with the dependency kind; one rank per wave.
 pub fn to_dot(v: &GraphView) -> String {
     let mut out = format!("digraph {} {{\n  rankdir=BT;\n  node [shape=box, style=rounded];\n", quote(&v.workspace));
     for r in &v.repos {
-        out.push_str(&format!("  {} [label={}];\n", quote(&r.name), quote(&format!("{}\\n({})", r.name, r.role))));
+        // `\n` inside a quoted DOT string is Graphviz's line break; the parts are quoted apart so
+        // the escape itself is not escaped into a literal backslash.
+        let label = format!("{}\\n{}", escape(&r.name), escape(&format!("({})", r.role)));
+        out.push_str(&format!("  {} [label=\"{label}\"];\n", quote(&r.name)));
     }
     for w in &v.waves {
         let members: Vec<String> = w.iter().map(|n| quote(n)).collect();
