@@ -113,3 +113,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn manifest_over_the_size_limit_is_a_parse_finding_naming_the_limit() {
+    let big = format!("module example.com/m\n\n{}", "// padding padding padding padding\n".repeat(300_000));
+    assert!(big.len() > 8 * 1024 * 1024);
+    let pair = FilePair { path: "go.mod", prev: Some(b"module example.com/m\n"), cur: Some(big.as_bytes()) };
+    let findings = detector().compare(&pair, &DetectOptions::default());
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "DEPENDENCY_PARSE");
+    assert!(findings[0].message.contains("8388608 bytes (8 MiB)"), "{}", findings[0].message);
+}
+
+#[test]
+fn a_module_required_twice_is_reported_once_per_family() {
+    let prev = "module m\n\nrequire (\n\texample.com/a v1.0.0\n\texample.com/a/v2 v2.0.0\n\texample.com/gone v1.0.0\n\texample.com/gone v1.1.0\n)\n";
+    let cur = "module m\n\nrequire (\n\texample.com/a/v3 v3.0.0\n\texample.com/a/v3 v3.1.0\n)\n";
+    let pair = FilePair { path: "go.mod", prev: Some(prev.as_bytes()), cur: Some(cur.as_bytes()) };
+    let rules: Vec<(String, u32)> =
+        detector().compare(&pair, &DetectOptions::default()).into_iter().map(|f| (f.rule, f.line)).collect();
+    assert_eq!(
+        rules,
+        [("DEPENDENCY_MAJOR_BUMP".to_string(), 5), ("DEPENDENCY_REMOVED".to_string(), 1)],
+        "one bump for the family, one removal for the twice-required module"
+    );
+}

@@ -18,6 +18,7 @@
 
 use crate::discover::{gomod, ManifestKind};
 use crate::versions::{Requirement, Semver};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A compatibility line (see the module documentation).
@@ -70,10 +71,13 @@ impl Dependency {
     }
 }
 
-/// Every dependency of a manifest, in file order.
+/// Every dependency of a manifest, in file order, indexed by family so that comparing two
+/// revisions is linear in their size (a go.mod may require tens of thousands of modules).
 #[derive(Debug, Default)]
 pub(crate) struct Manifest {
     pub deps: Vec<Dependency>,
+    /// For each family, the positions of its dependencies in `deps`.
+    families: HashMap<String, Vec<usize>>,
 }
 
 /// The module path without its major-version suffix: `example.com/mod/v2` → `example.com/mod`,
@@ -134,16 +138,29 @@ impl Manifest {
                 });
             }
         }
-        Ok(Manifest { deps })
+        Ok(Manifest::new(deps))
     }
 
-    /// The dependencies of `family`.
-    pub(crate) fn family<'a>(&'a self, family: &'a str) -> impl Iterator<Item = &'a Dependency> + 'a {
-        self.deps.iter().filter(move |d| d.family == family)
+    fn new(deps: Vec<Dependency>) -> Manifest {
+        let mut families: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in deps.iter().enumerate() {
+            families.entry(d.family.clone()).or_default().push(i);
+        }
+        Manifest { deps, families }
+    }
+
+    /// The dependencies of `family`, in file order.
+    pub(crate) fn family<'a>(&'a self, family: &str) -> impl Iterator<Item = &'a Dependency> + 'a {
+        self.families.get(family).into_iter().flatten().map(|&i| &self.deps[i])
+    }
+
+    /// Whether `d` is the first dependency of its family in the file.
+    pub(crate) fn first_of_family(&self, d: &Dependency) -> bool {
+        self.family(&d.family).next().is_some_and(|first| std::ptr::eq(first, d))
     }
 
     /// The dependency of `family` on the highest compatibility line, if any has a version.
-    pub(crate) fn newest<'a>(&'a self, family: &'a str) -> Option<&'a Dependency> {
+    pub(crate) fn newest<'a>(&'a self, family: &str) -> Option<&'a Dependency> {
         self.family(family).filter(|d| d.compat.is_some()).max_by_key(|d| d.compat)
     }
 }

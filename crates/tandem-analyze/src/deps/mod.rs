@@ -11,6 +11,7 @@ mod manifest;
 mod rules;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
+use crate::discover::scan::MAX_FILE_BYTES;
 use crate::discover::ManifestKind;
 use manifest::Manifest;
 use rules::Check;
@@ -51,6 +52,13 @@ impl Detector for DepsDetector {
         let mut read = |side: &str, bytes: Option<&[u8]>| -> Option<Manifest> {
             let bytes = bytes?;
             let parsed = match std::str::from_utf8(bytes) {
+                _ if bytes.len() as u64 > MAX_FILE_BYTES => Err(vec![(
+                    1,
+                    format!(
+                        "it is {} bytes, more than the {MAX_FILE_BYTES} bytes (8 MiB) a manifest may have",
+                        bytes.len()
+                    ),
+                )]),
                 Ok(text) => Manifest::read(kind, text),
                 Err(e) => {
                     let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
