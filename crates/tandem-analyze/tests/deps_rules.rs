@@ -11,8 +11,9 @@ use tandem_analyze::detect::{DetectOptions, Detector, FilePair};
 use tandem_analyze::{deps, discover, versions};
 use tandem_model::{Finding, Workspace};
 
-/// (rule, case, the path the fixture stands for). INTERNAL_DEPENDENCY_BEHIND cases are a
-/// consumer's go.mod (`current.mod`) and its provider's package.json (`provider.json`).
+/// (rule, case, the path the fixture stands for). INTERNAL_DEPENDENCY_* cases are a consumer's
+/// manifest (`current.mod`: go.mod, `current.json`: package.json, `current.txt`:
+/// requirements.txt) and its provider's package.json (`provider.json`).
 const CASES: &[(&str, &str, &str)] = &[
     ("DEPENDENCY_MAJOR_BUMP", "breaking", "web/package.json"),
     ("DEPENDENCY_MAJOR_BUMP", "breaking_cargo_zero_minor", "Cargo.toml"),
@@ -27,18 +28,28 @@ const CASES: &[(&str, &str, &str)] = &[
     ("DEPENDENCY_REMOVED", "breaking", "package.json"),
     ("DEPENDENCY_REMOVED", "ok", "go.mod"),
     ("INTERNAL_DEPENDENCY_BEHIND", "breaking", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "breaking_npm_range", "package.json"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "breaking_pep440", "requirements.txt"),
     ("INTERNAL_DEPENDENCY_BEHIND", "ok", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "ok_npm_range", "package.json"),
+    ("INTERNAL_DEPENDENCY_UNPARSEABLE", "breaking", "package.json"),
+    ("INTERNAL_DEPENDENCY_UNPARSEABLE", "ok", "package.json"),
 ];
 
 fn detector() -> &'static dyn Detector {
     deps::detector().expect("the dependency detector exists")
 }
 
-/// INTERNAL_DEPENDENCY_BEHIND as the engine runs it: discovery on a workspace whose `hub`
-/// requires `proto`, the provider's current version, then [`deps::behind::findings`].
+/// The workspace rules as the engine runs them: discovery on a workspace whose `hub` requires
+/// `proto`, the provider's current version, then [`deps::unparseable::findings`] and
+/// [`deps::behind::findings`].
 fn behind(dir: &Path) -> Vec<Finding> {
     let ws_dir = tempfile::tempdir().unwrap();
-    for (repo, file, fixture) in [("hub", "go.mod", "current.mod"), ("proto", "package.json", "provider.json")] {
+    let consumer = [("current.mod", "go.mod"), ("current.json", "package.json"), ("current.txt", "requirements.txt")]
+        .into_iter()
+        .find(|(fixture, _)| dir.join(fixture).exists())
+        .unwrap_or_else(|| panic!("{} has no consumer manifest", dir.display()));
+    for (repo, file, fixture) in [("hub", consumer.1, consumer.0), ("proto", "package.json", "provider.json")] {
         std::fs::create_dir_all(ws_dir.path().join(repo)).unwrap();
         std::fs::copy(dir.join(fixture), ws_dir.path().join(repo).join(file)).unwrap();
     }
@@ -64,12 +75,14 @@ depends_on = [{ repo = "proto", via = "library" }]
             current.insert(pin.provider.clone(), v);
         }
     }
-    deps::behind::findings(&found.pins, &current)
+    let mut findings = deps::unparseable::findings(&found.pins);
+    findings.extend(deps::behind::findings(&found.pins, &current));
+    findings
 }
 
 fn check(rule: &str, case: &str, path: &str) -> (bool, Vec<Finding>) {
     let dir = support::fixtures("deps").join(rule).join(case);
-    if rule == "INTERNAL_DEPENDENCY_BEHIND" {
+    if rule.starts_with("INTERNAL_DEPENDENCY_") {
         return (true, behind(&dir));
     }
     let (prev, cur) = (support::side(&dir, "previous"), support::side(&dir, "current"));

@@ -435,6 +435,9 @@ impl Engine {
                     current.insert(provider, v);
                 }
             }
+            let unparseable = tandem_analyze::deps::unparseable::findings(&pins);
+            a.counts.warning += unparseable.len();
+            a.findings.extend(unparseable);
             let behind = tandem_analyze::deps::behind::findings(&pins, &current);
             if !behind.is_empty() {
                 a.counts.warning += behind.len();

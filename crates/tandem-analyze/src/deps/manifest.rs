@@ -17,7 +17,7 @@
 //! dependency, it does not add one).
 
 use crate::discover::{gomod, ManifestKind};
-use crate::versions::{Requirement, Semver};
+use crate::versions::Requirement;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -26,9 +26,9 @@ use std::fmt;
 pub(crate) struct Line(u64, u64, u64);
 
 impl Line {
-    pub(crate) fn of(v: &Semver) -> Line {
-        match (v.major, v.minor) {
-            (0, 0) => Line(0, 0, v.patch),
+    pub(crate) fn of((major, minor, patch): (u64, u64, u64)) -> Line {
+        match (major, minor) {
+            (0, 0) => Line(0, 0, patch),
             (0, minor) => Line(0, minor, 0),
             (major, _) => Line(major, 0, 0),
         }
@@ -101,9 +101,7 @@ pub(crate) fn go_family(path: &str) -> &str {
 
 /// The compatibility line of a pin as written in a manifest of `kind`.
 fn compat(spec: &str, kind: ManifestKind) -> Option<Line> {
-    let req = Requirement::parse(spec, kind)
-        .or_else(|| Requirement::parse(&spec.split_whitespace().collect::<Vec<_>>().join(","), kind))?;
-    Some(Line::of(req.base()))
+    Some(Line::of(Requirement::parse(spec, kind)?.base().release()?))
 }
 
 impl Manifest {

@@ -3,12 +3,14 @@
 //! `compare` reads both revisions of a manifest with discovery's readers
 //! ([`manifest`]) and runs the rules of `rules/` (one file each, one table):
 //! `DEPENDENCY_MAJOR_BUMP`, `DEPENDENCY_REMOVED`, and `DEPENDENCY_PARSE` for a revision that
-//! cannot be read. `INTERNAL_DEPENDENCY_BEHIND` needs the workspace and is run by the engine
-//! through [`behind::findings`].
+//! cannot be read. `INTERNAL_DEPENDENCY_BEHIND` and `INTERNAL_DEPENDENCY_UNPARSEABLE` need the
+//! workspace and are run by the engine through [`behind::findings`] and
+//! [`unparseable::findings`].
 
 pub mod behind;
 mod manifest;
 mod rules;
+pub mod unparseable;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
 use crate::discover::scan::MAX_FILE_BYTES;
