@@ -554,7 +554,8 @@ mod tests {
 
     #[test]
     fn pins_without_a_version_are_not_requirements() {
-        for pin in ["local:../proto", "workspace:*", "latest", "next", "*", "sha256:abc", "git+https://x/y", "github:o/r"]
+        for pin in
+            ["local:../proto", "workspace:*", "latest", "next", "*", "sha256:abc", "git+https://x/y", "github:o/r"]
         {
             assert!(matches!(Requirement::read(pin, ManifestKind::PackageJson), PinVersion::NoVersion), "{pin}");
         }
@@ -608,7 +609,8 @@ mod tests {
     #[test]
     fn pep_440_versions_are_provider_versions() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\nversion = \"1.0.0.post1\"\n").unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\nversion = \"1.0.0.post1\"\n")
+            .unwrap();
         let found = current_version(dir.path()).unwrap();
         assert_eq!(found.version, ver("1.0.0.post1"));
         assert!(req("==1.0.0", ManifestKind::Requirements).is_behind(&found.version));

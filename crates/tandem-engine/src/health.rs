@@ -644,7 +644,13 @@ impl Engine {
         for (p, why) in versions::pins_unparseable(&d.pins) {
             findings.push(HealthFinding::new(
                 VERSION_UNPARSEABLE,
-                format!("{} requires {} {} ({}), which cannot be read: {why}", p.consumer, p.provider, p.version, at(p)),
+                format!(
+                    "{} requires {} {} ({}), which cannot be read: {why}",
+                    p.consumer,
+                    p.provider,
+                    p.version,
+                    at(p)
+                ),
                 vec![
                     Subject::File { repo: p.consumer.clone(), path: at_path(p), line: p.line },
                     Subject::Repo { repo: p.provider.clone() },

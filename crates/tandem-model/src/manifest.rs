@@ -119,6 +119,20 @@ pub struct Repo {
     pub breaking: Option<BreakingRules>,
     /// SQL dialect of the repo's migrations: `postgres` (default), `mysql` or `sqlite`.
     pub sql_dialect: Option<String>,
+    /// How the repo's migration tool runs a migration file (`sql_transaction`).
+    pub sql_transaction: SqlTransaction,
+}
+
+/// How a migration tool runs each migration file, which decides what locks are held together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlTransaction {
+    /// Only what the file wraps in `BEGIN` … `COMMIT` runs in a transaction (the default).
+    #[default]
+    Explicit,
+    /// The tool runs each file as one transaction (golang-migrate, Flyway and others on
+    /// PostgreSQL; squawk's `--assume-in-transaction`): `sql_transaction = "per_file"`.
+    PerFile,
 }
 
 /// A validated workspace: repos with unique names, known dependencies, no cycles.
@@ -236,6 +250,7 @@ impl Workspace {
                     }
                     d => d.as_ref().map(|d| d.get_ref().clone()),
                 },
+                sql_transaction: r.sql_transaction.unwrap_or_default(),
             });
         }
 
@@ -396,6 +411,7 @@ struct RawRepo {
     deploy: Option<RawDeploy>,
     breaking: Option<BreakingRules>,
     sql_dialect: Option<Spanned<String>>,
+    sql_transaction: Option<SqlTransaction>,
 }
 
 #[derive(Deserialize)]

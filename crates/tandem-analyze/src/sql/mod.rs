@@ -27,7 +27,7 @@ mod parse;
 mod rules;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
-use parse::Dialect;
+use parse::{Dialect, Item};
 use rules::{Check, Cx};
 use tandem_model::{ContractKind, Finding};
 
@@ -72,26 +72,28 @@ impl Detector for SqlDetector {
             ));
         }
         let dialect = Dialect::parse(opts.sql_dialect.as_deref());
-        let parsed = parse::parse(cur, dialect);
-        for e in &parsed.errors {
-            out.push(finding(
+        let mut cx = Cx::new(dialect, opts.sql_transaction);
+        // Statements are checked as they are parsed and then dropped: memory stays bounded by
+        // the largest statement, whatever the file's size.
+        parse::parse_each(cur, dialect, &mut |item| match item {
+            Item::Error(e) => out.push(finding(
                 &rules::sql_parse::RULE.info,
                 pair.path,
                 e.line,
                 e.column,
                 format!("Statement at line {} could not be parsed: {}.", e.line, e.message.trim_end_matches('.')),
-            ));
-        }
-        let cx = Cx { dialect, statements: &parsed.statements };
-        for stmt in &parsed.statements {
-            for rule in rules::ALL {
-                if let Check::Statement(check) = rule.check {
-                    for message in check(&cx, stmt) {
-                        out.push(finding(&rule.info, pair.path, stmt.line, stmt.column, message));
+            )),
+            Item::Statement(stmt) => {
+                for rule in rules::ALL {
+                    if let Check::Statement(check) = rule.check {
+                        for message in check(&cx, &stmt) {
+                            out.push(finding(&rule.info, pair.path, stmt.line, stmt.column, message));
+                        }
                     }
                 }
+                cx.record(&stmt);
             }
-        }
+        });
         out.sort_by(|a, b| (a.line, &a.rule).cmp(&(b.line, &b.rule)));
         out
     }

@@ -2,7 +2,7 @@ use super::*;
 
 fn check(path: &str, prev: Option<&str>, cur: &str, dialect: Option<&str>) -> Vec<(String, u32)> {
     let pair = FilePair { path, prev: prev.map(str::as_bytes), cur: Some(cur.as_bytes()) };
-    let opts = DetectOptions { sql_dialect: dialect.map(str::to_string) };
+    let opts = DetectOptions { sql_dialect: dialect.map(str::to_string), ..DetectOptions::default() };
     SqlDetector.compare(&pair, &opts).into_iter().map(|f| (f.rule, f.line)).collect()
 }
 
