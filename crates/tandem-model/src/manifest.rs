@@ -504,6 +504,16 @@ mod tests {
     }
 
     #[test]
+    fn sql_transaction_defaults_to_explicit_and_reads_per_file() {
+        let ws = parse(&format!("{TWO}sql_transaction = \"per_file\"\n")).unwrap();
+        assert_eq!(ws.resolve("a").unwrap().sql_transaction, SqlTransaction::Explicit);
+        assert_eq!(ws.resolve("b").unwrap().sql_transaction, SqlTransaction::PerFile);
+        let e = parse(&format!("{TWO}sql_transaction = \"always\"\n")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+        assert!(e.to_string().contains("per_file"), "{e}");
+    }
+
+    #[test]
     fn bad_glob_is_refused() {
         let text = "[[repo]]\nname = \"a\"\nrole = \"protocol\"\ncontracts = [{ kind = \"protobuf\", globs = [\"proto/[*.proto\"] }]\n";
         check_err(text, 4, 44, "bad glob 'proto/[*.proto'");
