@@ -83,7 +83,7 @@ pub(crate) struct ParseError {
 /// What the parser hands on, in file order.
 #[derive(Debug)]
 pub(crate) enum Item {
-    Statement(Stmt),
+    Statement(Box<Stmt>),
     Error(ParseError),
 }
 
@@ -99,7 +99,7 @@ pub(crate) struct Parsed {
 pub(crate) fn parse(bytes: &[u8], dialect: Dialect) -> Parsed {
     let mut out = Parsed::default();
     parse_each(bytes, dialect, &mut |item| match item {
-        Item::Statement(s) => out.statements.push(s),
+        Item::Statement(s) => out.statements.push(*s),
         Item::Error(e) => out.errors.push(e),
     });
     out
@@ -228,7 +228,12 @@ impl Reader<'_> {
                             // plpgsql's BEGIN and END are block keywords, not transactions.
                             continue;
                         }
-                        sink(Item::Statement(Stmt { ast, line: place.line, column: place.column, drop_concurrently }));
+                        sink(Item::Statement(Box::new(Stmt {
+                            ast,
+                            line: place.line,
+                            column: place.column,
+                            drop_concurrently,
+                        })));
                     }
                     return;
                 }
@@ -318,12 +323,12 @@ impl Reader<'_> {
                 comment_on_routine(tokens).map(|stripped| match parse_tokens(stripped, self.dialect) {
                     Ok(statements) => {
                         for (ast, _) in statements {
-                            sink(Item::Statement(Stmt {
+                            sink(Item::Statement(Box::new(Stmt {
                                 ast,
                                 line: place.line,
                                 column: place.column,
                                 drop_concurrently: false,
-                            }));
+                            })));
                         }
                         Ok(())
                     }
@@ -382,8 +387,8 @@ impl Reader<'_> {
     /// `ELSE`, `LOOP`, labels) taken off the front is parsed as SQL when it is; `EXECUTE '…'`
     /// reads its literal as SQL.
     fn body(&self, sink: &mut dyn FnMut(Item)) {
-        let mut cuts = Cuts::new(self.text, self.dialect, self.origin);
-        while let Some(piece) = cuts.next() {
+        let cuts = Cuts::new(self.text, self.dialect, self.origin);
+        for piece in cuts {
             if piece.end - piece.start > MAX_STATEMENT_BYTES {
                 continue;
             }
@@ -417,7 +422,12 @@ impl Reader<'_> {
                         ast,
                         Statement::StartTransaction { .. } | Statement::Commit { .. } | Statement::Rollback { .. }
                     ) {
-                        sink(Item::Statement(Stmt { ast, line: place.line, column: place.column, drop_concurrently }));
+                        sink(Item::Statement(Box::new(Stmt {
+                            ast,
+                            line: place.line,
+                            column: place.column,
+                            drop_concurrently,
+                        })));
                     }
                 }
             }
