@@ -6,9 +6,9 @@
 //! `1.4.2` and `1.9` are on line `1`; `0.3.1` is on line `0.3` (for 0.x, a minor bump is
 //! breaking: Cargo's `"0.3"` admits no `0.4`, npm's `^0.3` neither); `0.0.3` is on line
 //! `0.0.3`. A requirement is placed by its base version (`^1.2` → 1.2.0, `1.x` → 1.0.0,
-//! `>=1.2, <2` → 1.2.0; npm's space-separated ranges are read like comma-separated ones).
-//! Pins without a version (`workspace = true`, `file:`, git URLs, `*`, `latest`, `1 || 2`) have
-//! no line and are never a bump.
+//! `>=1.2, <2` → 1.2.0; an npm range by the lowest version it admits, `^1 || ^2` → 1.0.0).
+//! Pins without a version (`workspace = true`, `file:`, git URLs, `*`, `latest`) and pins their
+//! ecosystem cannot read have no line and are never a bump.
 //!
 //! # Go modules
 //! A module path ending in `/vN` (N ≥ 2), or gopkg.in's `.vN`, is major version N of the

@@ -6,8 +6,15 @@
 //! statement by statement; an existing migration that was edited is analysed too and also
 //! reported as `MIGRATION_NO_EDIT`, since databases that already ran it never see the edit.
 //! Statements that do not parse are `SQL_PARSE` findings and the rest of the file is still
-//! analysed. The dialect is `DetectOptions::sql_dialect` (PostgreSQL unless it says `mysql` or
-//! `sqlite`).
+//! analysed; the SQL statements inside a PostgreSQL `DO` block are checked by the same rules at
+//! their line in the file. Statements are parsed, checked and dropped one at a time, so memory
+//! does not grow with the file; a file over 32 MiB or a statement over 4 MiB is a `SQL_PARSE`
+//! finding naming the limit. The dialect is `DetectOptions::sql_dialect` (PostgreSQL unless it
+//! says `mysql` or `sqlite`). `DetectOptions::sql_transaction` says whether the migration tool
+//! runs each file as one transaction (`per_file`, squawk's `--assume-in-transaction`): then, as
+//! inside an explicit `BEGIN` … `COMMIT`, indexes and constraints on a table created earlier in
+//! the transaction block nobody, and validating a constraint added `NOT VALID` in the same
+//! transaction is flagged.
 //!
 //! ```
 //! use tandem_analyze::detect::{DetectOptions, FilePair};
