@@ -271,3 +271,12 @@ fn statements_on_one_long_line_keep_their_columns() {
     let at: Vec<(u32, u32)> = f.iter().map(|f| (f.line, f.column)).collect();
     assert_eq!(at, vec![(1, 11), (1, 27)]);
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_sql_like_text_never_panics(text in "(DO |BEGIN |END |EXECUTE |ALTER SEQUENCE |COMMENT ON FUNCTION |[a-z0-9 ;'\"$`\\\\/*#(),.\n-]){0,80}") {
+        for dialect in [None, Some("mysql"), Some("sqlite")] {
+            let _ = check("migrations/010.sql", None, &text, dialect);
+        }
+    }
+}
