@@ -257,8 +257,10 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         other_paths.iter().map(|p| Contents { path: p.clone(), prev: prev.read(p), cur: cur.read(p) }).collect();
     let pairs: Vec<FilePair> =
         contents.iter().map(|c| FilePair { path: &c.path, prev: c.prev.as_deref(), cur: c.cur.as_deref() }).collect();
+    let repo_entry = ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r)));
     let detect_opts = DetectOptions {
-        sql_dialect: ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r))).and_then(|r| r.sql_dialect.clone()),
+        sql_dialect: repo_entry.and_then(|r| r.sql_dialect.clone()),
+        sql_transaction: repo_entry.map(|r| r.sql_transaction).unwrap_or_default(),
     };
     let mut other_findings = detect::run(&pairs, &declared, &detect_opts);
     let other_files: Vec<String> = other_findings.iter().map(|f| f.path.clone()).collect();
@@ -435,6 +437,9 @@ impl Engine {
                     current.insert(provider, v);
                 }
             }
+            let unparseable = tandem_analyze::deps::unparseable::findings(&pins);
+            a.counts.warning += unparseable.len();
+            a.findings.extend(unparseable);
             let behind = tandem_analyze::deps::behind::findings(&pins, &current);
             if !behind.is_empty() {
                 a.counts.warning += behind.len();

@@ -20,6 +20,7 @@
 //! | `CHILD_BLOCKED` | warning | a child blocked on its own (children blocked by their coordination are covered by the coordination's finding) |
 //! | `VERSION_MISMATCH` | warning | consumers pinning different versions of the same workspace repo |
 //! | `VERSION_BEHIND` | warning | a pin that does not admit the provider's current version (highest semver tag, else its manifest's version) |
+//! | `VERSION_UNPARSEABLE` | warning | a pin its ecosystem's version grammar cannot read (npm range, PEP 440 specifier, Cargo requirement, Go version) |
 //! | `DEPENDENCY_CYCLE` | critical | the declared plus discovered dependencies form a cycle |
 //! | `DEPENDENCY_UNDECLARED` | warning | a checkout references a workspace repo its `depends_on` does not list |
 //! | `DEPENDENCY_NOT_FOUND` | info | a declared library/docker dependency no manifest of the checkout references |
@@ -42,11 +43,11 @@ use crate::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
-use tandem_analyze::versions::{self, CurrentVersion, Requirement, Semver};
+use tandem_analyze::versions::{self, CurrentVersion, Requirement, Version};
 use tandem_analyze::{Discovery, Pin};
 use tandem_model::health::{
     self as judge, Activity, EndpointProbe, EndpointVerdict, DEPENDENCY_NOT_FOUND, DEPENDENCY_UNDECLARED,
-    MANIFEST_UNREADABLE, VERSION_BEHIND, VERSION_MISMATCH,
+    MANIFEST_UNREADABLE, VERSION_BEHIND, VERSION_MISMATCH, VERSION_UNPARSEABLE,
 };
 use tandem_model::{CoordId, Graph, IssueKind, IssueRef, IssueSpec, IssueState, IssueUpdate, RepoName};
 
@@ -289,7 +290,7 @@ impl Engine {
         };
         let mut current: BTreeMap<RepoName, CurrentVersion> = BTreeMap::new();
         for (provider, pins) in by_provider {
-            let bases: HashSet<&Semver> = pins.iter().map(|(_, r)| r.base()).collect();
+            let bases: HashSet<&Version> = pins.iter().map(|(_, r)| r.base()).collect();
             if bases.len() > 1 {
                 let mut parts: Vec<String> =
                     pins.iter().map(|(p, _)| format!("{} requires {} ({})", p.consumer, p.version, at(p))).collect();
@@ -326,6 +327,22 @@ impl Engine {
                 vec![
                     Subject::File { repo: p.consumer.clone(), path: at_path(p), line: p.line },
                     Subject::Repo { repo: provider.clone() },
+                ],
+            ));
+        }
+        for (p, why) in versions::pins_unparseable(&d.pins) {
+            findings.push(HealthFinding::new(
+                VERSION_UNPARSEABLE,
+                format!(
+                    "{} requires {} {} ({}), which cannot be read: {why}",
+                    p.consumer,
+                    p.provider,
+                    p.version,
+                    at(p)
+                ),
+                vec![
+                    Subject::File { repo: p.consumer.clone(), path: at_path(p), line: p.line },
+                    Subject::Repo { repo: p.provider.clone() },
                 ],
             ));
         }

@@ -275,6 +275,33 @@ fn a_mismatch_appears_when_one_consumers_go_mod_is_bumped_in_its_checkout() {
 }
 
 #[test]
+fn issue_10_npm_ranges_are_checked_and_unreadable_pins_are_reported() {
+    let fx = go_workspace();
+    std::fs::create_dir_all(fx.root().join("relay")).unwrap();
+    let package = |range: &str| {
+        format!("{{\n  \"name\": \"relay\",\n  \"dependencies\": {{ \"example.com/proto\": \"{range}\" }}\n}}\n")
+    };
+    commit(
+        &fx.root().join("relay"),
+        &[("go.mod", "module example.com/relay\n\ngo 1.22\n"), ("package.json", &package(">=0.2.0 <0.3.0"))],
+    );
+    let r = fx.health(7, Endpoints::Skip);
+    assert_eq!(
+        of(&r, "VERSION_BEHIND"),
+        ["relay requires proto >=0.2.0 <0.3.0 (package.json:3); proto is at 0.3.0 (git tag v0.3.0)"]
+    );
+    commit(&fx.root().join("relay"), &[("package.json", &package("^0.3.0.1"))]);
+    let r = fx.health(7, Endpoints::Skip);
+    let unreadable = of(&r, "VERSION_UNPARSEABLE");
+    assert_eq!(unreadable.len(), 1, "{r:#?}");
+    assert!(
+        unreadable[0].starts_with("relay requires proto ^0.3.0.1 (package.json:3), which cannot be read"),
+        "{}",
+        unreadable[0]
+    );
+}
+
+#[test]
 fn discovered_dependencies_that_close_a_cycle_and_broken_manifests_are_reported() {
     let fx = go_workspace();
     // proto starts importing hub: undeclared, and a cycle with hub -> proto.

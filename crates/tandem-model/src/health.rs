@@ -106,6 +106,12 @@ pub const VERSION_BEHIND: Check = Check {
     title: "Pin behind the provider's current version",
     action: "upgrade the consumer's pin to the provider's current version, or record why it stays behind",
 };
+pub const VERSION_UNPARSEABLE: Check = Check {
+    id: "VERSION_UNPARSEABLE",
+    level: Level::Warning,
+    title: "Pin its ecosystem cannot read",
+    action: "write the pin as a version or range the consumer's package manager accepts",
+};
 pub const DEPENDENCY_CYCLE: Check = Check {
     id: "DEPENDENCY_CYCLE",
     level: Level::Critical,
@@ -176,6 +182,7 @@ pub const CHECKS: &[Check] = &[
     STALE_COORDINATION,
     VERSION_MISMATCH,
     VERSION_BEHIND,
+    VERSION_UNPARSEABLE,
     DEPENDENCY_UNDECLARED,
     DEPENDENCY_NOT_FOUND,
     MANIFEST_UNREADABLE,

@@ -129,6 +129,20 @@ pub struct Repo {
     pub breaking: Option<BreakingRules>,
     /// SQL dialect of the repo's migrations: `postgres` (default), `mysql` or `sqlite`.
     pub sql_dialect: Option<String>,
+    /// How the repo's migration tool runs a migration file (`sql_transaction`).
+    pub sql_transaction: SqlTransaction,
+}
+
+/// How a migration tool runs each migration file, which decides what locks are held together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlTransaction {
+    /// Only what the file wraps in `BEGIN` … `COMMIT` runs in a transaction (the default).
+    #[default]
+    Explicit,
+    /// The tool runs each file as one transaction (golang-migrate, Flyway and others on
+    /// PostgreSQL; squawk's `--assume-in-transaction`): `sql_transaction = "per_file"`.
+    PerFile,
 }
 
 /// A validated workspace: repos with unique names, known dependencies, no cycles.
@@ -256,6 +270,7 @@ impl Workspace {
                     }
                     d => d.as_ref().map(|d| d.get_ref().clone()),
                 },
+                sql_transaction: r.sql_transaction.unwrap_or_default(),
             });
         }
 
@@ -496,6 +511,7 @@ struct RawRepo {
     deploy: Option<RawDeploy>,
     breaking: Option<BreakingRules>,
     sql_dialect: Option<Spanned<String>>,
+    sql_transaction: Option<SqlTransaction>,
 }
 
 #[derive(Deserialize)]
@@ -586,6 +602,16 @@ mod tests {
         let e = parse("[[repo]]\nname = \"a\"\nrole = \"servce\"\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 8));
         assert!(e.expected.unwrap().contains("`service`"));
+    }
+
+    #[test]
+    fn sql_transaction_defaults_to_explicit_and_reads_per_file() {
+        let ws = parse(&format!("{TWO}sql_transaction = \"per_file\"\n")).unwrap();
+        assert_eq!(ws.resolve("a").unwrap().sql_transaction, SqlTransaction::Explicit);
+        assert_eq!(ws.resolve("b").unwrap().sql_transaction, SqlTransaction::PerFile);
+        let e = parse(&format!("{TWO}sql_transaction = \"always\"\n")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+        assert!(e.to_string().contains("per_file"), "{e}");
     }
 
     #[test]
