@@ -9,6 +9,7 @@ mod choice;
 mod demo;
 mod health_cmd;
 mod output;
+mod wording;
 
 use anyhow::Context;
 use choice::choice;
@@ -262,19 +263,16 @@ pub(crate) enum Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        match e.downcast_ref::<EngineError>() {
-            Some(EngineError::Refused(r)) => Failure::Refused(r.to_string()),
-            _ => Failure::Error(e),
+        match e.downcast::<EngineError>() {
+            Ok(engine) => wording::failure(engine),
+            Err(e) => Failure::Error(e),
         }
     }
 }
 
 impl From<EngineError> for Failure {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Refused(r) => Failure::Refused(r.to_string()),
-            e => Failure::Error(e.into()),
-        }
+        wording::failure(e)
     }
 }
 

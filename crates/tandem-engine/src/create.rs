@@ -6,7 +6,7 @@
 //! after success, or after a crash half way — finds the coordination by its key and opens
 //! only the issues still missing, so each repo ends with exactly one child issue.
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use minijinja::Value;
 use serde::Serialize;
@@ -119,20 +119,25 @@ impl Engine {
         let g = self.ws.graph();
         let mut idx: Vec<usize> = match (&req.from_repo, req.repos.is_empty()) {
             (Some(_), false) => {
-                return Err(EngineError::Invalid(
-                    "give either the repos (--repos) or the changed repo (--from-repo), not both".into(),
+                return Err(EngineError::input(
+                    Input::FromRepo,
+                    "give either the affected repos or the changed repo, not both",
                 ))
             }
             (None, true) => {
-                return Err(EngineError::Invalid(format!(
-                    "no repositories: give --repos a,b,c or --from-repo R; known repositories: {}",
-                    self.ws.known_names()
-                )))
+                return Err(EngineError::input(
+                    Input::Repos,
+                    format!(
+                        "no repositories: give the affected repos or the changed repo; known repositories: {}",
+                        self.ws.known_names()
+                    ),
+                ))
             }
             (Some(r), true) => {
-                let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
-                let i =
-                    g.index_of(&repo.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                let repo = self.ws.resolve(r).map_err(|m| EngineError::input(Input::FromRepo, m))?;
+                let i = g
+                    .index_of(&repo.name)
+                    .ok_or_else(|| EngineError::input(Input::FromRepo, format!("unknown repository '{r}'")))?;
                 let mut v = vec![i];
                 v.extend(g.transitive_consumers(i));
                 v
@@ -144,16 +149,16 @@ impl Engine {
                     if r.is_empty() {
                         continue;
                     }
-                    let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
+                    let repo = self.ws.resolve(r).map_err(|m| EngineError::input(Input::Repos, m))?;
                     let i = g
                         .index_of(&repo.name)
-                        .ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                        .ok_or_else(|| EngineError::input(Input::Repos, format!("unknown repository '{r}'")))?;
                     if !v.contains(&i) {
                         v.push(i);
                     }
                 }
                 if v.is_empty() {
-                    return Err(EngineError::Invalid("--repos names no repository".into()));
+                    return Err(EngineError::input(Input::Repos, "the list of repos names no repository"));
                 }
                 v
             }
@@ -170,13 +175,13 @@ impl Engine {
     pub fn draft(&self, req: &CreateRequest) -> Result<Coordination> {
         let title = req.title.trim();
         if title.is_empty() {
-            return Err(EngineError::Invalid("the title is empty; give --title \"...\"".into()));
+            return Err(EngineError::input(Input::Title, "the title is empty"));
         }
         if title.chars().count() > 200 {
-            return Err(EngineError::Invalid(format!(
-                "the title is {} characters long; keep it under 200",
-                title.chars().count()
-            )));
+            return Err(EngineError::input(
+                Input::Title,
+                format!("the title is {} characters long; keep it under 200", title.chars().count()),
+            ));
         }
         let change_type = req.change_type.ok_or_else(|| {
             EngineError::Invalid(format!("no change type; expected one of: {}", ChangeType::choices().join(", ")))
@@ -185,7 +190,7 @@ impl Engine {
         let strategy = self.ws.coordination.strategy_for(change_type);
         let priority = req.priority.unwrap_or_else(|| change_type.default_priority()).max(strategy.minimum_priority());
         let key = match &req.key {
-            Some(k) if k.trim().is_empty() => return Err(EngineError::Invalid("the key is empty".into())),
+            Some(k) if k.trim().is_empty() => return Err(EngineError::input(Input::Key, "the key is empty")),
             Some(k) => k.trim().to_string(),
             None => {
                 let mut h = Sha256::new();

@@ -38,7 +38,7 @@ pub use tandem_model::health::{
     human_duration, redact, Check, HealthFinding, Level, LevelCounts, ProbeOutcome, Remedy, Subject, CHECKS,
 };
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -146,7 +146,7 @@ impl Engine {
     #[tracing::instrument(skip(self))]
     pub fn health(&self, opts: &HealthOptions) -> Result<HealthReport> {
         if opts.stale_days == 0 {
-            return Err(EngineError::Invalid("the stale threshold (stale_days) must be at least 1 day".into()));
+            return Err(EngineError::input(Input::Days, "the stale threshold must be at least 1 day"));
         }
         let now = self.clock.now();
         // Probing takes wall-clock time: start it first, read everything else meanwhile.

@@ -27,7 +27,7 @@ mod verdict;
 
 pub use analysis::{Analysis, AnalyzeRequest};
 pub use create::{CreateRequest, Created, Step};
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Input, Result};
 pub use health::{
     health_body, human_duration, redact, Check, Endpoints, HealthFinding, HealthIssueAction, HealthIssueOutcome,
     HealthOptions, HealthReport, Level, ProbeOutcome, Remedy, Subject as HealthSubject, CHECKS, HEALTH_MARKER,

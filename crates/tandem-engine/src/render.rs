@@ -1,7 +1,7 @@
 //! Views of the workspace graph shared by every front end: JSON, Graphviz DOT and Mermaid;
 //! and `tandem init`'s manifests.
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -145,7 +145,7 @@ pub fn init_workspace(dir: &Path, example: Example, force: bool) -> Result<PathB
     std::fs::create_dir_all(dir).map_err(|source| EngineError::Io { path: dir.to_path_buf(), source })?;
     let path = dir.join(crate::MANIFEST);
     if path.exists() && !force {
-        return Err(EngineError::Invalid(format!("{} already exists; pass --force to overwrite it", path.display())));
+        return Err(EngineError::input(Input::Overwrite, format!("{} already exists", path.display())));
     }
     // Validate before writing: what we write must load.
     Workspace::parse(example.manifest(), &path)?;

@@ -40,7 +40,7 @@ pub mod status;
 pub use checklist::{ChecklistItem, ItemSelector};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coordination::{
-    Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Refused, Subject, Target,
+    Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Needs, Refused, Subject, Target,
 };
 pub use finding::{AnalysisRecord, Finding, ImpactLevel, Severity};
 pub use graph::{Cycle, Edge, Graph};
