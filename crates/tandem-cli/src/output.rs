@@ -106,7 +106,7 @@ pub fn graph_table(v: &GraphView) -> String {
                 r.name.clone(),
                 r.role.to_string(),
                 if deps.is_empty() { "-".into() } else { deps.join(", ") },
-                if r.transitive_consumers.is_empty() { "-".into() } else { r.transitive_consumers.len().to_string() },
+                if r.transitive_consumers == 0 { "-".into() } else { r.transitive_consumers.to_string() },
             ]
         })
         .collect();

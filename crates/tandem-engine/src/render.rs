@@ -16,7 +16,8 @@ pub struct GraphRepo {
     pub weight: u32,
     pub depends_on: Vec<GraphDep>,
     pub consumers: Vec<String>,
-    pub transitive_consumers: Vec<String>,
+    /// How many repos depend on it, directly or not (`consumers REPO` lists them).
+    pub transitive_consumers: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +45,7 @@ impl Engine {
 pub fn graph_view(ws: &Workspace) -> GraphView {
     let g = ws.graph();
     let names = |v: &[usize]| -> Vec<String> { v.iter().map(|&i| g.name(i).to_string()).collect() };
+    let transitive = g.transitive_consumer_counts();
     let repos = g
         .order()
         .iter()
@@ -56,7 +58,7 @@ pub fn graph_view(ws: &Workspace) -> GraphView {
                 weight: repo.weight,
                 depends_on: repo.depends_on.iter().map(|d| GraphDep { repo: d.repo.to_string(), via: d.via }).collect(),
                 consumers: names(g.consumers_of(i)),
-                transitive_consumers: names(&g.transitive_consumers(i)),
+                transitive_consumers: transitive[i],
             }
         })
         .collect();

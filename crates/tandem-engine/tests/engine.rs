@@ -319,7 +319,10 @@ fn refusals_are_refusals_and_bad_requests_are_errors() {
     let mut both = auth();
     both.repos = vec!["loqa-hub".into()];
     assert!(e.create_coordination(&both, &mut |_| {}).unwrap_err().to_string().contains("not both"));
-    assert!(matches!(e.coordination(tandem_model::CoordId(42)), Err(EngineError::Store(_))));
+    assert!(matches!(
+        e.coordination(tandem_model::CoordId(42)),
+        Err(EngineError::NoCoordination(tandem_model::CoordId(42)))
+    ));
     assert!(e.create_coordination(&CreateRequest::new("  ", ChangeType::Docs).repos(&["loqa"]), &mut |_| {}).is_err());
 }
 

@@ -191,8 +191,8 @@ pub fn all() -> Vec<ToolDef> {
         def(
             "get_dependency_graph",
             "Dependency graph",
-            "The workspace's repositories and their dependencies: order, waves, direct and transitive \
-             consumers; optionally rendered as Mermaid or Graphviz DOT.",
+            "The workspace's repositories and their dependencies: order, waves, direct consumers and how many \
+             depend on each transitively; optionally rendered as Mermaid or Graphviz DOT.",
             true,
             graph,
         ),

@@ -676,7 +676,8 @@ pub struct GraphRepoOut {
     pub weight: u32,
     pub depends_on: Vec<GraphDepOut>,
     pub consumers: Vec<String>,
-    pub transitive_consumers: Vec<String>,
+    /// How many repos depend on it, directly or not.
+    pub transitive_consumers: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -711,7 +712,7 @@ impl From<&tandem_engine::render::GraphView> for GraphOut {
                         .map(|d| GraphDepOut { repo: d.repo.clone(), via: d.via.to_string() })
                         .collect(),
                     consumers: r.consumers.clone(),
-                    transitive_consumers: r.transitive_consumers.clone(),
+                    transitive_consumers: r.transitive_consumers,
                 })
                 .collect(),
             rendered: None,

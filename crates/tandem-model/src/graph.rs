@@ -185,6 +185,47 @@ impl Graph {
         self.reach(i, |v| self.consumers[v].iter().copied())
     }
 
+    /// For every repo, how many repos depend on it directly or not — without listing them: the
+    /// lists of a 20,000-repo chain hold 200 million names. Reachability is propagated as
+    /// bitsets from consumers to providers (reverse dependency order), one block of
+    /// `BLOCK` candidate consumers at a time, so memory stays at `len() * BLOCK / 8` bytes and
+    /// time at about `(repos + edges) * repos / 64` word operations.
+    pub fn transitive_consumer_counts(&self) -> Vec<usize> {
+        self.transitive_consumer_counts_in_blocks(128)
+    }
+
+    /// [`Graph::transitive_consumer_counts`] with blocks of `words * 64` candidate consumers.
+    fn transitive_consumer_counts_in_blocks(&self, words: usize) -> Vec<usize> {
+        let block = words * 64;
+        let n = self.names.len();
+        let mut counts = vec![0usize; n];
+        let mut reach = vec![0u64; n * words];
+        let mut acc = vec![0u64; words];
+        let mut start = 0;
+        while start < n {
+            let end = (start + block).min(n);
+            reach.iter_mut().for_each(|w| *w = 0);
+            // Consumers come after their providers in `order`: walk it backwards so that every
+            // consumer's set is complete before its providers read it.
+            for &v in self.order.iter().rev() {
+                acc.iter_mut().for_each(|w| *w = 0);
+                for &c in &self.consumers[v] {
+                    for (a, r) in acc.iter_mut().zip(&reach[c * words..(c + 1) * words]) {
+                        *a |= r;
+                    }
+                    if (start..end).contains(&c) {
+                        let bit = c - start;
+                        acc[bit / 64] |= 1 << (bit % 64);
+                    }
+                }
+                reach[v * words..(v + 1) * words].copy_from_slice(&acc);
+                counts[v] += acc.iter().map(|w| w.count_ones() as usize).sum::<usize>();
+            }
+            start = end;
+        }
+        counts
+    }
+
     /// Every repo `i` depends on, directly or not, in breadth-first order.
     pub fn transitive_providers(&self, i: usize) -> Vec<usize> {
         self.reach(i, |v| self.providers[v].iter().map(|&(p, _)| p))
@@ -311,6 +352,23 @@ mod tests {
     }
 
     proptest! {
+        /// Regression (issue 10): the graph view listed every repo's transitive consumers, 200
+        /// million names for a 20,000-repo chain; it now counts them with blocked bitsets, which
+        /// must agree with the walk. Small blocks make the blocks' boundaries part of the test.
+        #[test]
+        fn transitive_consumer_counts_agree_with_the_walk(
+            (n, edges) in (1usize..200).prop_flat_map(|n| {
+                (Just(n), proptest::collection::vec((0..n, 0..n), 0..(n * 2)))
+            })
+        ) {
+            let edges: Vec<(usize, usize)> =
+                edges.into_iter().filter(|(a, b)| a != b).map(|(a, b)| (a.max(b), a.min(b))).collect();
+            let g = graph(n, &edges).unwrap();
+            let walked: Vec<usize> = (0..n).map(|i| g.transitive_consumers(i).len()).collect();
+            prop_assert_eq!(&g.transitive_consumer_counts_in_blocks(1), &walked);
+            prop_assert_eq!(&g.transitive_consumer_counts(), &walked);
+        }
+
         #[test]
         fn order_respects_every_edge((n, edges) in dag()) {
             let g = graph(n, &edges).unwrap();
