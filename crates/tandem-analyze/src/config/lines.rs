@@ -1,8 +1,5 @@
-//! Lines of keys in YAML and TOML texts, which serde_yaml and toml's `Value` do not keep
-//! (JSON uses discovery's `json_lines`). Both are line scanners for the usual layouts: block
-//! mappings indented with spaces, and `[table]` headers with `key = value` lines. A key they do
-//! not see (flow mappings, multi-line strings holding `key:`) falls back to its nearest
-//! ancestor's line, then line 1; they never fail.
+//! Lines of keys in TOML texts, which toml's `Value` does not keep (YAML nodes carry their
+//! lines; JSON uses discovery's `json_lines`).
 
 use std::collections::HashMap;
 
@@ -12,63 +9,6 @@ pub(crate) type KeyLines = HashMap<Vec<String>, usize>;
 /// The line of `path`, else of its nearest ancestor that has one, else 1.
 pub(crate) fn line_of(lines: &KeyLines, path: &[String]) -> usize {
     (0..=path.len()).rev().find_map(|n| lines.get(&path[..n]).copied()).unwrap_or(1)
-}
-
-fn unquote(key: &str) -> String {
-    let k = key.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = k.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner.to_string();
-        }
-    }
-    k.to_string()
-}
-
-/// The key of a `key: value` or `key:` line (not inside quotes), if it is one.
-fn yaml_key(s: &str) -> Option<String> {
-    let mut quote = None;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') if i == 0 => quote = Some(c),
-            (None, '#') => return None,
-            (None, ':') if s[i + 1..].is_empty() || s[i + 1..].starts_with([' ', '\t']) => {
-                let key = unquote(&s[..i]);
-                return (!key.is_empty()).then_some(key);
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Lines of mapping keys in a YAML text. Keys inside sequence items are not given paths.
-pub(crate) fn yaml(text: &str) -> KeyLines {
-    let mut out = HashMap::new();
-    // (indent, key); None for a sequence item, which hides the keys below it.
-    let mut stack: Vec<(usize, Option<String>)> = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let content = raw.trim_start_matches(' ');
-        if content.is_empty() || content.starts_with('#') || content.starts_with("---") {
-            continue;
-        }
-        let indent = raw.len() - content.len();
-        while stack.last().is_some_and(|(n, _)| *n >= indent) {
-            stack.pop();
-        }
-        if content.starts_with("- ") || content == "-" {
-            stack.push((indent, None));
-            continue;
-        }
-        let Some(key) = yaml_key(content) else { continue };
-        stack.push((indent, Some(key)));
-        let path: Option<Vec<String>> = stack.iter().map(|(_, k)| k.clone()).collect();
-        if let Some(path) = path {
-            out.entry(path).or_insert(i + 1);
-        }
-    }
-    out
 }
 
 /// Splits a dotted TOML key (`a."b.c".d`) into its parts.
@@ -121,17 +61,6 @@ mod tests {
 
     fn p(parts: &[&str]) -> Vec<String> {
         parts.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn yaml_keys_get_the_line_of_their_block() {
-        let text = "server:\n  port: 80 # web\n  tls:\n    cert: \"a: b\"\nitems:\n  - name: x\n\"quoted key\": 1\n";
-        let lines = yaml(text);
-        assert_eq!(lines.get(&p(&["server", "port"])), Some(&2));
-        assert_eq!(lines.get(&p(&["server", "tls", "cert"])), Some(&4));
-        assert_eq!(lines.get(&p(&["quoted key"])), Some(&7));
-        assert_eq!(lines.get(&p(&["items", "name"])), None);
-        assert_eq!(line_of(&lines, &p(&["server", "tls", "missing"])), 3);
     }
 
     #[test]

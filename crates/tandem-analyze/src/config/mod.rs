@@ -138,8 +138,8 @@ pub(crate) fn json_error(e: &serde_json::Error) -> (usize, String) {
 }
 
 /// A YAML syntax error at its line.
-pub(crate) fn yaml_error(e: &serde_yaml::Error) -> (usize, String) {
-    (e.location().map_or(1, |l| l.line()), clean_message(&e.to_string()))
+pub(crate) fn yaml_error(e: &crate::yaml::Error) -> (usize, String) {
+    (e.line as usize, clean_message(&e.message))
 }
 
 /// Text of one side, or why it is not text.

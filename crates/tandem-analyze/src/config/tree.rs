@@ -52,14 +52,16 @@ pub(crate) fn dotted(path: &[String]) -> String {
     path.join(".")
 }
 
-/// A value of any of the three formats, reduced to what the tree needs.
+/// A value of any of the three formats, reduced to what the tree needs: kinds, and the line
+/// of every key.
 enum Node {
     Leaf(Kind),
     List,
-    Map(Vec<(String, Node)>),
+    Map(Vec<(String, usize, Node)>),
 }
 
-fn from_json(v: &serde_json::Value) -> Node {
+/// JSON keys get their lines from `lines` (by key path).
+fn from_json(v: &serde_json::Value, path: &mut Vec<String>, lines: &KeyLines) -> Node {
     use serde_json::Value as J;
     match v {
         J::Null => Node::Leaf(Kind::Null),
@@ -67,34 +69,36 @@ fn from_json(v: &serde_json::Value) -> Node {
         J::Number(_) => Node::Leaf(Kind::Number),
         J::String(_) => Node::Leaf(Kind::String),
         J::Array(_) => Node::List,
-        J::Object(m) => Node::Map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
-    }
-}
-
-fn from_yaml(v: &serde_yaml::Value) -> Node {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Node::Leaf(Kind::Null),
-        Y::Bool(_) => Node::Leaf(Kind::Bool),
-        Y::Number(_) => Node::Leaf(Kind::Number),
-        Y::String(_) => Node::Leaf(Kind::String),
-        Y::Sequence(_) => Node::List,
-        Y::Mapping(m) => Node::Map(
+        J::Object(m) => Node::Map(
             m.iter()
                 .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
-                    };
-                    (key, from_yaml(v))
+                    path.push(k.clone());
+                    let line = lines::line_of(lines, path);
+                    let node = from_json(v, path, lines);
+                    path.pop();
+                    (k.clone(), line, node)
                 })
                 .collect(),
         ),
-        Y::Tagged(t) => from_yaml(&t.value),
     }
 }
 
-fn from_toml(v: &toml::Value) -> Node {
+/// YAML nodes carry their lines (the reader's tree is at most `yaml::MAX_DEPTH` deep).
+fn from_yaml(v: &crate::yaml::Node) -> Node {
+    use crate::yaml::Value as Y;
+    match &v.value {
+        Y::Null => Node::Leaf(Kind::Null),
+        Y::Bool(_) => Node::Leaf(Kind::Bool),
+        Y::Int(_) | Y::Float(_) => Node::Leaf(Kind::Number),
+        Y::Str(_) => Node::Leaf(Kind::String),
+        Y::Seq(_) => Node::List,
+        Y::Map(entries) => {
+            Node::Map(entries.iter().map(|e| (e.key.clone(), e.key_line as usize, from_yaml(&e.value))).collect())
+        }
+    }
+}
+
+fn from_toml(v: &toml::Value, path: &mut Vec<String>, lines: &KeyLines) -> Node {
     use toml::Value as T;
     match v {
         T::Boolean(_) => Node::Leaf(Kind::Bool),
@@ -102,47 +106,53 @@ fn from_toml(v: &toml::Value) -> Node {
         T::String(_) => Node::Leaf(Kind::String),
         T::Datetime(_) => Node::Leaf(Kind::Datetime),
         T::Array(_) => Node::List,
-        T::Table(t) => Node::Map(t.iter().map(|(k, v)| (k.clone(), from_toml(v))).collect()),
+        T::Table(t) => Node::Map(
+            t.iter()
+                .map(|(k, v)| {
+                    path.push(k.clone());
+                    let line = lines::line_of(lines, path);
+                    let node = from_toml(v, path, lines);
+                    path.pop();
+                    (k.clone(), line, node)
+                })
+                .collect(),
+        ),
     }
 }
 
-fn flatten(node: &Node, path: &mut Vec<String>, lines: &KeyLines, out: &mut BTreeMap<Vec<String>, Key>) {
+fn flatten(node: &Node, path: &mut Vec<String>, out: &mut BTreeMap<Vec<String>, Key>) {
     let Node::Map(entries) = node else { return };
-    for (k, v) in entries {
+    for (k, line, v) in entries {
         path.push(k.clone());
         let kind = match v {
             Node::Leaf(kind) => *kind,
             Node::List => Kind::List,
             Node::Map(_) => Kind::Map,
         };
-        out.insert(path.clone(), Key { kind, line: lines::line_of(lines, path) });
-        flatten(v, path, lines, out);
+        out.insert(path.clone(), Key { kind, line: *line });
+        flatten(v, path, out);
         path.pop();
     }
 }
 
 impl Tree {
     pub(crate) fn parse(text: &str, format: Format) -> Result<Tree, Vec<(usize, String)>> {
-        let (root, lines) = match format {
+        let root = match format {
             Format::Json => {
                 let v: serde_json::Value = serde_json::from_str(text).map_err(|e| vec![super::json_error(&e)])?;
-                (from_json(&v), crate::discover::json_lines::key_lines(text, 64))
+                from_json(&v, &mut Vec::new(), &crate::discover::json_lines::key_lines(text, 64))
             }
-            Format::Yaml => {
-                let mut v: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| vec![super::yaml_error(&e)])?;
-                v.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
-                (from_yaml(&v), lines::yaml(text))
-            }
+            Format::Yaml => from_yaml(&crate::yaml::parse(text).map_err(|e| vec![super::yaml_error(&e)])?),
             Format::Toml => {
                 let v: toml::Table = toml::from_str(text).map_err(|e| {
                     let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
                     vec![(line, super::clean_message(e.message()))]
                 })?;
-                (from_toml(&toml::Value::Table(v)), lines::toml(text))
+                from_toml(&toml::Value::Table(v), &mut Vec::new(), &lines::toml(text))
             }
         };
         let mut keys = BTreeMap::new();
-        flatten(&root, &mut Vec::new(), &lines, &mut keys);
+        flatten(&root, &mut Vec::new(), &mut keys);
         Ok(Tree { keys })
     }
 

@@ -131,7 +131,15 @@ fn join(dir: &str, p: &str) -> String {
 }
 
 fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, text: &[u8]) -> Result<T, ConfigError> {
-    serde_yaml::from_slice(text).map_err(|e| ConfigError { file: file.to_string(), message: e.to_string() })
+    let error = |message: String| ConfigError { file: file.to_string(), message };
+    let text = std::str::from_utf8(text).map_err(|e| error(format!("not UTF-8 text: {e}")))?;
+    let tree = crate::yaml::parse(text).map_err(|e| error(e.to_string()))?;
+    // An empty file is an empty configuration.
+    let json = match tree.to_json() {
+        serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+        json => json,
+    };
+    serde_json::from_value(json).map_err(|e| error(e.to_string()))
 }
 
 /// Reads one buf.yaml found in directory `dir` (relative to the repository root).
