@@ -95,11 +95,6 @@ impl Node {
         }
     }
 
-    /// What the value is, for messages: "a mapping", "a number"…
-    pub fn kind(&self) -> &'static str {
-        self.value.kind()
-    }
-
     /// Converts to JSON (keys stay strings; NaN and infinities become null). The tree is at
     /// most [`MAX_DEPTH`] deep, so the recursion is bounded.
     pub fn to_json(&self) -> serde_json::Value {
@@ -112,19 +107,6 @@ impl Node {
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect()),
-        }
-    }
-}
-
-impl Value {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Int(_) | Value::Float(_) => "a number",
-            Value::Str(_) => "a string",
-            Value::Seq(_) => "a sequence",
-            Value::Map(_) => "a mapping",
         }
     }
 }

@@ -10,6 +10,7 @@ mod framework;
 mod node;
 mod rules;
 mod schema;
+mod shape;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -162,6 +163,9 @@ fn compare(pair: &FilePair) -> Vec<Finding> {
     };
     if unusable {
         return findings;
+    }
+    for (line, problem) in shape::problems(&cur.root) {
+        findings.push(finding(rule, pair.path, line, 1, problem));
     }
     for (ptr, problem) in cur.ref_problems() {
         findings.push(finding(rule, pair.path, cur.line(&ptr), 1, format!("Reference {problem}.")));

@@ -242,6 +242,18 @@ impl Node {
         }
     }
 
+    /// What the value is, for messages: "a mapping", "a number"…
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Int(_) | Node::Float(_) => "a number",
+            Node::Str(_) => "a string",
+            Node::Seq(_) => "a sequence",
+            Node::Map(_) => "a mapping",
+        }
+    }
+
     /// The line a mapping or sequence is written on; 1 for other values.
     pub fn line(&self) -> u32 {
         match self {
