@@ -16,7 +16,6 @@
 
 mod compose;
 mod env;
-mod lines;
 mod renames;
 mod rules;
 mod schema;

@@ -133,10 +133,6 @@ impl Map {
         Map { line, entries }
     }
 
-    pub fn line(&self) -> u32 {
-        self.line
-    }
-
     fn position(&self, key: &str) -> Option<usize> {
         if self.entries.len() <= 8 {
             return self.entries.iter().position(|(k, _, _)| k.as_bytes() == key.as_bytes());
