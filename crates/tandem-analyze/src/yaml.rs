@@ -172,18 +172,19 @@ impl Builder {
                 }
             }
             Event::Scalar(v, style, anchor, tag) => {
-                let value = match Scalar::parse_from_cow_and_metadata(v.clone(), style, tag.as_ref()) {
+                if self.awaiting_key() {
+                    return self.key(v, style == ScalarStyle::Plain, line);
+                }
+                // A value its core-schema tag does not fit (`!!int abc`) is kept as written.
+                let as_written = tag.is_some().then(|| v.to_string());
+                let value = match Scalar::parse_from_cow_and_metadata(v, style, tag.as_ref()) {
                     Some(Scalar::Null) => Value::Null,
                     Some(Scalar::Boolean(b)) => Value::Bool(b),
                     Some(Scalar::Integer(i)) => Value::Int(i),
                     Some(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
                     Some(Scalar::String(s)) => Value::Str(s.into_owned()),
-                    // A value its core-schema tag does not fit (`!!int abc`): kept as written.
-                    None => Value::Str(v.clone().into_owned()),
+                    None => Value::Str(as_written.unwrap_or_default()),
                 };
-                if self.awaiting_key() {
-                    return self.key(v, style == ScalarStyle::Plain, line);
-                }
                 let node = Node { line: self.value_line(line), value };
                 self.remember(anchor, &node, 0)?;
                 self.add(node, 0)?;
@@ -290,9 +291,7 @@ impl Builder {
                         Value::Seq(items) if items.iter().all(|n| matches!(n.value, Value::Map(_))) => {
                             merges.extend(items)
                         }
-                        _ => {
-                            return Err(Error::new(key_line, "a `<<` merge key names something other than mappings"))
-                        }
+                        _ => return Err(Error::new(key_line, "a `<<` merge key names something other than mappings")),
                     }
                     return Ok(());
                 }
@@ -347,7 +346,9 @@ fn copy_within(node: &Node, copied: &mut usize) -> Option<Node> {
         Value::Map(entries) => Value::Map(
             entries
                 .iter()
-                .map(|e| Some(Entry { key: e.key.clone(), key_line: e.key_line, value: copy_within(&e.value, copied)? }))
+                .map(|e| {
+                    Some(Entry { key: e.key.clone(), key_line: e.key_line, value: copy_within(&e.value, copied)? })
+                })
                 .collect::<Option<_>>()?,
         ),
         other => other.clone(),
@@ -405,7 +406,9 @@ mod tests {
 
     #[test]
     fn nodes_and_keys_know_their_lines() {
-        let n = read("# c\npaths:\n  /a:\n    get:\n      responses: {}\n  /b: [1,\n    2]\nitems:\n  - name: x\n  - [y]\n");
+        let n = read(
+            "# c\npaths:\n  /a:\n    get:\n      responses: {}\n  /b: [1,\n    2]\nitems:\n  - name: x\n  - [y]\n",
+        );
         let paths = n.get("paths").unwrap();
         assert_eq!(paths.line, 2);
         assert_eq!(paths.get("/a").unwrap().get("get").unwrap().line, 4);
@@ -414,6 +417,14 @@ mod tests {
         assert_eq!((items[0].line, items[1].line), (9, 10));
         let Value::Map(entries) = &paths.value else { panic!() };
         assert_eq!(entries.iter().map(|e| e.key_line).collect::<Vec<_>>(), [3, 6]);
+    }
+
+    #[test]
+    fn tagged_scalars_resolve_by_their_tag_or_stay_as_written() {
+        assert_eq!(
+            json("a: !!str 5\nb: !!int abc\nc: !custom 50\nd: !!binary aGVsbG8=\n"),
+            r#"{"a":"5","b":"abc","c":50,"d":"aGVsbG8="}"#
+        );
     }
 
     #[test]
@@ -459,14 +470,17 @@ mod tests {
 
     #[test]
     fn aliases_that_nest_too_deep_are_an_error() {
-        let deep = format!("a: &x {}1{}\nb: {}*x{}\n", "[".repeat(100), "]".repeat(100), "[".repeat(100), "]".repeat(100));
+        let deep =
+            format!("a: &x {}1{}\nb: {}*x{}\n", "[".repeat(100), "]".repeat(100), "[".repeat(100), "]".repeat(100));
         assert!(parse(&deep).unwrap_err().message.contains("nest"));
     }
 
     #[test]
     fn an_alias_bomb_is_refused_quickly() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
-        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"]) {
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"])
+        {
             text.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let e = on_small_stack(move || parse(&text)).unwrap_err();

@@ -158,5 +158,9 @@ fn compose_variables_merged_from_an_anchor_are_compared() {
     let cur = prev.replace("  DEBUG: '1'\n", "");
     let pair = FilePair { path: "docker-compose.yml", prev: Some(prev.as_bytes()), cur: Some(cur.as_bytes()) };
     let f = detector().compare(&pair, &DetectOptions::default());
-    assert_eq!(f.iter().map(|f| (f.rule.as_str(), f.line)).collect::<Vec<_>>(), [("COMPOSE_ENV_NO_DELETE", 4)], "{f:?}");
+    assert_eq!(
+        f.iter().map(|f| (f.rule.as_str(), f.line)).collect::<Vec<_>>(),
+        [("COMPOSE_ENV_NO_DELETE", 4)],
+        "{f:?}"
+    );
 }

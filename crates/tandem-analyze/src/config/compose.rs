@@ -72,7 +72,11 @@ impl Compose {
                 }
                 Some((_, Value::Map(vars))) => {
                     for var in vars {
-                        env.push(EnvKey { name: var.key.clone(), value: scalar(&var.value), line: var.key_line as usize });
+                        env.push(EnvKey {
+                            name: var.key.clone(),
+                            value: scalar(&var.value),
+                            line: var.key_line as usize,
+                        });
                     }
                 }
                 Some((env_line, _)) => {

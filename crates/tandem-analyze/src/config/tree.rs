@@ -2,8 +2,8 @@
 //! any depth, with the kind of its value. Sequences are leaves (their items have no stable
 //! key), so a key inside a list item is not tracked.
 
-use crate::discover::json_lines::{self as lines, KeyLines};
 use super::Format;
+use crate::discover::json_lines::{self as lines, KeyLines};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -150,11 +150,11 @@ impl Tree {
             Format::Yaml => from_yaml(&crate::yaml::parse(text).map_err(|e| vec![super::yaml_error(&e)])?),
             Format::Toml => {
                 let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-                let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
-                    vec![(e.span().map_or(1, |s| line(s.start)), super::clean_message(e.message()))]
-                })?;
+                let doc = toml_edit::ImDocument::parse(text)
+                    .map_err(|e| vec![(e.span().map_or(1, |s| line(s.start)), super::clean_message(e.message()))])?;
                 // Line starts, for the spans of keys.
-                let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+                let starts: Vec<usize> =
+                    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
                 let line_at = |offset: usize| starts.partition_point(|s| *s <= offset);
                 from_toml(doc.as_item(), 1, &line_at)
             }
@@ -218,7 +218,9 @@ mod tests {
         let deep_toml = format!("a = {}", "[".repeat(10_000));
         let results = std::thread::Builder::new()
             .stack_size(2 << 20)
-            .spawn(move || [Tree::parse(&deep_yaml, Format::Yaml).map(|_| ()), Tree::parse(&deep_toml, Format::Toml).map(|_| ())])
+            .spawn(move || {
+                [Tree::parse(&deep_yaml, Format::Yaml).map(|_| ()), Tree::parse(&deep_toml, Format::Toml).map(|_| ())]
+            })
             .expect("spawn")
             .join()
             .expect("no crash");

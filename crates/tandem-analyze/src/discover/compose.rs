@@ -58,7 +58,8 @@ pub(super) fn read(text: &str) -> Facts {
         };
         // A git URL is not a directory of any checkout.
         if let Some((context, line)) = context.filter(|(c, _)| !c.contains("://") && !c.starts_with("git@")) {
-            let dep = Dep::new(Namespace::Directory, context, None, Some(line as usize)).at_path(Some(context.to_string()));
+            let dep =
+                Dep::new(Namespace::Directory, context, None, Some(line as usize)).at_path(Some(context.to_string()));
             facts.deps.push(dep);
             if let Some(image) = image_name {
                 facts.built_images.push((image, context.to_string()));

@@ -336,4 +336,3 @@ impl fmt::Display for Node {
         }
     }
 }
-

@@ -316,7 +316,10 @@ fn hostile_nesting_is_a_parse_finding_at_its_line_not_a_stack_overflow() {
     let cases: [(&'static str, Vec<u8>); 3] = [
         ("api.yaml", deep_schema.into_bytes()),
         ("api.yaml", format!("{MINIMAL}x:\n{block}").into_bytes()),
-        ("api.json", format!("{{\"openapi\": \"3.0.0\", \"x\": {}1{}}}", "[".repeat(50_000), "]".repeat(50_000)).into_bytes()),
+        (
+            "api.json",
+            format!("{{\"openapi\": \"3.0.0\", \"x\": {}1{}}}", "[".repeat(50_000), "]".repeat(50_000)).into_bytes(),
+        ),
     ];
     for (path, cur) in cases {
         let f = check_on_small_stack(path, cur);
