@@ -351,6 +351,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn buf_yaml_is_read_with_the_yaml_reader_anchors_included() {
+        let text = b"version: v2\nmodules:\n  - path: proto\n    excludes: [proto/tmp]\n    breaking: &b\n      use: [WIRE]\n      except:\n        - FIELD_NO_DELETE\t# kept\n  - path: other\n    breaking: *b\n";
+        let c = read_buf_yaml("sub", "sub/buf.yaml", text).unwrap();
+        assert_eq!(c.roots, ["sub/proto", "sub/other"]);
+        assert_eq!(c.excludes, ["sub/proto/tmp"]);
+        assert_eq!(
+            (c.breaking.use_.as_slice(), c.breaking.except.as_slice()),
+            (&["WIRE".to_string()][..], &["FIELD_NO_DELETE".to_string()][..])
+        );
+        assert_eq!(read_buf_yaml("", "buf.yaml", b"").unwrap().version, BufVersion::V1, "an empty buf.yaml");
+        let e = read_buf_yaml("", "buf.yaml", b"version: v1\nbreaking:\n  use: [FILE\n").unwrap_err().to_string();
+        assert!(e.starts_with("buf.yaml: ") && e.contains("(line "), "{e}");
+    }
+
+    #[test]
     fn default_selection_is_the_file_category() {
         let rules = BreakingConfig::default().select("x", BufVersion::V2).unwrap();
         assert!(rules.iter().any(|r| r.id == "FIELD_NO_DELETE"));
