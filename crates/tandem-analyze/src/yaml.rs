@@ -428,6 +428,12 @@ mod tests {
     }
 
     #[test]
+    fn json_with_long_keys_is_read() {
+        let key = "k".repeat(5000);
+        assert_eq!(json(&format!("{{\"{key}\": [1,\t2]}}")), format!(r#"{{"{key}":[1,2]}}"#));
+    }
+
+    #[test]
     fn keys_are_written_text_whatever_they_resolve_to() {
         assert_eq!(json("200: ok\ntrue: 1\n'x': 2\n"), r#"{"200":"ok","true":1,"x":2}"#);
     }

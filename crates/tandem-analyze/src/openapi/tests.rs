@@ -366,3 +366,17 @@ fn yaml_that_the_old_reader_misread_is_read_as_yaml() {
     assert_eq!(f.len(), 1, "{}", render(&f));
     assert!(f[0].message.starts_with("Value \"c\" was added"), "{}", render(&f));
 }
+
+#[test]
+fn json_indented_with_tabs_is_compared_with_lines() {
+    let doc = |status: &str| {
+        format!("{{\n\t\"openapi\": \"3.0.0\",\n\t\"paths\": {{\n\t\t\"/a\": {{\n\t\t\t\"get\": {{\n\t\t\t\t\"responses\": {{\n\t\t\t\t\t\"{status}\": {{\"description\": \"ok\"}}\n\t\t\t\t}}\n\t\t\t}}\n\t\t}}\n\t}}\n}}\n")
+    };
+    let f = check("api.json", Some(doc("200").as_bytes()), Some(doc("201").as_bytes()));
+    assert_eq!(
+        f.iter().map(|f| (f.rule.as_str(), f.line)).collect::<Vec<_>>(),
+        [("RESPONSE_STATUS_NO_DELETE", 6)],
+        "{}",
+        render(&f)
+    );
+}
