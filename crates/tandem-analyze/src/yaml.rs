@@ -114,12 +114,15 @@ impl Node {
 /// Reads one YAML document (an empty text is null).
 pub fn parse(text: &str) -> Result<Node, Error> {
     if text.len() > MAX_BYTES {
-        return Err(Error::new(
-            1,
-            format!("the file is {} bytes, more than the {} bytes (64 MiB) read", text.len(), MAX_BYTES),
-        ));
+        return Err(Error::new(1, too_large(text.len())));
     }
     Builder::default().run(text)
+}
+
+/// Why a text of `len` bytes is not read (when `len` is over [`MAX_BYTES`]); JSON and TOML
+/// files of the same detectors are held to the same limit.
+pub fn too_large(len: usize) -> String {
+    format!("the file is {len} bytes, more than the {MAX_BYTES} bytes (64 MiB) read")
 }
 
 /// A mapping or sequence being built.

@@ -145,8 +145,7 @@ pub(crate) fn yaml_error(e: &crate::yaml::Error) -> (usize, String) {
 /// holds for every form).
 fn text(bytes: &[u8]) -> Result<&str, (usize, String)> {
     if bytes.len() > crate::yaml::MAX_BYTES {
-        let limit = crate::yaml::MAX_BYTES;
-        return Err((1, format!("it is {} bytes, more than the {limit} bytes (64 MiB) read", bytes.len())));
+        return Err((1, crate::yaml::too_large(bytes.len())));
     }
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;

@@ -198,14 +198,7 @@ impl Node {
     pub fn parse(bytes: &[u8], json: bool) -> Result<Node, ParseError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.len() > crate::yaml::MAX_BYTES {
-            return Err(ParseError {
-                line: 1,
-                message: format!(
-                    "the file is {} bytes, more than the {} bytes (64 MiB) read",
-                    bytes.len(),
-                    crate::yaml::MAX_BYTES
-                ),
-            });
+            return Err(ParseError { line: 1, message: crate::yaml::too_large(bytes.len()) });
         }
         if json {
             serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
