@@ -380,3 +380,24 @@ fn json_indented_with_tabs_is_compared_with_lines() {
         render(&f)
     );
 }
+
+#[test]
+fn schemas_that_fan_out_through_refs_are_compared_in_bounded_time() {
+    let refs = |to: &str| vec![format!("{{$ref: '#/components/schemas/{to}'}}"); 12].join(", ");
+    let mut doc = String::from("openapi: 3.0.0\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {$ref: '#/components/schemas/S0'}\n      responses: {'200': {description: ok}}\ncomponents:\n  schemas:\n");
+    for i in 0..20 {
+        doc.push_str(&format!(
+            "    S{i}: {{oneOf: [{}], allOf: [{}]}}\n",
+            refs(&format!("S{}", i + 1)),
+            refs(&format!("S{}", i + 1))
+        ));
+    }
+    doc.push_str(
+        "    S20: {oneOf: [{$ref: '#/components/schemas/S0'}], type: object, properties: {x: {type: string}}}\n",
+    );
+    let cur = doc.replace("x: {type: string}", "x: {type: integer}");
+    let start = std::time::Instant::now();
+    let f = check("api.yaml", Some(doc.as_bytes()), Some(cur.as_bytes()));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(f.iter().all(|f| f.rule != "OPENAPI_PARSE"), "{}", render(&f));
+}
