@@ -326,10 +326,14 @@ fn check_unique(entries: &[Entry]) -> Result<(), Error> {
 /// Applies `<<` merges: entries of the merged mappings whose keys the mapping lacks, the
 /// first merged mapping winning.
 fn merge(mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
+    if merges.is_empty() {
+        return entries;
+    }
+    let mut keys: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
     for m in merges {
         let Value::Map(more) = m.value else { continue };
         for e in more {
-            if !entries.iter().any(|x| x.key == e.key) {
+            if keys.insert(e.key.clone()) {
                 entries.push(e);
             }
         }
@@ -443,8 +447,11 @@ mod tests {
 
     #[test]
     fn merge_keys_add_what_the_mapping_does_not_set() {
-        let text = "base: &b {image: x, restart: always}\nsvc:\n  <<: *b\n  image: y\n";
-        assert_eq!(json(text), r#"{"base":{"image":"x","restart":"always"},"svc":{"image":"y","restart":"always"}}"#);
+        let text = "base: &b {image: x, restart: always}\nmore: &m {restart: never, cpus: 2}\nsvc:\n  <<: [*b, *m]\n  image: y\n";
+        assert_eq!(
+            json(text),
+            r#"{"base":{"image":"x","restart":"always"},"more":{"cpus":2,"restart":"never"},"svc":{"cpus":2,"image":"y","restart":"always"}}"#
+        );
     }
 
     #[test]
