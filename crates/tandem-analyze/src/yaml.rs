@@ -14,9 +14,7 @@
 //! `<<` merge keys are applied (the entries of the merged mappings that the mapping does not
 //! set itself), as docker-compose files rely on them.
 
-use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Largest text read, in bytes (64 MiB: the largest public OpenAPI documents are a few tens of
@@ -113,10 +111,15 @@ impl Node {
 
 /// Reads one YAML document (an empty text is null).
 pub fn parse(text: &str) -> Result<Node, Error> {
+    parse_into(text)
+}
+
+/// Reads one YAML document into a tree of the caller's type (an empty text is null).
+pub fn parse_into<T: Tree>(text: &str) -> Result<T, Error> {
     if text.len() > MAX_BYTES {
         return Err(Error::new(1, too_large(text.len())));
     }
-    Builder::default().run(text)
+    Builder { stack: Vec::new(), anchors: HashMap::new(), copied: 0, root: None, documents: 0 }.run(text)
 }
 
 /// Why a text of `len` bytes is not read (when `len` is over [`MAX_BYTES`]); JSON and TOML
@@ -125,44 +128,124 @@ pub fn too_large(len: usize) -> String {
     format!("the file is {len} bytes, more than the {MAX_BYTES} bytes (64 MiB) read")
 }
 
+/// A resolved scalar.
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+/// A tree the reader can build directly (no second tree to convert): [`Node`], or a
+/// detector's own representation.
+pub trait Tree: Sized + Clone {
+    fn scalar(line: u32, value: Scalar) -> Self;
+    fn seq(line: u32, items: Vec<Self>) -> Self;
+    /// A mapping from its entries (key, key's line, value) in document order, keys unique.
+    fn map(line: u32, entries: Vec<(String, u32, Self)>) -> Self;
+    /// The entries of a mapping (to merge them into another); the node itself otherwise.
+    fn into_entries(self) -> Result<Vec<(String, u32, Self)>, Self>;
+    /// The items of a sequence; the node itself otherwise.
+    fn into_items(self) -> Result<Vec<Self>, Self>;
+    fn is_map(&self) -> bool;
+    /// A scalar's text (for an alias used as a key); `None` for collections.
+    fn key_text(&self) -> Option<String>;
+    /// How many nodes the tree holds (what copying it costs).
+    fn size(&self) -> usize;
+    /// The same node seen at another line (an alias's copy).
+    fn at_line(self, line: u32) -> Self;
+}
+
+impl Tree for Node {
+    fn scalar(line: u32, value: Scalar) -> Node {
+        let value = match value {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Str(s) => Value::Str(s),
+        };
+        Node { line, value }
+    }
+    fn seq(line: u32, items: Vec<Node>) -> Node {
+        Node { line, value: Value::Seq(items) }
+    }
+    fn map(line: u32, entries: Vec<(String, u32, Node)>) -> Node {
+        let entries = entries.into_iter().map(|(key, key_line, value)| Entry { key, key_line, value }).collect();
+        Node { line, value: Value::Map(entries) }
+    }
+    fn into_entries(self) -> Result<Vec<(String, u32, Node)>, Node> {
+        match self.value {
+            Value::Map(entries) => Ok(entries.into_iter().map(|e| (e.key, e.key_line, e.value)).collect()),
+            value => Err(Node { line: self.line, value }),
+        }
+    }
+    fn into_items(self) -> Result<Vec<Node>, Node> {
+        match self.value {
+            Value::Seq(items) => Ok(items),
+            value => Err(Node { line: self.line, value }),
+        }
+    }
+    fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+    fn key_text(&self) -> Option<String> {
+        match self.value {
+            Value::Null => Some("null".into()),
+            _ => self.scalar(),
+        }
+    }
+    fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.size()).sum(),
+            _ => 0,
+        }
+    }
+    fn at_line(mut self, line: u32) -> Node {
+        self.line = line;
+        self
+    }
+}
+
 /// A mapping or sequence being built.
-struct Frame {
+struct Frame<T> {
     line: u32,
     anchor: usize,
     /// Height of the deepest child so far (0: only scalars).
     height: usize,
-    kind: FrameKind,
+    kind: FrameKind<T>,
 }
 
-enum FrameKind {
-    Seq(Vec<Node>),
+enum FrameKind<T> {
+    Seq(Vec<T>),
     Map {
-        entries: Vec<Entry>,
+        entries: Vec<(String, u32, T)>,
         /// The key read, waiting for its value: (text, line, written plain).
         key: Option<(String, u32, bool)>,
         /// Mappings named by `<<` keys, in precedence order.
-        merges: Vec<Node>,
+        merges: Vec<T>,
     },
 }
 
-#[derive(Default)]
-struct Builder {
-    stack: Vec<Frame>,
+struct Builder<T> {
+    stack: Vec<Frame<T>>,
     /// Anchored nodes with their heights, by anchor id.
-    anchors: HashMap<usize, (Node, usize)>,
-    /// Nodes still allowed to be copied for anchors and aliases.
+    anchors: HashMap<usize, (T, usize)>,
+    /// Nodes copied so far for anchors and aliases.
     copied: usize,
-    root: Option<Node>,
+    root: Option<T>,
     documents: usize,
 }
 
-impl Builder {
-    fn run(mut self, text: &str) -> Result<Node, Error> {
+impl<T: Tree> Builder<T> {
+    fn run(mut self, text: &str) -> Result<T, Error> {
         for event in Parser::new_from_str(text) {
             let (event, span) = event.map_err(|e| Error::new(e.marker().line() as u32, e.info().to_string()))?;
             self.event(event, span)?;
         }
-        Ok(self.root.unwrap_or(Node { line: 1, value: Value::Null }))
+        Ok(self.root.unwrap_or_else(|| T::scalar(1, Scalar::Null)))
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
@@ -176,19 +259,20 @@ impl Builder {
             }
             Event::Scalar(v, style, anchor, tag) => {
                 if self.awaiting_key() {
-                    return self.key(v, style == ScalarStyle::Plain, line);
+                    self.key(v.into_owned(), style == ScalarStyle::Plain, line);
+                    return Ok(());
                 }
                 // A value its core-schema tag does not fit (`!!int abc`) is kept as written.
                 let as_written = tag.is_some().then(|| v.to_string());
-                let value = match Scalar::parse_from_cow_and_metadata(v, style, tag.as_ref()) {
-                    Some(Scalar::Null) => Value::Null,
-                    Some(Scalar::Boolean(b)) => Value::Bool(b),
-                    Some(Scalar::Integer(i)) => Value::Int(i),
-                    Some(Scalar::FloatingPoint(f)) => Value::Float(f.into_inner()),
-                    Some(Scalar::String(s)) => Value::Str(s.into_owned()),
-                    None => Value::Str(as_written.unwrap_or_default()),
+                let value = match saphyr::Scalar::parse_from_cow_and_metadata(v, style, tag.as_ref()) {
+                    Some(saphyr::Scalar::Null) => Scalar::Null,
+                    Some(saphyr::Scalar::Boolean(b)) => Scalar::Bool(b),
+                    Some(saphyr::Scalar::Integer(i)) => Scalar::Int(i),
+                    Some(saphyr::Scalar::FloatingPoint(f)) => Scalar::Float(f.into_inner()),
+                    Some(saphyr::Scalar::String(s)) => Scalar::Str(s.into_owned()),
+                    None => Scalar::Str(as_written.unwrap_or_default()),
                 };
-                let node = Node { line: self.value_line(line), value };
+                let node = T::scalar(self.value_line(line), value);
                 self.remember(anchor, &node, 0)?;
                 self.add(node, 0)?;
             }
@@ -198,19 +282,18 @@ impl Builder {
                 };
                 let height = *height;
                 if self.awaiting_key() {
-                    return match &node.value {
-                        Value::Map(_) | Value::Seq(_) => Err(Error::new(line, "a mapping key is not a scalar")),
-                        _ => {
-                            let text = node.scalar().unwrap_or_else(|| "null".into());
-                            self.key(Cow::Owned(text), true, line)
-                        }
-                    };
+                    let text = node.key_text().ok_or_else(|| Error::new(line, "a mapping key is not a scalar"))?;
+                    self.key(text, true, line);
+                    return Ok(());
                 }
                 if self.stack.len() + height > MAX_DEPTH {
                     return Err(too_deep(line));
                 }
-                let mut copy = copy_within(node, &mut self.copied).ok_or_else(|| alias_bomb(line))?;
-                copy.line = self.value_line(copy.line);
+                self.copied += node.size();
+                if self.copied > MAX_ALIAS_NODES {
+                    return Err(alias_bomb(line));
+                }
+                let copy = node.clone().at_line(self.value_line(line));
                 self.add(copy, height)?;
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -231,16 +314,15 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else { return Ok(()) };
                 let height = frame.height + 1;
-                let value = match frame.kind {
-                    FrameKind::Seq(items) => Value::Seq(items),
+                let node = match frame.kind {
+                    FrameKind::Seq(items) => T::seq(frame.line, items),
                     FrameKind::Map { entries, merges, .. } => {
                         if entries.len() > 16 {
                             check_unique(&entries)?;
                         }
-                        Value::Map(merge(entries, merges))
+                        T::map(frame.line, merge(entries, merges))
                     }
                 };
-                let node = Node { line: frame.line, value };
                 self.remember(frame.anchor, &node, height)?;
                 self.add(node, height)?;
             }
@@ -261,24 +343,27 @@ impl Builder {
         }
     }
 
-    fn key(&mut self, text: Cow<'_, str>, plain: bool, line: u32) -> Result<(), Error> {
+    fn key(&mut self, text: String, plain: bool, line: u32) {
         if let Some(Frame { kind: FrameKind::Map { key, .. }, .. }) = self.stack.last_mut() {
-            *key = Some((text.into_owned(), line, plain));
+            *key = Some((text, line, plain));
         }
-        Ok(())
     }
 
-    fn remember(&mut self, anchor: usize, node: &Node, height: usize) -> Result<(), Error> {
+    /// Keeps a copy of an anchored node for its aliases.
+    fn remember(&mut self, anchor: usize, node: &T, height: usize) -> Result<(), Error> {
         if anchor == 0 {
             return Ok(());
         }
-        let copy = copy_within(node, &mut self.copied).ok_or_else(|| alias_bomb(node.line))?;
-        self.anchors.insert(anchor, (copy, height));
+        self.copied += node.size();
+        if self.copied > MAX_ALIAS_NODES {
+            return Err(alias_bomb(self.stack.last().map_or(1, |f| f.line)));
+        }
+        self.anchors.insert(anchor, (node.clone(), height));
         Ok(())
     }
 
     /// Adds a finished node (of `height`) to its parent, or makes it the root.
-    fn add(&mut self, node: Node, height: usize) -> Result<(), Error> {
+    fn add(&mut self, node: T, height: usize) -> Result<(), Error> {
         let Some(parent) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
@@ -289,20 +374,26 @@ impl Builder {
             FrameKind::Map { entries, key, merges } => {
                 let Some((key, key_line, plain)) = key.take() else { return Ok(()) };
                 if plain && key == "<<" {
-                    match node.value {
-                        Value::Map(_) => merges.push(node),
-                        Value::Seq(items) if items.iter().all(|n| matches!(n.value, Value::Map(_))) => {
-                            merges.extend(items)
+                    if node.is_map() {
+                        merges.push(node);
+                    } else {
+                        match node.into_items() {
+                            Ok(items) if items.iter().all(T::is_map) => merges.extend(items),
+                            _ => {
+                                return Err(Error::new(
+                                    key_line,
+                                    "a `<<` merge key names something other than mappings",
+                                ))
+                            }
                         }
-                        _ => return Err(Error::new(key_line, "a `<<` merge key names something other than mappings")),
                     }
                     return Ok(());
                 }
                 // Small mappings are checked key by key; larger ones once, when they end.
-                if entries.len() < 16 && entries.iter().any(|e| e.key == key) {
+                if entries.len() < 16 && entries.iter().any(|e| e.0 == key) {
                     return Err(duplicate(&key, key_line));
                 }
-                entries.push(Entry { key, key_line, value: node });
+                entries.push((key, key_line, node));
             }
         }
         Ok(())
@@ -314,53 +405,31 @@ fn duplicate(key: &str, line: u32) -> Error {
 }
 
 /// Errors on the first repeated key of `entries` (sorting the keys: n log n).
-fn check_unique(entries: &[Entry]) -> Result<(), Error> {
+fn check_unique<T>(entries: &[(String, u32, T)]) -> Result<(), Error> {
     let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_unstable_by(|a, b| entries[*a].key.cmp(&entries[*b].key).then(a.cmp(b)));
-    match order.windows(2).find(|w| entries[w[0]].key == entries[w[1]].key) {
-        Some(w) => Err(duplicate(&entries[w[1]].key, entries[w[1]].key_line)),
+    order.sort_unstable_by(|a, b| entries[*a].0.cmp(&entries[*b].0).then(a.cmp(b)));
+    match order.windows(2).find(|w| entries[w[0]].0 == entries[w[1]].0) {
+        Some(w) => Err(duplicate(&entries[w[1]].0, entries[w[1]].1)),
         None => Ok(()),
     }
 }
 
 /// Applies `<<` merges: entries of the merged mappings whose keys the mapping lacks, the
 /// first merged mapping winning.
-fn merge(mut entries: Vec<Entry>, merges: Vec<Node>) -> Vec<Entry> {
+fn merge<T: Tree>(mut entries: Vec<(String, u32, T)>, merges: Vec<T>) -> Vec<(String, u32, T)> {
     if merges.is_empty() {
         return entries;
     }
-    let mut keys: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+    let mut keys: std::collections::HashSet<String> = entries.iter().map(|e| e.0.clone()).collect();
     for m in merges {
-        let Value::Map(more) = m.value else { continue };
+        let Ok(more) = m.into_entries() else { continue };
         for e in more {
-            if keys.insert(e.key.clone()) {
+            if keys.insert(e.0.clone()) {
                 entries.push(e);
             }
         }
     }
     entries
-}
-
-/// A copy of `node`, counting its nodes against `copied`; `None` once more than
-/// [`MAX_ALIAS_NODES`] were copied in all.
-fn copy_within(node: &Node, copied: &mut usize) -> Option<Node> {
-    *copied += 1;
-    if *copied > MAX_ALIAS_NODES {
-        return None;
-    }
-    let value = match &node.value {
-        Value::Seq(items) => Value::Seq(items.iter().map(|n| copy_within(n, copied)).collect::<Option<_>>()?),
-        Value::Map(entries) => Value::Map(
-            entries
-                .iter()
-                .map(|e| {
-                    Some(Entry { key: e.key.clone(), key_line: e.key_line, value: copy_within(&e.value, copied)? })
-                })
-                .collect::<Option<_>>()?,
-        ),
-        other => other.clone(),
-    };
-    Some(Node { line: node.line, value })
 }
 
 fn too_deep(line: u32) -> Error {

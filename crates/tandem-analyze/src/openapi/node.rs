@@ -209,26 +209,8 @@ impl Node {
             message: "it is not UTF-8 text".to_string(),
         })?;
         let what = if json { "JSON" } else { "YAML" };
-        let tree = crate::yaml::parse(text)
-            .map_err(|e| ParseError { line: e.line, message: format!("invalid {what}: {}", e.message) })?;
-        Ok(Node::from_yaml(tree))
-    }
-
-    /// Converts the reader's tree (at most `yaml::MAX_DEPTH` deep, so the recursion is bounded).
-    fn from_yaml(n: crate::yaml::Node) -> Node {
-        use crate::yaml::Value as Y;
-        match n.value {
-            Y::Null => Node::Null,
-            Y::Bool(b) => Node::Bool(b),
-            Y::Int(i) => Node::Int(i),
-            Y::Float(f) => Node::Float(f),
-            Y::Str(s) => Node::Str(s.into()),
-            Y::Seq(items) => Node::Seq(Seq { line: n.line, items: items.into_iter().map(Node::from_yaml).collect() }),
-            Y::Map(entries) => Node::Map(Map::from_entries(
-                n.line,
-                entries.into_iter().map(|e| (Text::from(e.key), e.key_line, Node::from_yaml(e.value))).collect(),
-            )),
-        }
+        crate::yaml::parse_into(text)
+            .map_err(|e| ParseError { line: e.line, message: format!("invalid {what}: {}", e.message) })
     }
 
     /// What the value is, for messages: "a mapping", "a number"…
@@ -326,6 +308,62 @@ impl fmt::Display for Node {
                 }
                 f.write_str("}")
             }
+        }
+    }
+}
+
+/// The YAML reader builds this tree directly.
+impl crate::yaml::Tree for Node {
+    fn scalar(_line: u32, value: crate::yaml::Scalar) -> Node {
+        use crate::yaml::Scalar as S;
+        match value {
+            S::Null => Node::Null,
+            S::Bool(b) => Node::Bool(b),
+            S::Int(i) => Node::Int(i),
+            S::Float(f) => Node::Float(f),
+            S::Str(s) => Node::Str(s.into()),
+        }
+    }
+    fn seq(line: u32, items: Vec<Node>) -> Node {
+        Node::Seq(Seq { line, items })
+    }
+    fn map(line: u32, entries: Vec<(String, u32, Node)>) -> Node {
+        Node::Map(Map::from_entries(line, entries.into_iter().map(|(k, l, v)| (Text::from(k), l, v)).collect()))
+    }
+    fn into_entries(self) -> Result<Vec<(String, u32, Node)>, Node> {
+        match self {
+            Node::Map(m) => Ok(m.entries.into_iter().map(|(k, l, v)| (k.to_string(), l, v)).collect()),
+            other => Err(other),
+        }
+    }
+    fn into_items(self) -> Result<Vec<Node>, Node> {
+        match self {
+            Node::Seq(s) => Ok(s.items),
+            other => Err(other),
+        }
+    }
+    fn is_map(&self) -> bool {
+        matches!(self, Node::Map(_))
+    }
+    fn key_text(&self) -> Option<String> {
+        match self {
+            Node::Null => Some("null".into()),
+            Node::Seq(_) | Node::Map(_) => None,
+            other => other.scalar(),
+        }
+    }
+    fn size(&self) -> usize {
+        1 + match self {
+            Node::Seq(s) => s.items.iter().map(crate::yaml::Tree::size).sum(),
+            Node::Map(m) => m.entries.iter().map(|(_, _, v)| crate::yaml::Tree::size(v)).sum(),
+            _ => 0,
+        }
+    }
+    fn at_line(self, line: u32) -> Node {
+        match self {
+            Node::Seq(s) => Node::Seq(Seq { line, ..s }),
+            Node::Map(m) => Node::Map(Map { line, ..m }),
+            other => other,
         }
     }
 }
