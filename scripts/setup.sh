@@ -11,6 +11,12 @@ if ! need git; then
   apt-get update -qq && apt-get install -y -qq git >/dev/null
 fi
 
+# Graphviz renders `tandem graph --format dot` in crates/tandem-cli/tests/cli.rs.
+if ! need dot; then
+  echo "setup: installing graphviz" >&2
+  apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
+fi
+
 # MCP clients for tandem-mcp's tests (crates/tandem-cli/tests/mcp.rs): the official MCP Python SDK
 # in a venv, and the MCP Inspector from npm, both kept under one tools directory outside the
 # checkout so reruns (and CI's fresh clones) reuse them. The tests find them the same way.

@@ -7,7 +7,7 @@
 //! (rule `<KIND>_PARSE`, e.g. `OPENAPI_PARSE`), never a panic.
 
 use serde::Serialize;
-use tandem_model::{ContractKind, Finding, Severity};
+use tandem_model::{ContractKind, Finding, Severity, SqlTransaction};
 
 /// One changed file: its path (relative to the repository root) and both revisions' bytes
 /// (`None`: the file does not exist on that side).
@@ -37,6 +37,9 @@ pub struct RuleInfo {
 pub struct DetectOptions {
     /// SQL dialect for migrations: `postgres` (default), `mysql`, `sqlite`.
     pub sql_dialect: Option<String>,
+    /// Whether each migration file runs as one transaction (squawk's
+    /// `--assume-in-transaction`) or only its explicit `BEGIN` … `COMMIT` blocks do.
+    pub sql_transaction: SqlTransaction,
 }
 
 /// A contract detector.

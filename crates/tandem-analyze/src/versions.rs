@@ -15,11 +15,17 @@
 //! (discovery reports unreadable manifests).
 //!
 //! # What a pin admits
-//! Pins are read with the rules of the manifest they come from: Go, compose image tags and bare
-//! npm versions are exact; a bare Cargo version is a caret requirement; Python specifiers
-//! (`==`, `~=`, `>=`, `<`, `!=`, …) are comma-separated clauses that must all hold. A pin is
-//! *behind* a current version when the current version is newer than the pin's base and the pin
-//! does not admit it (so `^1.2.0` is not behind `1.5.0`, but is behind `2.0.0`).
+//! Pins are read with their ecosystem's own grammar and crate: Go module versions are exact
+//! semantic versions with a `v` (`semver`); Cargo requirements with `semver` (a bare version is
+//! a caret requirement); npm ranges with `nodejs-semver` (`>=1.2.0 <2.0.0`, `1.2.3 - 2.3.4`,
+//! `^1 || ^2`; a bare version is exact); Python specifiers with `pep440_rs` (`==1.0.0.post1`,
+//! `~=2.0rc1`, `>=0.2,<1`; a bare version is `==`; Poetry's `^` and `~` as Cargo's); compose
+//! image tags are exact when they are versions. A pin that should name a version but does not
+//! read is *unparseable* ([`pins_unparseable`]), which is reported, never silently skipped.
+//!
+//! A pin is *behind* a current version when the pin does not admit it and the current version
+//! is newer than the pin's base: for a range, the range does not admit the provider's current
+//! version (so `^1.2.0` is not behind `1.5.0`, but is behind `2.0.0`).
 
 use crate::discover::{ManifestKind, Pin};
 use serde::Serialize;
@@ -27,6 +33,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use tandem_model::RepoName;
 
 /// A semantic version, parsed leniently: an optional `v`, one to three numeric parts (missing
@@ -115,132 +122,252 @@ impl fmt::Display for Semver {
     }
 }
 
-/// One comparison of a requirement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Exact,
-    /// `^`: the leftmost non-zero part stays.
-    Caret,
-    /// `~`: major and minor stay (major only when just the major was written).
-    Tilde,
-    /// Python `~=`: every written part but the last stays.
-    Compatible,
-    AtLeast,
-    Greater,
-    AtMost,
-    Below,
-    NotEqual,
+/// A version as a provider declares it (a git tag without its `v`, or a manifest's
+/// `version`): kept as written, and read with the grammar of the pin it is compared with
+/// (semver for Go, Cargo and compose; node-semver for npm; PEP 440 for Python).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Version(String);
+
+impl Version {
+    /// A version readable as semver (leniently, see [`Semver::parse`]) or as PEP 440
+    /// (`1.0.0.post1`, `2.0rc1`); `None` for anything else (`latest`, `main`).
+    pub fn parse(s: &str) -> Option<Version> {
+        let s = s.trim();
+        let s = s.strip_prefix('v').or_else(|| s.strip_prefix('V')).unwrap_or(s);
+        let readable = Semver::parse(s).is_some() || pep440_rs::Version::from_str(s).is_ok();
+        readable.then(|| Version(s.to_string()))
+    }
+
+    /// The version as written, without a leading `v`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Major, minor and patch: semver's, or the first three parts of a PEP 440 release.
+    pub fn release(&self) -> Option<(u64, u64, u64)> {
+        if let Some(v) = Semver::parse(&self.0) {
+            return Some(v.core());
+        }
+        let v = pep440_rs::Version::from_str(&self.0).ok()?;
+        let part = |i: usize| v.release().get(i).copied().unwrap_or(0);
+        Some((part(0), part(1), part(2)))
+    }
+
+    fn semver(&self) -> Option<Semver> {
+        Semver::parse(&self.0)
+    }
+
+    fn cargo(&self) -> Option<semver::Version> {
+        semver::Version::parse(&self.0).ok().or_else(|| {
+            // `1.2` as a provider's version: semver's grammar wants three parts.
+            let v = Semver::parse(&self.0)?;
+            let pre = semver::Prerelease::new(&v.pre.join(".")).ok()?;
+            Some(semver::Version { pre, ..semver::Version::new(v.major, v.minor, v.patch) })
+        })
+    }
+
+    fn npm(&self) -> Option<nodejs_semver::Version> {
+        nodejs_semver::Version::parse(&self.0).ok()
+    }
+
+    fn pep440(&self) -> Option<pep440_rs::Version> {
+        pep440_rs::Version::from_str(&self.0).ok()
+    }
 }
 
-/// What a consumer's pin admits: clauses that must all hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl From<Semver> for Version {
+    fn from(v: Semver) -> Version {
+        Version(v.to_string())
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a consumer's pin admits, read with its ecosystem's own grammar.
+#[derive(Debug, Clone)]
 pub struct Requirement {
-    clauses: Vec<(Op, Semver)>,
+    /// The version the pin is built around (see [`Requirement::base`]).
+    base: Version,
+    rule: Rule,
+}
+
+#[derive(Debug, Clone)]
+enum Rule {
+    /// Go module versions (semver with a `v`) and compose image tags: only this version.
+    Exact(Semver),
+    /// Cargo (and Poetry's `^`/`~`, which mean the same): semver requirements.
+    Cargo(semver::VersionReq),
+    /// npm: node-semver ranges (`>=1.2.0 <2.0.0`, `1.2.3 - 2.3.4`, `^1 || ^2`).
+    Npm(nodejs_semver::Range),
+    /// Python: PEP 440 specifiers (`==`, `~=`, `>=`, `<`, `!=`, …, comma-separated).
+    Python(pep440_rs::VersionSpecifiers),
+}
+
+/// How a pin reads.
+#[derive(Debug, Clone)]
+pub enum PinVersion {
+    /// A version or range that admits versions.
+    Requirement(Requirement),
+    /// The pin names no version: a directory (`local:…`, `file:`), `workspace:*`, a git or URL
+    /// source, `*`, or a tag (`latest`, a compose tag that is not a version).
+    NoVersion,
+    /// The pin should name a version but its ecosystem's grammar does not read it; the reason.
+    Unparseable(String),
 }
 
 impl Requirement {
-    /// Reads a pin as written in a manifest of `kind`. `None` for pins that name no version
-    /// (`local:../dir`, `workspace:*`, `latest`, `*`, a digest, a git URL).
+    /// Reads a pin as written in a manifest of `kind`; `None` for pins that name no version or
+    /// cannot be read (see [`Requirement::read`] to tell them apart).
     pub fn parse(pin: &str, kind: ManifestKind) -> Option<Requirement> {
+        match Requirement::read(pin, kind) {
+            PinVersion::Requirement(r) => Some(r),
+            PinVersion::NoVersion | PinVersion::Unparseable(_) => None,
+        }
+    }
+
+    /// Reads a pin as written in a manifest of `kind`: Go versions are exact semver (with a
+    /// `v`); Cargo requirements (a bare version is a caret requirement) with the `semver` crate;
+    /// npm ranges with `nodejs-semver`; Python specifiers with `pep440_rs` (a bare version is
+    /// `==`; Poetry's `^` and `~` are read as Cargo reads them); compose tags are exact
+    /// versions when they are versions at all.
+    pub fn read(pin: &str, kind: ManifestKind) -> PinVersion {
         let pin = pin.trim();
-        if pin.starts_with("local:") || pin.contains('@') || pin.contains(':') || pin.contains("||") {
-            return None;
+        if pin.is_empty() || pin == "*" || pin.starts_with("local:") || is_source(pin) {
+            return PinVersion::NoVersion;
         }
-        let mut clauses = Vec::new();
-        for clause in pin.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            clauses.push(Self::clause(clause, kind)?);
-        }
-        if clauses.is_empty() {
-            return None;
-        }
-        Some(Requirement { clauses })
-    }
-
-    fn clause(clause: &str, kind: ManifestKind) -> Option<(Op, Semver)> {
-        const OPS: [(&str, Op); 11] = [
-            ("===", Op::Exact),
-            ("==", Op::Exact),
-            ("~=", Op::Compatible),
-            (">=", Op::AtLeast),
-            ("<=", Op::AtMost),
-            ("!=", Op::NotEqual),
-            ("=", Op::Exact),
-            ("^", Op::Caret),
-            ("~", Op::Tilde),
-            (">", Op::Greater),
-            ("<", Op::Below),
-        ];
-        let (op, rest) = OPS
-            .iter()
-            .find_map(|(prefix, op)| clause.strip_prefix(prefix).map(|rest| (*op, rest)))
-            .unwrap_or_else(|| {
-                let bare = if kind == ManifestKind::Cargo { Op::Caret } else { Op::Exact };
-                (bare, clause)
-            });
-        // npm and Cargo allow wildcards such as `1.2.x` or `1.*`: read as a tilde or caret.
-        let rest = rest.trim();
-        let (rest, op) = match rest.strip_suffix(".x").or_else(|| rest.strip_suffix(".*")) {
-            Some(r) if op == Op::Exact || op == Op::Caret => (r, if r.contains('.') { Op::Tilde } else { Op::Caret }),
-            Some(_) => return None,
-            None => (rest, op),
+        let unparseable = |e: &dyn fmt::Display| PinVersion::Unparseable(e.to_string());
+        let (rule, base) = match kind {
+            ManifestKind::GoMod => {
+                let Some(v) = pin.strip_prefix('v').filter(|v| semver::Version::parse(v).is_ok()) else {
+                    return PinVersion::Unparseable("a Go module version is `v` and a semantic version".into());
+                };
+                let Some(exact) = Semver::parse(v) else { return PinVersion::NoVersion };
+                (Rule::Exact(exact.clone()), Some(Version::from(exact)))
+            }
+            ManifestKind::Compose => match Semver::parse(pin) {
+                Some(v) => (Rule::Exact(v.clone()), Some(Version::from(v))),
+                // Image tags are names (`latest`, `1.2-alpine`): only versions are compared.
+                None => return PinVersion::NoVersion,
+            },
+            ManifestKind::Cargo => match semver::VersionReq::parse(pin) {
+                Ok(req) => {
+                    let base = req.comparators.first().map(cargo_base);
+                    (Rule::Cargo(req), base)
+                }
+                Err(e) => return unparseable(&e),
+            },
+            ManifestKind::PackageJson => {
+                if is_dist_tag(pin) {
+                    return PinVersion::NoVersion;
+                }
+                match nodejs_semver::Range::parse(pin) {
+                    Ok(range) => {
+                        let base = range.min_version().map(|v| Version(v.to_string()));
+                        (Rule::Npm(range), base)
+                    }
+                    Err(e) => return unparseable(&e),
+                }
+            }
+            ManifestKind::Pyproject | ManifestKind::Requirements => {
+                let poetry = (pin.starts_with('^') || pin.starts_with('~')) && !pin.starts_with("~=");
+                if poetry && kind == ManifestKind::Pyproject {
+                    match semver::VersionReq::parse(pin) {
+                        Ok(req) => {
+                            let base = req.comparators.first().map(cargo_base);
+                            (Rule::Cargo(req), base)
+                        }
+                        Err(e) => return unparseable(&e),
+                    }
+                } else {
+                    let bare = pin.starts_with(|c: char| c.is_ascii_alphanumeric());
+                    let text = if bare { format!("=={pin}") } else { pin.to_string() };
+                    match pep440_rs::VersionSpecifiers::from_str(&text) {
+                        Ok(specs) => {
+                            let base = specs.iter().next().map(|s| Version(s.version().to_string()));
+                            (Rule::Python(specs), base)
+                        }
+                        Err(e) => return unparseable(&e),
+                    }
+                }
+            }
         };
-        Some((op, Semver::parse(rest)?))
+        match base {
+            Some(base) => PinVersion::Requirement(Requirement { base, rule }),
+            // `>=0.0.0`-like ranges with no lowest version, or an empty requirement.
+            None => PinVersion::NoVersion,
+        }
     }
 
-    /// The version the pin is built around: the first clause's (`^1.2.0` → 1.2.0). Pins with
-    /// the same base are considered the same version when comparing consumers.
-    pub fn base(&self) -> &Semver {
-        &self.clauses[0].1
+    /// The version the pin is built around: an exact pin's version, a requirement's first
+    /// comparator (`^1.2` → 1.2.0), an npm range's lowest admitted version (`^1 || ^2` → 1.0.0),
+    /// the first Python specifier's version. Pins with the same base are considered the same
+    /// version when comparing consumers.
+    pub fn base(&self) -> &Version {
+        &self.base
     }
 
-    /// True when `v` satisfies every clause.
-    pub fn admits(&self, v: &Semver) -> bool {
-        self.clauses.iter().all(|(op, want)| admits(*op, want, v))
+    /// Whether the pin admits `v`; `None` when `v` cannot be read in the pin's ecosystem.
+    pub fn admits(&self, v: &Version) -> Option<bool> {
+        Some(match &self.rule {
+            Rule::Exact(want) => v.semver()?.cmp(want) == Ordering::Equal,
+            Rule::Cargo(req) => req.matches(&v.cargo()?),
+            Rule::Npm(range) => range.satisfies(&v.npm()?),
+            Rule::Python(specs) => specs.contains(&v.pep440()?),
+        })
     }
 
-    /// True when `current` is newer than the pin's base and the pin does not admit it.
-    pub fn is_behind(&self, current: &Semver) -> bool {
-        current > self.base() && !self.admits(current)
+    /// Whether `current` is newer than the pin's base, in the pin's ecosystem.
+    fn is_newer_than_base(&self, current: &Version) -> Option<bool> {
+        Some(match &self.rule {
+            Rule::Exact(_) => current.semver()? > self.base.semver()?,
+            Rule::Cargo(_) => current.cargo()? > self.base.cargo()?,
+            Rule::Npm(_) => current.npm()? > self.base.npm()?,
+            Rule::Python(_) => current.pep440()? > self.base.pep440()?,
+        })
+    }
+
+    /// A pin is *behind* `current` when the pin does not admit it and it is newer than the
+    /// pin's base: for a range, the range does not admit the provider's current version (so
+    /// `^1.2.0` is not behind `1.5.0` but is behind `2.0.0`; `>=1.2.0 <2.0.0` is behind
+    /// `2.0.0`); a pin entirely above the provider's version is ahead, not behind. False when
+    /// `current` cannot be read in the pin's ecosystem.
+    pub fn is_behind(&self, current: &Version) -> bool {
+        self.admits(current) == Some(false) && self.is_newer_than_base(current) == Some(true)
     }
 }
 
-fn admits(op: Op, want: &Semver, v: &Semver) -> bool {
-    let upper_ok = |upper: (u64, u64, u64)| v.core() < upper;
-    match op {
-        Op::Exact => v.core() == want.core() && v.pre == want.pre,
-        Op::NotEqual => !(v.core() == want.core() && v.pre == want.pre),
-        Op::AtLeast => v >= want,
-        Op::Greater => v > want,
-        Op::AtMost => v <= want,
-        Op::Below => v < want,
-        Op::Caret => {
-            let upper = match (want.major, want.minor, want.parts) {
-                (0, 0, p) if p >= 3 => (0, 0, want.patch + 1),
-                (0, 0, 2) => (0, 1, 0),
-                (0, m, p) if p >= 2 => (0, m + 1, 0),
-                (major, _, _) => (major + 1, 0, 0),
-            };
-            v >= want && upper_ok(upper)
-        }
-        Op::Tilde => {
-            let upper = if want.parts >= 2 { (want.major, want.minor + 1, 0) } else { (want.major + 1, 0, 0) };
-            v >= want && upper_ok(upper)
-        }
-        Op::Compatible => {
-            let upper = match want.parts {
-                p if p >= 3 => (want.major, want.minor + 1, 0),
-                _ => (want.major + 1, 0, 0),
-            };
-            v >= want && upper_ok(upper)
-        }
+/// The version a Cargo comparator is built around: missing parts are 0.
+fn cargo_base(c: &semver::Comparator) -> Version {
+    let mut v = format!("{}.{}.{}", c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+    if !c.pre.is_empty() {
+        v = format!("{v}-{}", c.pre);
     }
+    Version(v)
+}
+
+/// A git, URL or registry-alias source rather than a version (`git+https://…`, `github:o/r`,
+/// `workspace:*`, `name @ https://…`, a digest `sha256:…`).
+fn is_source(pin: &str) -> bool {
+    pin.contains(':') || pin.contains('@') || pin.contains('/')
+}
+
+/// An npm dist-tag (`latest`, `next`, `beta`): a word that is not a version or range.
+fn is_dist_tag(pin: &str) -> bool {
+    pin.starts_with(|c: char| c.is_ascii_alphabetic() && c != 'v' && c != 'x' && c != 'X')
+        && pin.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The pins that do not admit their provider's current version ([`Requirement::is_behind`]),
 /// in the order of `pins`, each with that version. Pins naming no version (`local:…`,
-/// `workspace:*`) and providers missing from `current` are skipped. Pure: the caller reads the
-/// current versions (see [`current_version`]). Used by `tandem health` (VERSION_BEHIND) and by
-/// the dependency detector (INTERNAL_DEPENDENCY_BEHIND).
+/// `workspace:*`), pins that cannot be read (see [`pins_unparseable`]) and providers missing
+/// from `current` are skipped. Pure: the caller reads the current versions (see
+/// [`current_version`]). Used by `tandem health` (VERSION_BEHIND) and by the dependency
+/// detector (INTERNAL_DEPENDENCY_BEHIND).
 pub fn pins_behind<'a>(
     pins: &'a [Pin],
     current: &'a BTreeMap<RepoName, CurrentVersion>,
@@ -249,6 +376,19 @@ pub fn pins_behind<'a>(
         .filter_map(|pin| {
             let now = current.get(&pin.provider)?;
             Requirement::parse(&pin.version, pin.kind)?.is_behind(&now.version).then_some((pin, now))
+        })
+        .collect()
+}
+
+/// The pins whose version cannot be read by their ecosystem's grammar, each with the reason,
+/// in the order of `pins`. Used by `tandem health` (VERSION_UNPARSEABLE) and by the dependency
+/// detector (INTERNAL_DEPENDENCY_UNPARSEABLE), so that such a pin is reported rather than
+/// silently never found behind.
+pub fn pins_unparseable(pins: &[Pin]) -> Vec<(&Pin, String)> {
+    pins.iter()
+        .filter_map(|pin| match Requirement::read(&pin.version, pin.kind) {
+            PinVersion::Unparseable(why) => Some((pin, why)),
+            PinVersion::Requirement(_) | PinVersion::NoVersion => None,
         })
         .collect()
 }
@@ -275,7 +415,7 @@ impl fmt::Display for VersionSource {
 /// A checkout's current version and where it was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CurrentVersion {
-    pub version: Semver,
+    pub version: Version,
     pub source: VersionSource,
 }
 
@@ -306,13 +446,13 @@ pub fn highest_tag(dir: &Path) -> Option<CurrentVersion> {
             best = Some((key, name.to_string()));
         }
     }
-    best.map(|((_, _, version), tag)| CurrentVersion { version, source: VersionSource::Tag(tag) })
+    best.map(|((_, _, version), tag)| CurrentVersion { version: version.into(), source: VersionSource::Tag(tag) })
 }
 
 /// The version the checkout's root manifest declares.
 pub fn manifest_version(dir: &Path) -> Option<CurrentVersion> {
     let found = |file: &str, version: Option<String>| {
-        let version = Semver::parse(&version?)?;
+        let version = Version::parse(&version?)?;
         Some(CurrentVersion { version, source: VersionSource::Manifest(PathBuf::from(file)) })
     };
     let read = |file: &str| std::fs::read_to_string(dir.join(file)).ok();
@@ -343,6 +483,10 @@ mod tests {
         Semver::parse(s).unwrap()
     }
 
+    fn ver(s: &str) -> Version {
+        Version::parse(s).unwrap_or_else(|| panic!("'{s}' should be a version"))
+    }
+
     fn req(pin: &str, kind: ManifestKind) -> Requirement {
         Requirement::parse(pin, kind).unwrap_or_else(|| panic!("'{pin}' should parse"))
     }
@@ -361,12 +505,12 @@ mod tests {
     #[test]
     fn exact_pins_are_behind_any_newer_version() {
         let go = req("v0.2.0", ManifestKind::GoMod);
-        assert!(go.is_behind(&v("0.3.1")));
-        assert!(go.is_behind(&v("0.2.1")));
-        assert!(!go.is_behind(&v("0.2.0")));
-        assert!(!go.is_behind(&v("0.1.0")), "a pin ahead of the provider is not behind");
-        assert!(req("==0.2.0", ManifestKind::Requirements).is_behind(&v("0.2.1")));
-        assert!(req("1.2.0", ManifestKind::PackageJson).is_behind(&v("1.2.1")), "bare npm versions are exact");
+        assert!(go.is_behind(&ver("0.3.1")));
+        assert!(go.is_behind(&ver("0.2.1")));
+        assert!(!go.is_behind(&ver("0.2.0")));
+        assert!(!go.is_behind(&ver("0.1.0")), "a pin ahead of the provider is not behind");
+        assert!(req("==0.2.0", ManifestKind::Requirements).is_behind(&ver("0.2.1")));
+        assert!(req("1.2.0", ManifestKind::PackageJson).is_behind(&ver("1.2.1")), "bare npm versions are exact");
     }
 
     #[test]
@@ -387,18 +531,90 @@ mod tests {
             (">=0.2,<1", ManifestKind::Requirements, "0.9.0", false),
             (">=0.2,<1", ManifestKind::Requirements, "1.0.0", true),
             (">=0.2", ManifestKind::Requirements, "7.0.0", false),
+            // Issue 10: npm ranges and PEP 440 versions were skipped.
+            (">=1.2.0 <2.0.0", ManifestKind::PackageJson, "1.9.9", false),
+            (">=1.2.0 <2.0.0", ManifestKind::PackageJson, "2.0.0", true),
+            ("1.2.3 - 2.3.4", ManifestKind::PackageJson, "2.3.4", false),
+            ("1.2.3 - 2.3.4", ManifestKind::PackageJson, "2.4.0", true),
+            ("^1 || ^2", ManifestKind::PackageJson, "2.5.0", false),
+            ("^1 || ^2", ManifestKind::PackageJson, "3.0.0", true),
+            ("==1.0.0.post1", ManifestKind::Requirements, "1.0.0.post1", false),
+            ("==1.0.0.post1", ManifestKind::Requirements, "1.0.1", true),
+            ("1.0.0.post1", ManifestKind::Pyproject, "1.0.0.post2", true),
+            ("~=2.0rc1", ManifestKind::Requirements, "2.1", false),
+            ("~=2.0rc1", ManifestKind::Requirements, "3.0", true),
+            ("==2.0rc1", ManifestKind::Requirements, "2.0", true),
+            ("^1.2", ManifestKind::Pyproject, "1.9.0", false),
+            ("^1.2", ManifestKind::Pyproject, "2.0.0", true),
         ];
         for (pin, kind, current, behind) in cases {
-            assert_eq!(req(pin, kind).is_behind(&v(current)), behind, "{pin} vs {current}");
+            assert_eq!(req(pin, kind).is_behind(&ver(current)), behind, "{pin} vs {current}");
         }
     }
 
     #[test]
     fn pins_without_a_version_are_not_requirements() {
-        for pin in ["local:../proto", "workspace:*", "latest", "*", "sha256:abc", "git+https://x/y", "1 || 2"] {
-            assert!(Requirement::parse(pin, ManifestKind::PackageJson).is_none(), "{pin}");
+        for pin in
+            ["local:../proto", "workspace:*", "latest", "next", "*", "sha256:abc", "git+https://x/y", "github:o/r"]
+        {
+            assert!(matches!(Requirement::read(pin, ManifestKind::PackageJson), PinVersion::NoVersion), "{pin}");
         }
-        assert_eq!(req("^1.2.0", ManifestKind::PackageJson).base(), &v("1.2.0"));
+        for tag in ["latest", "stable-alpine", "main"] {
+            assert!(matches!(Requirement::read(tag, ManifestKind::Compose), PinVersion::NoVersion), "{tag}");
+        }
+        assert_eq!(req("^1.2.0", ManifestKind::PackageJson).base(), &ver("1.2.0"));
+        assert_eq!(req("^1 || ^2", ManifestKind::PackageJson).base(), &ver("1.0.0"));
+        assert_eq!(req("0.2", ManifestKind::Cargo).base(), &ver("0.2.0"));
+    }
+
+    #[test]
+    fn pins_their_ecosystem_cannot_read_are_unparseable() {
+        let cases = [
+            ("^1.2.3.4", ManifestKind::PackageJson),
+            ("1.2.3.4", ManifestKind::PackageJson),
+            ("~>1.2", ManifestKind::Cargo),
+            ("1.2.3.4", ManifestKind::Cargo),
+            ("==1..0", ManifestKind::Requirements),
+            (">=1.0,,<2", ManifestKind::Requirements),
+            ("v1.2", ManifestKind::GoMod),
+        ];
+        for (pin, kind) in cases {
+            assert!(matches!(Requirement::read(pin, kind), PinVersion::Unparseable(_)), "{pin} ({kind:?})");
+        }
+    }
+
+    #[test]
+    fn unparseable_pins_are_listed_and_never_behind() {
+        let pin = |version: &str, kind| Pin {
+            consumer: RepoName::parse("web").unwrap(),
+            provider: RepoName::parse("proto").unwrap(),
+            version: version.to_string(),
+            file: "package.json".into(),
+            line: Some(3),
+            kind,
+        };
+        let pins = [pin("^1.2.3.4", ManifestKind::PackageJson), pin("^0.1.0", ManifestKind::PackageJson)];
+        let current = BTreeMap::from([(
+            RepoName::parse("proto").unwrap(),
+            CurrentVersion { version: ver("0.3.1"), source: VersionSource::Tag("v0.3.1".into()) },
+        )]);
+        let behind: Vec<&str> = pins_behind(&pins, &current).iter().map(|(p, _)| p.version.as_str()).collect();
+        assert_eq!(behind, ["^0.1.0"]);
+        let bad = pins_unparseable(&pins);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0.version, "^1.2.3.4");
+        assert!(!bad[0].1.is_empty());
+    }
+
+    #[test]
+    fn pep_440_versions_are_provider_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\nversion = \"1.0.0.post1\"\n")
+            .unwrap();
+        let found = current_version(dir.path()).unwrap();
+        assert_eq!(found.version, ver("1.0.0.post1"));
+        assert!(req("==1.0.0", ManifestKind::Requirements).is_behind(&found.version));
+        assert!(!req(">=1.0.0", ManifestKind::Requirements).is_behind(&found.version));
     }
 
     #[test]
@@ -407,11 +623,11 @@ mod tests {
         assert_eq!(current_version(dir.path()), None);
         std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"x\"\nversion = \"0.4.2\"\n").unwrap();
         let found = current_version(dir.path()).unwrap();
-        assert_eq!((found.version, found.source), (v("0.4.2"), VersionSource::Manifest("Cargo.toml".into())));
+        assert_eq!((found.version, found.source), (ver("0.4.2"), VersionSource::Manifest("Cargo.toml".into())));
         std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\", \"version\": \"1.0.0\"}").unwrap();
-        assert_eq!(current_version(dir.path()).unwrap().version, v("1.0.0"), "package.json comes first");
+        assert_eq!(current_version(dir.path()).unwrap().version, ver("1.0.0"), "package.json comes first");
         std::fs::write(dir.path().join("package.json"), "{ not json").unwrap();
-        assert_eq!(current_version(dir.path()).unwrap().version, v("0.4.2"), "an unreadable file gives no version");
+        assert_eq!(current_version(dir.path()).unwrap().version, ver("0.4.2"), "an unreadable file gives no version");
     }
 
     #[test]
@@ -429,6 +645,6 @@ mod tests {
             repo.tag_lightweight(tag, &object, false).unwrap();
         }
         let found = current_version(dir.path()).unwrap();
-        assert_eq!((found.version, found.source), (v("0.10.0"), VersionSource::Tag("v0.10.0".into())));
+        assert_eq!((found.version, found.source), (ver("0.10.0"), VersionSource::Tag("v0.10.0".into())));
     }
 }

@@ -11,8 +11,9 @@ use tandem_analyze::detect::{DetectOptions, Detector, FilePair};
 use tandem_analyze::{deps, discover, versions};
 use tandem_model::{Finding, Workspace};
 
-/// (rule, case, the path the fixture stands for). INTERNAL_DEPENDENCY_BEHIND cases are a
-/// consumer's go.mod (`current.mod`) and its provider's package.json (`provider.json`).
+/// (rule, case, the path the fixture stands for). INTERNAL_DEPENDENCY_* cases are a consumer's
+/// manifest (`current.mod`: go.mod, `current.json`: package.json, `current.txt`:
+/// requirements.txt) and its provider's package.json (`provider.json`).
 const CASES: &[(&str, &str, &str)] = &[
     ("DEPENDENCY_MAJOR_BUMP", "breaking", "web/package.json"),
     ("DEPENDENCY_MAJOR_BUMP", "breaking_cargo_zero_minor", "Cargo.toml"),
@@ -27,18 +28,28 @@ const CASES: &[(&str, &str, &str)] = &[
     ("DEPENDENCY_REMOVED", "breaking", "package.json"),
     ("DEPENDENCY_REMOVED", "ok", "go.mod"),
     ("INTERNAL_DEPENDENCY_BEHIND", "breaking", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "breaking_npm_range", "package.json"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "breaking_pep440", "requirements.txt"),
     ("INTERNAL_DEPENDENCY_BEHIND", "ok", "go.mod"),
+    ("INTERNAL_DEPENDENCY_BEHIND", "ok_npm_range", "package.json"),
+    ("INTERNAL_DEPENDENCY_UNPARSEABLE", "breaking", "package.json"),
+    ("INTERNAL_DEPENDENCY_UNPARSEABLE", "ok", "package.json"),
 ];
 
 fn detector() -> &'static dyn Detector {
     deps::detector().expect("the dependency detector exists")
 }
 
-/// INTERNAL_DEPENDENCY_BEHIND as the engine runs it: discovery on a workspace whose `hub`
-/// requires `proto`, the provider's current version, then [`deps::behind::findings`].
+/// The workspace rules as the engine runs them: discovery on a workspace whose `hub` requires
+/// `proto`, the provider's current version, then [`deps::unparseable::findings`] and
+/// [`deps::behind::findings`].
 fn behind(dir: &Path) -> Vec<Finding> {
     let ws_dir = tempfile::tempdir().unwrap();
-    for (repo, file, fixture) in [("hub", "go.mod", "current.mod"), ("proto", "package.json", "provider.json")] {
+    let consumer = [("current.mod", "go.mod"), ("current.json", "package.json"), ("current.txt", "requirements.txt")]
+        .into_iter()
+        .find(|(fixture, _)| dir.join(fixture).exists())
+        .unwrap_or_else(|| panic!("{} has no consumer manifest", dir.display()));
+    for (repo, file, fixture) in [("hub", consumer.1, consumer.0), ("proto", "package.json", "provider.json")] {
         std::fs::create_dir_all(ws_dir.path().join(repo)).unwrap();
         std::fs::copy(dir.join(fixture), ws_dir.path().join(repo).join(file)).unwrap();
     }
@@ -64,12 +75,14 @@ depends_on = [{ repo = "proto", via = "library" }]
             current.insert(pin.provider.clone(), v);
         }
     }
-    deps::behind::findings(&found.pins, &current)
+    let mut findings = deps::unparseable::findings(&found.pins);
+    findings.extend(deps::behind::findings(&found.pins, &current));
+    findings
 }
 
 fn check(rule: &str, case: &str, path: &str) -> (bool, Vec<Finding>) {
     let dir = support::fixtures("deps").join(rule).join(case);
-    if rule == "INTERNAL_DEPENDENCY_BEHIND" {
+    if rule.starts_with("INTERNAL_DEPENDENCY_") {
         return (true, behind(&dir));
     }
     let (prev, cur) = (support::side(&dir, "previous"), support::side(&dir, "current"));
@@ -112,4 +125,29 @@ proptest! {
             let _ = detector().compare(&pair, &DetectOptions::default());
         }
     }
+}
+
+#[test]
+fn manifest_over_the_size_limit_is_a_parse_finding_naming_the_limit() {
+    let big = format!("module example.com/m\n\n{}", "// padding padding padding padding\n".repeat(300_000));
+    assert!(big.len() > 8 * 1024 * 1024);
+    let pair = FilePair { path: "go.mod", prev: Some(b"module example.com/m\n"), cur: Some(big.as_bytes()) };
+    let findings = detector().compare(&pair, &DetectOptions::default());
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "DEPENDENCY_PARSE");
+    assert!(findings[0].message.contains("8388608 bytes (8 MiB)"), "{}", findings[0].message);
+}
+
+#[test]
+fn a_module_required_twice_is_reported_once_per_family() {
+    let prev = "module m\n\nrequire (\n\texample.com/a v1.0.0\n\texample.com/a/v2 v2.0.0\n\texample.com/gone v1.0.0\n\texample.com/gone v1.1.0\n)\n";
+    let cur = "module m\n\nrequire (\n\texample.com/a/v3 v3.0.0\n\texample.com/a/v3 v3.1.0\n)\n";
+    let pair = FilePair { path: "go.mod", prev: Some(prev.as_bytes()), cur: Some(cur.as_bytes()) };
+    let rules: Vec<(String, u32)> =
+        detector().compare(&pair, &DetectOptions::default()).into_iter().map(|f| (f.rule, f.line)).collect();
+    assert_eq!(
+        rules,
+        [("DEPENDENCY_MAJOR_BUMP".to_string(), 5), ("DEPENDENCY_REMOVED".to_string(), 1)],
+        "one bump for the family, one removal for the twice-required module"
+    );
 }

@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tandem_engine::analysis::Compare;
 use tandem_engine::{report, AnalyzeRequest, Engine, EngineOptions};
 use tandem_model::{ImpactLevel, Severity};
 
@@ -64,15 +65,8 @@ fn parse_level(s: &str) -> Result<ImpactLevel, String> {
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
     // a one-shot process: the operating system reclaims the compiler's memory at exit
     tandem_analyze::protobuf::exit_without_freeing(true);
-    let req = AnalyzeRequest {
-        repo: args.repo.clone(),
-        path: args.dir.clone(),
-        base: args.base.clone(),
-        head: args.head.clone(),
-        worktree: args.worktree,
-        against_dir: args.against.clone(),
-        changed_files: Vec::new(),
-    };
+    let compare = Compare::from_parts(args.base.clone(), args.head.clone(), args.worktree, args.against.clone())?;
+    let req = AnalyzeRequest { repo: args.repo.clone(), path: args.dir.clone(), compare, changed_files: Vec::new() };
     // A workspace is optional: analyze works in any git repository, like `buf breaking`.
     let manifest = match &cli.workspace {
         Some(p) => Some(p.clone()),
@@ -93,14 +87,10 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
             )?;
             engine.analyze(&req, args.create_coordination.then_some(args.min_impact))?
         }
-        None => {
-            if args.create_coordination {
-                return Err(Failure::Error(anyhow::anyhow!(
-                    "--create-coordination needs a workspace (tandem.toml) to know the consumers; create one with `tandem init`"
-                )));
-            }
-            tandem_engine::analysis::analyze(None, &req)?
-        }
+        None => tandem_engine::analysis::analyze_outside_workspace(
+            &req,
+            args.create_coordination.then_some(args.min_impact),
+        )?,
     };
     let format = if cli.json { Format::Json } else { args.format };
     match format {

@@ -4,7 +4,7 @@
 use crate::output;
 use crate::Failure;
 use anyhow::Context;
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use std::path::Path;
 use std::sync::Arc;
 use tandem_engine::render::{self, Example};
@@ -114,14 +114,22 @@ fn heading(title: &str) {
     println!("\n== {title} ==");
 }
 
-pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
+/// How long the scripted life of the demo's coordination takes, from its creation to its last
+/// event (the sum of the script's clock ticks; a test checks that the last event lands on `now`).
+const SCRIPT_SPAN_HOURS: i64 = 37;
+
+/// Builds the demo in `dir`. The scripted clock is anchored so that the coordination's last
+/// event happens at `now`: right after the demo its history reads as recent (not stale), and
+/// the same `now` gives the same output.
+pub fn run(dir: &Path, now: DateTime<Utc>, json: bool) -> Result<(), Failure> {
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(Failure::Error(anyhow::anyhow!(
             "{} already exists and is not empty; choose another place with --dir DIR",
             dir.display()
         )));
     }
-    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().context("demo start time")?;
+    let now = now.duration_trunc(Duration::minutes(1)).context("rounding the demo's clock to the minute")?;
+    let start = now - Duration::hours(SCRIPT_SPAN_HOURS);
     let manifest = render::init_workspace(dir, Example::Loqa, false)?;
     for (name, files) in repos() {
         init_git_repo(&dir.join(name), &files, start.timestamp() - 86_400).map_err(Failure::Error)?;
@@ -240,13 +248,17 @@ pub fn run(dir: &Path, json: bool) -> Result<(), Failure> {
     println!("  {} events recorded; the last ten:", history.len());
     print!("{}", output::history(&history[history.len().saturating_sub(10)..]));
 
-    let shown = dir.display();
+    let shown = output::shell_word(&dir.display().to_string());
+    let tandem = output::program();
     println!("\nThe workspace is in {shown}. Keep going:");
     println!("  cd {shown}");
-    println!("  tandem coord show {id}");
-    println!("  tandem coord status {id} deploying      # then: done");
-    println!("  tandem issues list --repo loqa");
-    println!("  tandem graph --format mermaid");
+    println!("  {tandem} coord show {id}");
+    println!("  {tandem} coord status {id} deploying      # then: done");
+    println!("  {tandem} issues list --repo loqa");
+    println!("  {tandem} graph --format mermaid");
+    if tandem != "tandem" {
+        println!("(this binary is not the `tandem` on your PATH; `cargo install --locked --path crates/tandem-cli` puts it there)");
+    }
     if json {
         eprintln!("(the demo prints text; use the commands above with --json)");
     }

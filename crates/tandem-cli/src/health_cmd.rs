@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use tandem_engine::{
     human_duration, DurationStats, Endpoints, Engine, HealthIssueOutcome, HealthOptions, HealthReport, Level,
-    MetricsOptions, MetricsReport, ProbeOutcome,
+    MetricsOptions, MetricsReport, ProbeOutcome, Remedy,
 };
 
 /// Arguments of `tandem health`.
@@ -17,7 +17,7 @@ pub struct HealthArgs {
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     pub stale_days: u32,
     /// Exit 1 when a finding is at this level or above: info, warning or critical.
-    #[arg(long, value_name = "LEVEL", default_value = "critical", value_parser = parse_level)]
+    #[arg(long, value_name = "LEVEL", default_value = "critical", value_parser = crate::choice::choice::<Level>())]
     pub fail_on: Level,
     /// Create or update the one health issue in the coordination repo (closed when all is healthy).
     #[arg(long)]
@@ -33,10 +33,6 @@ pub struct MetricsArgs {
     /// The window, back from now: a number and a unit (m, h, d, w), e.g. 7d, 12h, 90d.
     #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_since)]
     pub since: Duration,
-}
-
-fn parse_level(s: &str) -> Result<Level, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
 }
 
 fn parse_since(s: &str) -> Result<Duration, String> {
@@ -104,7 +100,14 @@ pub fn render_health(workspace: &str, r: &HealthReport, issue: Option<&HealthIss
         let _ = writeln!(s, "\n{} ({})", level.as_str().to_uppercase(), of.len());
         for f in of {
             let _ = writeln!(s, "  {:<29} {}", f.check, f.message);
-            let _ = writeln!(s, "  {:<29} -> {}", "", f.action);
+            match &f.remedy {
+                Some(r) => {
+                    let _ = writeln!(s, "  {:<29} -> {}: `{}`", "", f.action, remedy_command(r));
+                }
+                None => {
+                    let _ = writeln!(s, "  {:<29} -> {}", "", f.action);
+                }
+            }
         }
     }
     if !r.endpoints.is_empty() {
@@ -148,6 +151,19 @@ pub fn render_health(workspace: &str, r: &HealthReport, issue: Option<&HealthIss
         let _ = writeln!(s, "\nexit 1: findings at {} or above", fail_on.as_str());
     }
     s
+}
+
+/// The command line that does what a finding's remedy says.
+fn remedy_command(r: &Remedy) -> String {
+    match r {
+        Remedy::SetStatus { coordination, status } => format!("tandem coord status {coordination} {status}"),
+        Remedy::SetChildStatus { coordination, repo, status } => {
+            format!("tandem coord child {coordination} {repo} {status}")
+        }
+        Remedy::CoordinateRepo { repo } => {
+            format!("tandem coord create --from-repo {repo} --type breaking --title TITLE")
+        }
+    }
 }
 
 /// Prints the metrics of the window ending now.

@@ -5,11 +5,14 @@
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
 mod analyze_cmd;
+mod choice;
 mod demo;
 mod health_cmd;
 mod output;
+mod wording;
 
 use anyhow::Context;
+use choice::choice;
 
 /// The analyzer allocates and frees millions of small objects; mimalloc does that markedly
 /// faster than the system allocator.
@@ -30,10 +33,10 @@ use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, Priority};
 pub(crate) struct Cli {
     /// The workspace manifest (tandem.toml) or its directory; default: the nearest tandem.toml
     /// in the current directory or a parent.
-    #[arg(long, global = true, env = "TANDEM_WORKSPACE", value_name = "PATH")]
+    #[arg(long, global = true, env = "TANDEM_WORKSPACE", hide_env_values = true, value_name = "PATH")]
     pub(crate) workspace: Option<PathBuf>,
     /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
-    #[arg(long, global = true, env = "TANDEM_DATABASE", value_name = "URL")]
+    #[arg(long, global = true, env = "TANDEM_DATABASE", hide_env_values = true, value_name = "URL")]
     pub(crate) database: Option<String>,
     /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
     #[arg(long, global = true, value_name = "NAME")]
@@ -79,8 +82,8 @@ enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
-        /// Only the rules of one kind: protobuf, openapi, sql, config, dependency.
-        #[arg(long)]
+        /// Only the rules of one kind.
+        #[arg(long, value_parser = choice::rule_kinds())]
         kind: Option<String>,
     },
     /// Create and drive coordinations.
@@ -98,6 +101,10 @@ enum Command {
         /// Where to build it (must not exist, or be empty); default: ./tandem-demo.
         #[arg(long, default_value = "tandem-demo")]
         dir: PathBuf,
+        /// When the demo's scripted history ends (RFC 3339, e.g. 2026-03-03T22:00:00Z); default:
+        /// now, so the history reads as recent. The same value gives the same output.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Health checks: stale and blocked coordinations, version skew, cycles and drift, health
     /// endpoints, breaking changes without a coordination. Exit 1 at --fail-on or above.
@@ -116,6 +123,29 @@ enum Command {
         /// Also accept this Host header name (or name:port) over HTTP; repeatable.
         #[arg(long, value_name = "NAME", requires = "http")]
         allow_host: Vec<String>,
+        /// Require `Authorization: Bearer TOKEN`, the token read from this file (else from
+        /// $TANDEM_MCP_TOKEN, if set).
+        #[arg(long, value_name = "FILE", requires = "http")]
+        token_file: Option<PathBuf>,
+        /// At most this many MCP sessions at once over HTTP.
+        #[arg(long, value_name = "N", requires = "http", default_value_t = tandem_mcp::HttpLimits::DEFAULT_MAX_SESSIONS as u32,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_sessions: u32,
+        /// Close an HTTP session after this many seconds without a message.
+        #[arg(long, value_name = "SECS", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_SESSION_IDLE.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        session_idle_secs: u64,
+        /// At most this many HTTP connections at once.
+        #[arg(long, value_name = "N", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_MAX_CONNECTIONS as u32,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Seconds a client has to send a request's headers (and then its body).
+        #[arg(long, value_name = "SECS", requires = "http",
+              default_value_t = tandem_mcp::HttpLimits::DEFAULT_READ_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        read_timeout_secs: u64,
     },
 }
 
@@ -140,7 +170,7 @@ enum CoordCmd {
     Create {
         #[arg(long)]
         title: String,
-        #[arg(long = "type", value_name = "TYPE", value_parser = parse_change_type)]
+        #[arg(long = "type", value_name = "TYPE", value_parser = choice::<ChangeType>())]
         change_type: ChangeType,
         /// The affected repos, comma-separated.
         #[arg(long, value_delimiter = ',', conflicts_with = "from_repo", required_unless_present = "from_repo")]
@@ -148,7 +178,7 @@ enum CoordCmd {
         /// The changed repo: affects it and all its transitive consumers.
         #[arg(long, value_name = "REPO")]
         from_repo: Option<String>,
-        #[arg(long, value_parser = parse_priority)]
+        #[arg(long, value_parser = choice::<Priority>())]
         priority: Option<Priority>,
         /// The plan, as Markdown text.
         #[arg(long, conflicts_with = "plan_file")]
@@ -170,10 +200,10 @@ enum CoordCmd {
     Progress { id: i64 },
     /// The append-only history of a coordination.
     History { id: i64 },
-    /// Move a coordination to STATUS (planning, in_progress, testing, ready, deploying, done, blocked, cancelled).
+    /// Move a coordination to STATUS.
     Status {
         id: i64,
-        #[arg(value_parser = parse_coord_status)]
+        #[arg(value_parser = choice::<CoordStatus>())]
         status: CoordStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -181,11 +211,11 @@ enum CoordCmd {
         #[arg(long)]
         force: bool,
     },
-    /// Move the child of REPO to STATUS (pending, ready, in_progress, in_review, done, blocked).
+    /// Move the child of REPO to STATUS.
     Child {
         id: i64,
         repo: String,
-        #[arg(value_parser = parse_child_status)]
+        #[arg(value_parser = choice::<ChildStatus>())]
         status: ChildStatus,
         #[arg(long)]
         reason: Option<String>,
@@ -219,17 +249,10 @@ enum IssuesCmd {
     Show { reference: String },
 }
 
-fn parse_change_type(s: &str) -> Result<ChangeType, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_priority(s: &str) -> Result<Priority, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_coord_status(s: &str) -> Result<CoordStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
-}
-fn parse_child_status(s: &str) -> Result<ChildStatus, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{e}; expected an RFC 3339 time such as 2026-03-03T22:00:00Z"))
 }
 
 /// Why the command stopped: a refusal (exit 1) or an error (exit 2).
@@ -240,19 +263,16 @@ pub(crate) enum Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        match e.downcast_ref::<EngineError>() {
-            Some(EngineError::Refused(r)) => Failure::Refused(r.to_string()),
-            _ => Failure::Error(e),
+        match e.downcast::<EngineError>() {
+            Ok(engine) => wording::failure(engine),
+            Err(e) => Failure::Error(e),
         }
     }
 }
 
 impl From<EngineError> for Failure {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Refused(r) => Failure::Refused(r.to_string()),
-            e => Failure::Error(e.into()),
-        }
+        wording::failure(e)
     }
 }
 
@@ -261,7 +281,13 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
         .with_writer(std::io::stderr)
         .init();
+    restore_default_sigpipe();
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Mcp { .. }) {
+        // A server must outlive a client that hangs up: keep SIGPIPE ignored there, so a closed
+        // connection is an error on that write, not the end of the process.
+        ignore_sigpipe();
+    }
     let json = cli.json;
     match run(cli) {
         Ok(code) => code,
@@ -273,14 +299,40 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Error(e)) => {
+            let message = output::error_chain(e.chain());
             if json {
-                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": format!("{e:#}") } }));
+                println!("{}", serde_json::json!({ "error": { "kind": "error", "message": message } }));
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so a write to a closed pipe (`tandem … | head -1`) is an error that
+/// `print!` turns into a panic. Command-line tools die quietly of SIGPIPE instead, as `cat` does.
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: called first thing in `main`, before any other thread exists; `signal` with a
+    // standard disposition has no other precondition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(unix)]
+fn ignore_sigpipe() {
+    // SAFETY: as above; still before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}
+
+#[cfg(not(unix))]
+fn ignore_sigpipe() {}
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v).context("rendering JSON")?;
@@ -314,13 +366,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 print_json(&serde_json::json!({ "manifest": path }))?;
             } else {
                 println!("wrote {}", path.display());
-                println!("next: tandem --workspace {} graph", path.display());
+                println!(
+                    "next: {} --workspace {} graph",
+                    output::program(),
+                    output::shell_word(&path.display().to_string())
+                );
             }
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
-        Command::Demo { dir } => demo::run(dir, json)?,
+        Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
@@ -350,17 +406,6 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules { format, kind } => {
             let mut rules = tandem_engine::report::rule_catalogue();
             if let Some(k) = kind {
-                let kinds: Vec<String> = {
-                    let mut v: Vec<String> = rules.iter().map(|r| r.kind.clone()).collect();
-                    v.dedup();
-                    v
-                };
-                if !kinds.contains(k) {
-                    return Err(Failure::Error(anyhow::anyhow!(
-                        "unknown rule kind '{k}'; expected one of: {}",
-                        kinds.join(", ")
-                    )));
-                }
                 rules.retain(|r| &r.kind == k);
             }
             match (json, format) {
@@ -400,10 +445,40 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        Command::Mcp { http, allow_host } => {
+        Command::Mcp {
+            http,
+            allow_host,
+            token_file,
+            max_sessions,
+            session_idle_secs,
+            max_connections,
+            read_timeout_secs,
+        } => {
             let transport = match http {
                 None => tandem_mcp::Transport::Stdio,
-                Some(addr) => tandem_mcp::Transport::Http { addr: addr.clone(), allow_hosts: allow_host.clone() },
+                Some(addr) => {
+                    let access = match (token_file, std::env::var("TANDEM_MCP_TOKEN").ok()) {
+                        (Some(path), _) => tandem_mcp::Access::Token(
+                            tandem_mcp::BearerToken::from_file(path).map_err(anyhow::Error::from)?,
+                        ),
+                        (None, Some(t)) => {
+                            tandem_mcp::Access::Token(tandem_mcp::BearerToken::parse(&t).map_err(anyhow::Error::from)?)
+                        }
+                        (None, None) => tandem_mcp::Access::Open,
+                    };
+                    tandem_mcp::Transport::Http(tandem_mcp::HttpSettings {
+                        addr: addr.clone(),
+                        allow_hosts: allow_host.clone(),
+                        access,
+                        limits: tandem_mcp::HttpLimits {
+                            max_sessions: *max_sessions as usize,
+                            session_idle: std::time::Duration::from_secs(*session_idle_secs),
+                            max_connections: *max_connections as usize,
+                            read_timeout: std::time::Duration::from_secs(*read_timeout_secs),
+                            ..Default::default()
+                        },
+                    })
+                }
             };
             tandem_mcp::run(open_engine(&cli)?, transport).map_err(anyhow::Error::from)?;
         }
@@ -549,5 +624,33 @@ fn report_change(json: bool, change: &tandem_engine::Change) -> Result<(), Failu
     } else {
         print!("{}", output::change(change));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_args_showing_values(cmd: &clap::Command, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.get_env().is_some() && !a.is_hide_env_values_set() {
+                out.push(format!("{} --{}", cmd.get_name(), a.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            env_args_showing_values(sub, out);
+        }
+    }
+
+    /// `--help` shows an argument's environment value unless told not to; a database URL there
+    /// carries its password.
+    #[test]
+    fn every_argument_read_from_the_environment_hides_its_value_in_help() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut showing = Vec::new();
+        env_args_showing_values(&cmd, &mut showing);
+        assert!(showing.is_empty(), "these would print their environment value in --help: {showing:?}");
+        assert!(cmd.get_arguments().any(|a| a.get_env().is_some()), "the walk sees the env arguments");
     }
 }

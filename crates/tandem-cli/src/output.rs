@@ -16,11 +16,63 @@ pub fn bar(fraction: f64, width: usize) -> String {
     format!("[{}{}] {:>3}%", "█".repeat(full), "░".repeat(width - full), (f * 100.0).round() as u32)
 }
 
+/// How to run this very binary again from a shell: `tandem` when that is what the first
+/// `tandem` on `PATH` is, else its absolute path (after `cargo run -- demo`, `tandem` is not on
+/// `PATH`, and a printed `tandem …` would not run).
+pub fn program() -> String {
+    let Ok(me) = std::env::current_exe() else { return "tandem".into() };
+    let me_real = me.canonicalize().unwrap_or_else(|_| me.clone());
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(format!("tandem{}", std::env::consts::EXE_SUFFIX)))
+        .find(|c| c.is_file());
+    match on_path.and_then(|c| c.canonicalize().ok()) {
+        Some(first) if first == me_real => "tandem".into(),
+        _ => shell_word(&me.display().to_string()),
+    }
+}
+
+/// `s` as one word for a POSIX shell: as is when it holds only safe characters, else in single
+/// quotes.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// An error and its causes on one line, `outer: cause: root`. A cause whose text the message
+/// already ends with (an error that prints its source itself) is not repeated.
+pub fn error_chain<'a>(chain: impl Iterator<Item = &'a (dyn std::error::Error + 'static)>) -> String {
+    let mut out = String::new();
+    for e in chain {
+        let text = e.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.ends_with(&text) {
+            let _ = write!(out, ": {text}");
+        }
+    }
+    out
+}
+
+/// Columns a string takes on a terminal: wide (CJK) characters take two, combining marks none.
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` followed by spaces up to `width` terminal columns (`{:<width}` counts characters).
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))))
+}
+
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            widths[i] = widths[i].max(display_width(c));
         }
     }
     let mut out = String::new();
@@ -30,8 +82,7 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 s.push_str(c);
             } else {
-                let pad = widths[i] - c.chars().count();
-                let _ = write!(s, "{c}{}  ", " ".repeat(pad));
+                let _ = write!(s, "{}  ", pad(c, widths[i]));
             }
         }
         out.push_str(s.trim_end());
@@ -338,7 +389,7 @@ fn event_line(e: &Event) -> String {
         (Action::IssueLinked, s) => format!("{s}: issue {}", e.to.as_deref().unwrap_or("")),
     };
     let why = e.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
-    format!("{} {:<8} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), e.actor)
+    format!("{} {} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), pad(&e.actor, 8))
 }
 
 pub fn history(events: &[StoredEvent]) -> String {
@@ -367,9 +418,9 @@ pub fn deploy_plan(p: &DeployPlan) -> String {
         let _ = writeln!(out, "  wave {}:", i + 1);
         for s in p.steps.iter().filter(|s| s.wave == i + 1) {
             let cmd = s.command.as_deref().unwrap_or("(no deploy command declared)");
-            let _ = writeln!(out, "    {:<24} {cmd}", s.repo.as_str());
+            let _ = writeln!(out, "    {} {cmd}", pad(s.repo.as_str(), 24));
             if let Some(h) = &s.health {
-                let _ = writeln!(out, "    {:<24} then wait for {h}", "");
+                let _ = writeln!(out, "    {} then wait for {h}", pad("", 24));
             }
         }
         let _ = w;
@@ -424,4 +475,78 @@ pub fn issue(i: &Issue) -> String {
     }
     let _ = writeln!(out, "\n{}", i.body.trim_end());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The terminal column where the second cell of each line starts.
+    fn second_column(table: &str) -> Vec<usize> {
+        table
+            .lines()
+            .map(|l| {
+                let first_cell_end = l.find("  ").unwrap();
+                let start = first_cell_end + l[first_cell_end..].find(|c: char| c != ' ').unwrap();
+                display_width(&l[..start])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn table_columns_line_up_with_wide_and_combining_characters() {
+        let rows = vec![
+            vec!["漢字のリポ".to_string(), "wide".to_string()],
+            vec!["cafe\u{301}".to_string(), "combining".to_string()],
+            vec!["ascii-repo".to_string(), "plain".to_string()],
+        ];
+        let t = table(&["REPO", "NOTE"], &rows);
+        let columns = second_column(&t);
+        assert_eq!(columns, vec![12; 4], "{t}");
+    }
+
+    #[test]
+    fn pad_counts_terminal_columns() {
+        assert_eq!(pad("漢字", 6), "漢字  ");
+        assert_eq!(pad("e\u{301}", 3), "e\u{301}  ");
+        assert_eq!(pad("toolongvalue", 4), "toolongvalue");
+    }
+
+    #[derive(Debug)]
+    struct Leaf;
+    impl std::fmt::Display for Leaf {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("No such file or directory")
+        }
+    }
+    impl std::error::Error for Leaf {}
+
+    /// An error that prints its source itself and also returns it from `source()`.
+    #[derive(Debug)]
+    struct Repeats(Leaf);
+    impl std::fmt::Display for Repeats {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot read /x/tandem.toml: {}", self.0)
+        }
+    }
+    impl std::error::Error for Repeats {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn an_error_chain_names_a_cause_once() {
+        let e = anyhow::Error::new(Repeats(Leaf));
+        assert_eq!(error_chain(e.chain()), "cannot read /x/tandem.toml: No such file or directory");
+        let e = anyhow::Error::new(Leaf).context("opening the workspace");
+        assert_eq!(error_chain(e.chain()), "opening the workspace: No such file or directory");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("/usr/bin/tandem"), "/usr/bin/tandem");
+        assert_eq!(shell_word("my demo"), "'my demo'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+    }
 }

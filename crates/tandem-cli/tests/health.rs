@@ -66,7 +66,9 @@ fn findings_are_grouped_by_level_with_what_to_do_and_fail_on_sets_the_exit_code(
     assert!(out.contains("WARNING (1)"), "{out}");
     assert!(out.contains("COORDINATION_BLOCKED") && out.contains("waiting for review"), "{out}");
     assert!(
-        out.contains("-> resolve the reason, then unblock it: `tandem coord status 1 in_progress`"),
+        out.contains(
+            "-> resolve the reason, then set coordination #1 back to in_progress: `tandem coord status 1 in_progress`"
+        ),
         "each finding says what to do: {out}"
     );
 
@@ -127,6 +129,111 @@ fn a_down_endpoint_is_critical_and_its_credentials_are_never_printed() {
     }
     // Skipping the endpoints: nothing is probed, nothing fails.
     ok(dir.path(), &["health", "--skip-endpoints"]);
+}
+
+/// A workspace whose one repo "svc" has a health endpoint at `url` (and a coordination repo,
+/// so the health issue can be written).
+fn endpoint_workspace(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "[coordination]\nrepo = \"svc\"\n\n[[repo]]\nname = \"svc\"\nrole = \"service\"\n\n[repo.health]\nurl = \"{url}\"\ntimeout_ms = 2000\n"
+    );
+    std::fs::write(dir.path().join("tandem.toml"), manifest).unwrap();
+    dir
+}
+
+#[test]
+fn passwords_with_url_delimiters_never_appear_in_health_output_or_issue() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    serve_ok(listener);
+    let down = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // (URL, the secret it carries): each accepted URL is probed and shown redacted.
+    for (url, secret) in [
+        (format!("http://ops:pa%2Fss@127.0.0.1:{down}/health"), "pa%2Fss"),
+        (format!("http://ops:pa%23ss@127.0.0.1:{down}/health"), "pa%23ss"),
+        (format!("http://ops:pa%3Fss@127.0.0.1:{down}/health"), "pa%3Fss"),
+        (format!("http://ops:p@ss@127.0.0.1:{down}/health"), "p@ss"),
+        (format!("http://ops:p%40ss@127.0.0.1:{down}/health"), "p%40ss"),
+        (format!("http://t0ken@[::1]:{down}/health"), "t0ken"),
+        (format!("http://ops:hunter2@127.0.0.1:{port}/health?key=s3cret"), "s3cret"),
+    ] {
+        let dir = endpoint_workspace(&url);
+        let mut shown = String::new();
+        for args in [&["health", "--report-issue"][..], &["health", "--json"][..], &["issues", "list", "--json"][..]] {
+            let (code, out, err) = check(dir.path(), args);
+            assert!(code == 0 || code == 1, "tandem {args:?} on {url}: {out}\n{err}");
+            shown.push_str(&out);
+            shown.push_str(&err);
+        }
+        assert!(shown.contains("***@"), "the endpoint is shown, redacted: {shown}");
+        for s in [secret, "hunter2"] {
+            assert!(!shown.contains(s), "{s:?} of {url} shown: {shown}");
+        }
+    }
+}
+
+#[test]
+fn the_deploy_plan_shows_the_health_url_redacted() {
+    let dir = endpoint_workspace("http://ops:pa%2Fss@127.0.0.1:1/health?key=s3cret");
+    ok(dir.path(), &["coord", "create", "--title", "Ship", "--type", "feature", "--repos", "svc"]);
+    for args in [&["plan", "deploy", "1"][..], &["plan", "deploy", "1", "--json"][..]] {
+        let out = ok(dir.path(), args);
+        assert!(out.contains("http://***@127.0.0.1:1/health?***"), "{out}");
+        assert!(!out.contains("pa%2Fss") && !out.contains("s3cret"), "{out}");
+    }
+}
+
+#[test]
+fn a_health_url_that_would_leak_its_password_is_refused_without_echoing_it() {
+    for url in [
+        "http://ops:pa/zq9@127.0.0.1:1/health",
+        "http://ops:pa#zq9@127.0.0.1:1/health",
+        "http://ops:pa?zq9@127.0.0.1:1/health",
+        "http://ops:1234/zq9@127.0.0.1:1/health",
+        "http://ops:12?zq9@[::1]:1/health",
+    ] {
+        let dir = endpoint_workspace(url);
+        for args in [&["health"][..], &["health", "--json"][..]] {
+            let (code, out, err) = check(dir.path(), args);
+            assert_eq!(code, 2, "{url}: {out}\n{err}");
+            assert!(err.contains("tandem.toml:9:7") && err.contains("health url of 'svc'"), "{url}: {err}");
+            assert!(!out.contains("zq9") && !err.contains("zq9"), "{url} echoed: {out}\n{err}");
+        }
+    }
+}
+
+#[test]
+fn loopback_endpoints_are_probed_directly_whatever_proxy_the_environment_names() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = listener.local_addr().unwrap();
+    serve_ok(listener);
+    // A proxy that refuses every connection: a probe through it could not be healthy.
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = endpoint_workspace(&format!("http://{up}/health"));
+    let proxy = format!("http://{dead}");
+    let out = Command::cargo_bin("tandem")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("TANDEM_WORKSPACE")
+        .env_remove("TANDEM_DATABASE")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("ALL_PROXY", &proxy)
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env("HTTPS_PROXY", &proxy)
+        .args(["health", "--json"])
+        .output()
+        .unwrap();
+    let v = json_of(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["endpoints"][0]["healthy"], true, "{v:#}");
 }
 
 #[test]

@@ -176,3 +176,70 @@ fn allow_host_needs_http() {
         .failure()
         .stderr(predicates::str::contains("--http"));
 }
+
+#[test]
+fn mcp_http_on_a_non_loopback_address_without_a_token_warns_loudly() {
+    use std::io::{BufRead, BufReader};
+    let (_dir, manifest) = loqa();
+    // Bound to every interface, but nothing is sent to it: the warning is all this test reads.
+    let mut child = std::process::Command::new(tandem())
+        .arg("--workspace")
+        .arg(&manifest)
+        .args(["mcp", "--http", "0.0.0.0:0"])
+        .env_remove("TANDEM_MCP_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting tandem mcp");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = String::new();
+    for _ in 0..2 {
+        let _ = stderr.read_line(&mut lines);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(lines.contains("listening on http://0.0.0.0:"), "{lines}");
+    assert!(lines.contains("WARNING") && lines.contains("WITHOUT authentication"), "{lines}");
+}
+
+#[test]
+fn mcp_http_with_a_short_token_is_a_clear_error() {
+    let (dir, manifest) = loqa();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "short\n").unwrap();
+    Command::new(tandem())
+        .arg("--workspace")
+        .arg(&manifest)
+        .args(["mcp", "--http", "127.0.0.1:0", "--token-file"])
+        .arg(&token)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the token is 5 characters long; use at least 16"));
+}
+
+#[test]
+fn mcp_http_limits_must_be_positive() {
+    let (_dir, manifest) = loqa();
+    for flag in ["--max-sessions", "--max-connections", "--session-idle-secs", "--read-timeout-secs"] {
+        Command::new(tandem())
+            .arg("--workspace")
+            .arg(&manifest)
+            .args(["mcp", "--http", "127.0.0.1:0", flag, "0"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("0 is not in 1.."));
+    }
+}
+
+#[test]
+fn mcp_http_with_a_malformed_allowed_host_is_a_clear_error() {
+    let (_dir, manifest) = loqa();
+    Command::new(tandem())
+        .arg("--workspace")
+        .arg(&manifest)
+        .args(["mcp", "--http", "127.0.0.1:0", "--allow-host", "bad host"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("'bad host' is not a host name to allow"));
+}

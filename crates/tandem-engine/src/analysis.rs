@@ -1,7 +1,7 @@
 //! Impact analysis (SPEC C5): what changed in a repository's contracts between two revisions,
 //! how bad it is, and which repositories must follow.
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::{CreateRequest, Engine};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -21,17 +21,74 @@ pub struct AnalyzeRequest {
     pub repo: Option<String>,
     /// A directory inside the checkout; default: the current directory.
     pub path: Option<PathBuf>,
-    /// Base revision; default: the merge-base of head with the default branch (or head's
-    /// parent when head is on the default branch).
-    pub base: Option<String>,
-    /// Head revision; default: HEAD.
-    pub head: Option<String>,
-    /// Compare the working tree (uncommitted changes included) instead of a head revision.
-    pub worktree: bool,
-    /// Compare two directories instead of git revisions: `path` is the current tree, this the previous.
-    pub against_dir: Option<PathBuf>,
-    /// Only these changed paths (e.g. from an MCP client); analysed against base/head when given.
+    /// The two states compared.
+    pub compare: Compare,
+    /// Only these changed paths (e.g. from an MCP client); git comparisons only.
     pub changed_files: Vec<String>,
+}
+
+/// Which two states of a repository an analysis compares. One of three, so that no front end
+/// can ask for a contradiction (a head revision *and* the working tree) that the engine would
+/// have to resolve silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compare {
+    /// Two git revisions. `base` defaults to the merge-base of head with the default branch (or
+    /// head's parent when head is on the default branch); `head` to HEAD.
+    Revisions { base: Option<String>, head: Option<String> },
+    /// The working tree, uncommitted changes included, against `base` (default as above).
+    Worktree { base: Option<String> },
+    /// Two directories without git: the analysed checkout (current) against `previous`.
+    Directories { previous: PathBuf },
+}
+
+impl Default for Compare {
+    fn default() -> Self {
+        Compare::Revisions { base: None, head: None }
+    }
+}
+
+impl Compare {
+    /// The comparison loose inputs (flags, tool arguments) describe, or an error naming the
+    /// input that contradicts another. Every front end builds its request through this, so the
+    /// combinations are judged in one place.
+    pub fn from_parts(
+        base: Option<String>,
+        head: Option<String>,
+        worktree: bool,
+        previous: Option<PathBuf>,
+    ) -> Result<Compare> {
+        let rev = |input: Input, r: Option<String>| -> Result<Option<String>> {
+            match r {
+                Some(r) if r.trim().is_empty() => Err(EngineError::input(input, "the revision is empty")),
+                r => Ok(r.map(|r| r.trim().to_string())),
+            }
+        };
+        let base = rev(Input::Base, base)?;
+        let head = rev(Input::Head, head)?;
+        match (previous, worktree) {
+            (Some(_), true) => Err(EngineError::input(
+                Input::Against,
+                "a directory comparison and the working tree exclude each other",
+            )),
+            (Some(_), false) if base.is_some() || head.is_some() => {
+                Err(EngineError::input(Input::Against, "a directory comparison takes no git revisions (base or head)"))
+            }
+            (Some(previous), false) => Ok(Compare::Directories { previous }),
+            (None, true) if head.is_some() => Err(EngineError::input(
+                Input::Worktree,
+                "the working tree is the head of this comparison: give a head revision or the working tree, not both",
+            )),
+            (None, true) => Ok(Compare::Worktree { base }),
+            (None, false) => Ok(Compare::Revisions { base, head }),
+        }
+    }
+
+    fn base(&self) -> Option<&str> {
+        match self {
+            Compare::Revisions { base, .. } | Compare::Worktree { base } => base.as_deref(),
+            Compare::Directories { .. } => None,
+        }
+    }
 }
 
 /// A repo that must follow, and why.
@@ -95,21 +152,28 @@ fn short(oid: &str) -> String {
 /// Which repo of the workspace a request is about, and its checkout.
 fn locate(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<(Option<RepoName>, PathBuf)> {
     if let (Some(ws), Some(name)) = (ws, &req.repo) {
-        let repo = ws.resolve(name).map_err(EngineError::Invalid)?;
+        let repo = ws.resolve(name).map_err(|m| EngineError::input(Input::Repo, m))?;
         let path = repo.path.clone().ok_or_else(|| {
-            EngineError::Invalid(format!(
-                "repository '{name}' has no `path` in {}; add its checkout to analyse it",
-                ws.manifest_path.display()
-            ))
+            EngineError::input(
+                Input::Repo,
+                format!(
+                    "repository '{name}' has no `path` in {}; add its checkout to analyse it",
+                    ws.manifest_path.display()
+                ),
+            )
         })?;
         if !path.is_dir() {
-            return Err(EngineError::Invalid(format!("the checkout of '{name}' ({}) does not exist", path.display())));
+            return Err(EngineError::input(
+                Input::Repo,
+                format!("the checkout of '{name}' ({}) does not exist", path.display()),
+            ));
         }
         return Ok((Some(repo.name.clone()), path));
     }
     if req.repo.is_some() {
-        return Err(EngineError::Invalid(
-            "--repo needs a workspace (tandem.toml); without one, run analyze inside the checkout".into(),
+        return Err(EngineError::input(
+            Input::Workspace,
+            "naming a repository needs a workspace (tandem.toml); without one, analyse the checkout itself",
         ));
     }
     let here = match &req.path {
@@ -182,6 +246,19 @@ struct Sides {
     head: String,
 }
 
+/// Analyses a repository outside any workspace (like `buf breaking` in a bare repository).
+/// Records nothing; opening a coordination is refused, since without a workspace there are
+/// no consumers to open it for.
+pub fn analyze_outside_workspace(req: &AnalyzeRequest, create_coordination: Option<ImpactLevel>) -> Result<Analysis> {
+    if create_coordination.is_some() {
+        return Err(EngineError::input(
+            Input::OpenCoordination,
+            "opening a coordination needs a workspace (tandem.toml) to know the consumers",
+        ));
+    }
+    analyze(None, req)
+}
+
 /// Analyses a repository's contracts, with or without a workspace (pure: records nothing).
 pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis> {
     let (repo, root) = locate(ws, req)?;
@@ -192,9 +269,15 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
     let globs = protobuf_globs(ws, repo.as_ref());
     let keep = |p: &str| p.ends_with(".proto") && globs.as_ref().is_none_or(|g| g.is_match(p));
 
-    let Sides { prev, cur, changed, base, head } = if let Some(against) = &req.against_dir {
+    let Sides { prev, cur, changed, base, head } = if let Compare::Directories { previous: against } = &req.compare {
         if !against.is_dir() {
-            return Err(EngineError::Invalid(format!("{} is not a directory", against.display())));
+            return Err(EngineError::input(Input::Against, format!("{} is not a directory", against.display())));
+        }
+        if !req.changed_files.is_empty() {
+            return Err(EngineError::input(
+                Input::Against,
+                "a directory comparison compares every file; a list of changed files needs git revisions",
+            ));
         }
         Sides {
             prev: Arc::new(DirSource { root: against.clone() }),
@@ -206,12 +289,17 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
     } else {
         let git = GitRepo::discover(&root).map_err(|e| EngineError::Invalid(e.to_string()))?;
         let invalid = |e: tandem_analyze::source::SourceError| EngineError::Invalid(e.to_string());
-        let head_oid = git.resolve(req.head.as_deref().unwrap_or("HEAD")).map_err(invalid)?;
-        let base_oid = match &req.base {
+        let worktree = matches!(req.compare, Compare::Worktree { .. });
+        let head = match &req.compare {
+            Compare::Revisions { head: Some(h), .. } => h.as_str(),
+            _ => "HEAD",
+        };
+        let head_oid = git.resolve(head).map_err(invalid)?;
+        let base_oid = match req.compare.base() {
             Some(b) => git.resolve(b).map_err(invalid)?,
             None => {
                 let mb = git.merge_base_with_default(head_oid).map_err(invalid)?;
-                if mb == head_oid && !req.worktree {
+                if mb == head_oid && !worktree {
                     // on the default branch itself: what the head commit changed
                     git.resolve(&format!("{head_oid}^")).unwrap_or(mb)
                 } else {
@@ -220,7 +308,7 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
             }
         };
         let base_src = git.tree(base_oid, &short(&base_oid.to_string())).map_err(invalid)?;
-        let (cur, head_label, changed): (Arc<dyn Source>, String, Vec<String>) = if req.worktree {
+        let (cur, head_label, changed): (Arc<dyn Source>, String, Vec<String>) = if worktree {
             let changed = git.changed_paths(&base_src, None).map_err(invalid)?;
             (Arc::new(git.worktree()), "working tree".into(), changed)
         } else {
@@ -257,8 +345,10 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         other_paths.iter().map(|p| Contents { path: p.clone(), prev: prev.read(p), cur: cur.read(p) }).collect();
     let pairs: Vec<FilePair> =
         contents.iter().map(|c| FilePair { path: &c.path, prev: c.prev.as_deref(), cur: c.cur.as_deref() }).collect();
+    let repo_entry = ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r)));
     let detect_opts = DetectOptions {
-        sql_dialect: ws.and_then(|w| repo.as_ref().and_then(|r| w.repo(r))).and_then(|r| r.sql_dialect.clone()),
+        sql_dialect: repo_entry.and_then(|r| r.sql_dialect.clone()),
+        sql_transaction: repo_entry.map(|r| r.sql_transaction).unwrap_or_default(),
     };
     let mut other_findings = detect::run(&pairs, &declared, &detect_opts);
     let other_files: Vec<String> = other_findings.iter().map(|f| f.path.clone()).collect();
@@ -406,7 +496,7 @@ fn recommendations(findings: &[Finding], impact: &Impact) -> Vec<String> {
     if !impact.consumers.is_empty() && impact.level >= ImpactLevel::High {
         let names: Vec<&str> = impact.consumers.iter().map(|c| c.repo.as_str()).collect();
         push(format!(
-            "open a {} coordination so that {} follow (`tandem analyze --create-coordination`)",
+            "open a {} coordination so that {} follow (the analysis can open it)",
             impact.change_type.map(|c| c.as_str()).unwrap_or("breaking"),
             names.join(", ")
         ));
@@ -435,6 +525,9 @@ impl Engine {
                     current.insert(provider, v);
                 }
             }
+            let unparseable = tandem_analyze::deps::unparseable::findings(&pins);
+            a.counts.warning += unparseable.len();
+            a.findings.extend(unparseable);
             let behind = tandem_analyze::deps::behind::findings(&pins, &current);
             if !behind.is_empty() {
                 a.counts.warning += behind.len();

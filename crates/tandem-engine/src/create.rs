@@ -6,7 +6,7 @@
 //! after success, or after a crash half way — finds the coordination by its key and opens
 //! only the issues still missing, so each repo ends with exactly one child issue.
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use minijinja::Value;
 use serde::Serialize;
@@ -53,6 +53,23 @@ impl CreateRequest {
     pub fn priority(mut self, p: Priority) -> Self {
         self.priority = Some(p);
         self
+    }
+
+    /// A change described in prose: the description becomes the plan, and the title is `title`
+    /// when it has text, else the description's first non-blank line. (Both blank leaves the
+    /// title empty, which [`Engine::draft`] refuses.)
+    pub fn described(title: Option<&str>, description: &str, change_type: ChangeType) -> Self {
+        let description = description.trim();
+        let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t,
+            None => description.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default(),
+        };
+        CreateRequest {
+            title: title.to_string(),
+            change_type: Some(change_type),
+            plan: (!description.is_empty()).then(|| description.to_string()),
+            ..Default::default()
+        }
     }
 }
 
@@ -102,20 +119,25 @@ impl Engine {
         let g = self.ws.graph();
         let mut idx: Vec<usize> = match (&req.from_repo, req.repos.is_empty()) {
             (Some(_), false) => {
-                return Err(EngineError::Invalid(
-                    "give either the repos (--repos) or the changed repo (--from-repo), not both".into(),
+                return Err(EngineError::input(
+                    Input::FromRepo,
+                    "give either the affected repos or the changed repo, not both",
                 ))
             }
             (None, true) => {
-                return Err(EngineError::Invalid(format!(
-                    "no repositories: give --repos a,b,c or --from-repo R; known repositories: {}",
-                    self.ws.known_names()
-                )))
+                return Err(EngineError::input(
+                    Input::Repos,
+                    format!(
+                        "no repositories: give the affected repos or the changed repo; known repositories: {}",
+                        self.ws.known_names()
+                    ),
+                ))
             }
             (Some(r), true) => {
-                let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
-                let i =
-                    g.index_of(&repo.name).ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                let repo = self.ws.resolve(r).map_err(|m| EngineError::input(Input::FromRepo, m))?;
+                let i = g
+                    .index_of(&repo.name)
+                    .ok_or_else(|| EngineError::input(Input::FromRepo, format!("unknown repository '{r}'")))?;
                 let mut v = vec![i];
                 v.extend(g.transitive_consumers(i));
                 v
@@ -127,16 +149,16 @@ impl Engine {
                     if r.is_empty() {
                         continue;
                     }
-                    let repo = self.ws.resolve(r).map_err(EngineError::Invalid)?;
+                    let repo = self.ws.resolve(r).map_err(|m| EngineError::input(Input::Repos, m))?;
                     let i = g
                         .index_of(&repo.name)
-                        .ok_or_else(|| EngineError::Invalid(format!("unknown repository '{r}'")))?;
+                        .ok_or_else(|| EngineError::input(Input::Repos, format!("unknown repository '{r}'")))?;
                     if !v.contains(&i) {
                         v.push(i);
                     }
                 }
                 if v.is_empty() {
-                    return Err(EngineError::Invalid("--repos names no repository".into()));
+                    return Err(EngineError::input(Input::Repos, "the list of repos names no repository"));
                 }
                 v
             }
@@ -153,13 +175,13 @@ impl Engine {
     pub fn draft(&self, req: &CreateRequest) -> Result<Coordination> {
         let title = req.title.trim();
         if title.is_empty() {
-            return Err(EngineError::Invalid("the title is empty; give --title \"...\"".into()));
+            return Err(EngineError::input(Input::Title, "the title is empty"));
         }
         if title.chars().count() > 200 {
-            return Err(EngineError::Invalid(format!(
-                "the title is {} characters long; keep it under 200",
-                title.chars().count()
-            )));
+            return Err(EngineError::input(
+                Input::Title,
+                format!("the title is {} characters long; keep it under 200", title.chars().count()),
+            ));
         }
         let change_type = req.change_type.ok_or_else(|| {
             EngineError::Invalid(format!("no change type; expected one of: {}", ChangeType::choices().join(", ")))
@@ -168,7 +190,7 @@ impl Engine {
         let strategy = self.ws.coordination.strategy_for(change_type);
         let priority = req.priority.unwrap_or_else(|| change_type.default_priority()).max(strategy.minimum_priority());
         let key = match &req.key {
-            Some(k) if k.trim().is_empty() => return Err(EngineError::Invalid("the key is empty".into())),
+            Some(k) if k.trim().is_empty() => return Err(EngineError::input(Input::Key, "the key is empty")),
             Some(k) => k.trim().to_string(),
             None => {
                 let mut h = Sha256::new();
@@ -294,9 +316,12 @@ impl Engine {
                     to: Some(issue.reference.to_string()),
                     reason: None,
                 };
-                self.store.link_issue(id, &subject, &issue.reference, &event)?;
-                opened += 1;
-                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: true });
+                // `false`: another run linked it first (a concurrent creation with this key).
+                let linked = self.store.link_issue(id, &subject, &issue.reference, &event)?;
+                if linked {
+                    opened += 1;
+                }
+                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: linked });
                 Ok(issue.reference)
             };
 
@@ -340,11 +365,12 @@ impl Engine {
             parent: Some(parent.clone()),
         };
         link(Subject::Integration, spec, c.integration.issue.as_ref(), &mut done)?;
-        if opened > 0 {
-            // The parent's task list names the child issues: refresh it now they exist.
-            let c = self.store.load_coordination(id)?;
-            self.push_to_forge(&c, &[Subject::Coordination])?;
-        }
+        // The parent's task list names the child issues: bring it up to date now they exist.
+        // Always, not only when this run opened something: a run killed after the last link
+        // and before this push left the parent without references, and the next run (which
+        // opens nothing) is the one that must repair it. Unchanged issues are not rewritten.
+        let c = self.store.load_coordination(id)?;
+        self.sync_forge(&c, &[Subject::Coordination])?;
         Ok(opened)
     }
 
@@ -444,4 +470,22 @@ pub(crate) fn parent_labels(c: &Coordination) -> Vec<String> {
         labels.push("coordination:blocked".into());
     }
     labels
+}
+
+#[cfg(test)]
+mod described_tests {
+    use super::*;
+
+    #[test]
+    fn a_described_change_is_titled_by_its_first_line_unless_titled() {
+        let r = CreateRequest::described(None, "\n  Rotate keys  \nacross the fleet\n", ChangeType::Security);
+        assert_eq!(r.title, "Rotate keys");
+        assert_eq!(r.plan.as_deref(), Some("Rotate keys  \nacross the fleet"));
+        let r = CreateRequest::described(Some("  "), "Rotate keys", ChangeType::Security);
+        assert_eq!(r.title, "Rotate keys", "a blank title is no title");
+        let r = CreateRequest::described(Some(" Key rotation "), "Rotate keys", ChangeType::Security);
+        assert_eq!(r.title, "Key rotation");
+        let r = CreateRequest::described(None, "   ", ChangeType::Security);
+        assert_eq!((r.title.as_str(), r.plan), ("", None));
+    }
 }

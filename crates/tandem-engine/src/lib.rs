@@ -23,16 +23,19 @@ mod ops;
 pub mod render;
 pub mod report;
 pub mod templates;
+mod verdict;
 
 pub use analysis::{Analysis, AnalyzeRequest};
 pub use create::{CreateRequest, Created, Step};
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Input, Result};
 pub use health::{
     health_body, human_duration, redact, Check, Endpoints, HealthFinding, HealthIssueAction, HealthIssueOutcome,
-    HealthOptions, HealthReport, Level, ProbeOutcome, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
+    HealthOptions, HealthReport, Level, ProbeOutcome, Remedy, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
+    MAX_REDIRECTS,
 };
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
+pub use verdict::Verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

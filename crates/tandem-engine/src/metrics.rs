@@ -24,7 +24,7 @@
 //! - **median**: the middle value, or the mean of the two middle values; **p90**: the
 //!   nearest-rank 90th percentile (the smallest value with at least 90 % of values at or below it).
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -219,7 +219,7 @@ impl Engine {
     #[tracing::instrument(skip(self))]
     pub fn metrics(&self, opts: &MetricsOptions) -> Result<MetricsReport> {
         if opts.window <= Duration::zero() {
-            return Err(EngineError::Invalid("the metrics window must be positive, e.g. --since 30d".into()));
+            return Err(EngineError::input(Input::Window, "the metrics window must be positive, e.g. 30d"));
         }
         let until = opts.until.unwrap_or_else(|| self.clock.now());
         let from = until - opts.window;

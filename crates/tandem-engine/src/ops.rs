@@ -104,7 +104,7 @@ impl Engine {
                 Ok(()) => {
                     c.version += 1;
                     let touched: Vec<Subject> = events.iter().map(|e| e.subject.clone()).collect();
-                    self.push_to_forge(&c, &touched)?;
+                    self.sync_forge(&c, &touched)?;
                     return Ok(Change { coordination: c, events });
                 }
                 Err(StoreError::Conflict(_)) if attempts < 5 => attempts += 1,
@@ -128,7 +128,7 @@ impl Engine {
         status: ChildStatus,
         reason: Option<&str>,
     ) -> Result<Change> {
-        let repo = self.child_repo(id, repo)?;
+        let repo = child_named(&self.store.load_coordination(id)?, repo)?.repo.clone();
         self.mutate(id, &|c, ctx| c.set_child_status(&repo, status, reason, ctx))
     }
 
@@ -136,44 +136,55 @@ impl Engine {
     /// `integration` for the integration-testing issue.
     #[tracing::instrument(skip(self))]
     pub fn check_item(&self, id: CoordId, target: &str, item: &str, checked: bool) -> Result<Change> {
-        let target = if target == "integration" && RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r)).is_none()
-        {
-            Target::Integration
-        } else {
-            Target::Child(self.child_repo(id, target)?)
-        };
+        let c = self.store.load_coordination(id)?;
         let selector = ItemSelector::parse(item);
+        let workspace_repo = RepoName::parse(target).ok().and_then(|r| self.ws.repo(&r));
+        let (target, list) = if target == "integration" && workspace_repo.is_none() {
+            (Target::Integration, &c.integration.checklist)
+        } else {
+            let child = child_named(&c, target)?;
+            (Target::Child(child.repo.clone()), &child.checklist)
+        };
+        // An item that is not on the checklist is bad input (an error), not a refusal.
+        selector.find(list).map_err(EngineError::Invalid)?;
         self.mutate(id, &|c, ctx| c.check_item(&target, &selector, checked, ctx))
     }
 
-    fn child_repo(&self, id: CoordId, repo: &str) -> Result<RepoName> {
-        match RepoName::parse(repo) {
-            Ok(r) => Ok(r),
-            Err(_) => {
-                let c = self.store.load_coordination(id)?;
-                let names: Vec<&str> = c.children.iter().map(|c| c.repo.as_str()).collect();
-                Err(EngineError::Invalid(format!(
-                    "'{repo}' is not a repository name; coordination #{id}'s repositories are: {}",
-                    names.join(", ")
-                )))
+    /// Pushes `c` (as just saved) to the forge and makes the forge converge to the stored
+    /// state: two writers may save versions 5 and 6 and then push in the opposite order, so
+    /// after pushing, the stored version is read again and, if someone saved since, the newer
+    /// state is pushed over what this push may have overwritten. The last push to finish
+    /// therefore carries the newest stored state.
+    pub(crate) fn sync_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
+        const ROUNDS: usize = 16;
+        let mut current = std::borrow::Cow::Borrowed(c);
+        for _ in 0..ROUNDS {
+            self.push_to_forge(&current, touched)?;
+            let stored = self.store.load_coordination(c.id)?;
+            if stored.version == current.version {
+                return Ok(());
             }
+            current = std::borrow::Cow::Owned(stored);
         }
+        // Still moving after many rounds: the writers saving meanwhile push their own state.
+        Ok(())
     }
 
     /// Pushes the aggregate to the forge: the parent's task list and labels, and the touched
-    /// children's checkboxes, labels and open/closed state.
-    pub(crate) fn push_to_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
+    /// children's checkboxes, labels and open/closed state. Issues already in that state are
+    /// not written again.
+    fn push_to_forge(&self, c: &Coordination, touched: &[Subject]) -> Result<()> {
         let now = self.clock.now();
         if let Some(r) = &c.issue {
             let (title, body) = self.render_parent(c)?;
             let state = if c.status.is_closed() { IssueState::Closed } else { IssueState::Open };
-            let update = IssueUpdate {
-                title: Some(title),
-                body: Some(body),
-                state: Some(state),
-                labels: Some(parent_labels(c)),
-            };
-            self.forge.update_issue(r, &update, now)?;
+            let labels = parent_labels(c);
+            let issue = self.forge.get_issue(r)?;
+            if issue.title != title || issue.body != body || issue.state != state || issue.labels != labels {
+                let update =
+                    IssueUpdate { title: Some(title), body: Some(body), state: Some(state), labels: Some(labels) };
+                self.forge.update_issue(r, &update, now)?;
+            }
         }
         let mut seen: Vec<&Subject> = Vec::new();
         for s in touched {
@@ -191,25 +202,24 @@ impl Engine {
                     let mut labels: Vec<String> =
                         issue.labels.iter().filter(|l| !l.starts_with("status:")).cloned().collect();
                     labels.push(format!("status:{}", ch.status));
-                    let update = IssueUpdate {
-                        title: None,
-                        body: Some(apply_checklist(&issue.body, &ch.checklist)),
-                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
-                        labels: Some(labels),
-                    };
-                    self.forge.update_issue(r, &update, now)?;
+                    let body = apply_checklist(&issue.body, &ch.checklist);
+                    let state = if closed { IssueState::Closed } else { IssueState::Open };
+                    if body != issue.body || state != issue.state || labels != issue.labels {
+                        let update =
+                            IssueUpdate { title: None, body: Some(body), state: Some(state), labels: Some(labels) };
+                        self.forge.update_issue(r, &update, now)?;
+                    }
                 }
                 Subject::Integration => {
                     let Some(r) = &c.integration.issue else { continue };
                     let issue = self.forge.get_issue(r)?;
                     let closed = c.integration.status == IntegrationStatus::Passed || c.status.is_closed();
-                    let update = IssueUpdate {
-                        title: None,
-                        body: Some(apply_checklist(&issue.body, &c.integration.checklist)),
-                        state: Some(if closed { IssueState::Closed } else { IssueState::Open }),
-                        labels: None,
-                    };
-                    self.forge.update_issue(r, &update, now)?;
+                    let body = apply_checklist(&issue.body, &c.integration.checklist);
+                    let state = if closed { IssueState::Closed } else { IssueState::Open };
+                    if body != issue.body || state != issue.state {
+                        let update = IssueUpdate { title: None, body: Some(body), state: Some(state), labels: None };
+                        self.forge.update_issue(r, &update, now)?;
+                    }
                 }
             }
         }
@@ -249,4 +259,18 @@ impl Engine {
     pub fn discover(&self) -> tandem_analyze::Discovery {
         tandem_analyze::discover(&self.ws)
     }
+}
+
+/// The child of `c` in repository `name`. A name that is no child of the coordination is bad
+/// input (an error), as an unknown repository is everywhere else, not a refusal by the rules.
+fn child_named<'c>(c: &'c Coordination, name: &str) -> Result<&'c tandem_model::Child> {
+    RepoName::parse(name).ok().and_then(|r| c.child(&r)).ok_or_else(|| {
+        let names: Vec<&str> = c.children.iter().map(|c| c.repo.as_str()).collect();
+        EngineError::Invalid(format!(
+            "coordination #{} has no child in '{}'; its repositories are: {}",
+            c.id,
+            tandem_model::manifest::clip(name),
+            names.join(", ")
+        ))
+    })
 }

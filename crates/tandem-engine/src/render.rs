@@ -1,7 +1,7 @@
 //! Views of the workspace graph shared by every front end: JSON, Graphviz DOT and Mermaid;
 //! and `tandem init`'s manifests.
 
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Input, Result};
 use crate::Engine;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -70,14 +70,22 @@ pub fn graph_view(ws: &Workspace) -> GraphView {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", escape(s))
+}
+
+/// The text of a DOT string: backslashes and double quotes escaped.
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// Graphviz DOT: consumer -> provider, labelled with the dependency kind; one rank per wave.
 pub fn to_dot(v: &GraphView) -> String {
     let mut out = format!("digraph {} {{\n  rankdir=BT;\n  node [shape=box, style=rounded];\n", quote(&v.workspace));
     for r in &v.repos {
-        out.push_str(&format!("  {} [label={}];\n", quote(&r.name), quote(&format!("{}\\n({})", r.name, r.role))));
+        // `\n` inside a quoted DOT string is Graphviz's line break; the parts are quoted apart so
+        // the escape itself is not escaped into a literal backslash.
+        let label = format!("{}\\n{}", escape(&r.name), escape(&format!("({})", r.role)));
+        out.push_str(&format!("  {} [label=\"{label}\"];\n", quote(&r.name)));
     }
     for w in &v.waves {
         let members: Vec<String> = w.iter().map(|n| quote(n)).collect();
@@ -137,7 +145,7 @@ pub fn init_workspace(dir: &Path, example: Example, force: bool) -> Result<PathB
     std::fs::create_dir_all(dir).map_err(|source| EngineError::Io { path: dir.to_path_buf(), source })?;
     let path = dir.join(crate::MANIFEST);
     if path.exists() && !force {
-        return Err(EngineError::Invalid(format!("{} already exists; pass --force to overwrite it", path.display())));
+        return Err(EngineError::input(Input::Overwrite, format!("{} already exists", path.display())));
     }
     // Validate before writing: what we write must load.
     Workspace::parse(example.manifest(), &path)?;

@@ -109,10 +109,12 @@ fn creating_twice_with_the_same_key_leaves_one_coordination_and_one_child_per_re
     assert_eq!(e.list_coordinations().unwrap().len(), 2);
 }
 
-/// A forge that fails after `budget` creations, like a network that drops half way.
+/// A forge that fails after `budget` creations (and after `updates` updates), like a network
+/// that drops half way or a process killed mid-run.
 struct FlakyForge {
     inner: LocalForge,
     budget: AtomicUsize,
+    updates: AtomicUsize,
 }
 
 impl Forge for FlakyForge {
@@ -126,6 +128,9 @@ impl Forge for FlakyForge {
         self.inner.ensure_issue(spec, now)
     }
     fn update_issue(&self, r: &IssueRef, u: &IssueUpdate, now: chrono::DateTime<Utc>) -> Result<Issue, ForgeError> {
+        if self.updates.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1)).is_err() {
+            return Err(ForgeError::NotFound(r.clone()));
+        }
         self.inner.update_issue(r, u, now)
     }
     fn get_issue(&self, r: &IssueRef) -> Result<Issue, ForgeError> {
@@ -136,12 +141,19 @@ impl Forge for FlakyForge {
     }
 }
 
+fn flaky(store: &Arc<dyn Store>, creations: usize, updates: usize) -> Arc<FlakyForge> {
+    Arc::new(FlakyForge {
+        inner: LocalForge::new(store.clone()),
+        budget: AtomicUsize::new(creations),
+        updates: AtomicUsize::new(updates),
+    })
+}
+
 #[test]
 fn a_creation_that_fails_half_way_resumes_without_duplicates() {
     for budget in 0..8 {
         let fx = Fixture::new(LOQA);
-        let flaky = Arc::new(FlakyForge { inner: LocalForge::new(fx.store.clone()), budget: AtomicUsize::new(budget) });
-        let err = fx.engine_with(flaky).create_coordination(&auth(), &mut |_| {});
+        let err = fx.engine_with(flaky(&fx.store, budget, usize::MAX)).create_coordination(&auth(), &mut |_| {});
         assert!(err.is_err(), "budget {budget} should fail");
         assert_eq!(fx.store.list_issues(None).unwrap().len(), budget);
         let done = fx.engine().create_coordination(&auth(), &mut |_| {}).unwrap();
@@ -152,6 +164,112 @@ fn a_creation_that_fails_half_way_resumes_without_duplicates() {
         assert!(done.coordination.children.iter().all(|c| c.issue.is_some()));
         assert!(done.coordination.issue.is_some() && done.coordination.integration.issue.is_some());
         assert_one_child_issue_per_repo(fx.store.as_ref());
+    }
+}
+
+/// Regression (issue 10, item 7): a creation killed after its last link and before the parent's
+/// task list was refreshed left the parent without issue references, and the next run, having
+/// nothing to open, did not repair it.
+#[test]
+fn a_creation_killed_before_the_parent_refresh_is_repaired_by_the_next_run() {
+    let fx = Fixture::new(LOQA);
+    let err = fx.engine_with(flaky(&fx.store, usize::MAX, 0)).create_coordination(&auth(), &mut |_| {});
+    assert!(err.is_err(), "the parent refresh should have failed");
+    let c = fx.store.list_coordinations().unwrap().remove(0);
+    let parent = fx.store.get_issue(c.issue.as_ref().unwrap()).unwrap().unwrap();
+    let child_refs: Vec<String> = c.children.iter().map(|ch| ch.issue.as_ref().unwrap().to_string()).collect();
+    assert!(child_refs.iter().any(|r| !parent.body.contains(r.as_str())), "the kill left references out");
+
+    let done = fx.engine().create_coordination(&auth(), &mut |_| {}).unwrap();
+    assert_eq!(done.issues_opened, 0);
+    let parent = fx.store.get_issue(done.coordination.issue.as_ref().unwrap()).unwrap().unwrap();
+    for r in &child_refs {
+        assert!(parent.body.contains(r.as_str()), "{r} missing from the parent's task list:\n{}", parent.body);
+    }
+    // A further run changes nothing: the parent is not rewritten.
+    let before = parent.updated_at;
+    fx.engine().create_coordination(&auth(), &mut |_| {}).unwrap();
+    let again = fx.store.get_issue(&parent.reference).unwrap().unwrap();
+    assert_eq!(again.updated_at, before);
+}
+
+/// Regression (issue 10, item 8): concurrent creations with the same key each recorded every
+/// `issue_linked` event.
+#[test]
+fn concurrent_creations_with_one_key_record_each_link_once() {
+    let fx = Fixture::new(LOQA);
+    let path = fx.root().join(".tandem/tandem.db");
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let ws = fx.ws();
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+                let e = Engine::new(
+                    ws,
+                    store.clone(),
+                    Arc::new(LocalForge::new(store)),
+                    Arc::new(tandem_model::SystemClock),
+                    "racer".into(),
+                )
+                .unwrap();
+                e.create_coordination(&auth().key("race"), &mut |_| {}).unwrap().issues_opened
+            })
+        })
+        .collect();
+    let opened: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(opened, 8, "each issue is counted once, by the run that linked it");
+    let c = fx.store.list_coordinations().unwrap().remove(0);
+    let links =
+        fx.store.events(c.id).unwrap().iter().filter(|e| e.event.action == tandem_model::Action::IssueLinked).count();
+    assert_eq!(links, 8);
+    assert_eq!(fx.store.list_issues(None).unwrap().len(), 8);
+}
+
+/// Regression (issue 10, item 8): concurrent ticks on one child left the issue body different
+/// from the stored checklist (two pushes landing in the opposite order of their saves).
+#[test]
+fn concurrent_ticks_on_one_child_leave_the_forge_equal_to_the_store() {
+    let fx = Fixture::new(LOQA);
+    let req = CreateRequest::new("Bump deps", ChangeType::Feature).repos(&["loqa-hub"]);
+    let id = fx.engine().create_coordination(&req, &mut |_| {}).unwrap().coordination.id;
+    fx.engine().set_status(id, CoordStatus::InProgress, None, false).unwrap();
+    let path = fx.root().join(".tandem/tandem.db");
+    let items = fx.engine().coordination(id).unwrap().children[0].checklist.len();
+    assert!(items >= 4);
+    for round in 0..6 {
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let ws = fx.ws();
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+                    let e = Engine::new(
+                        ws,
+                        store.clone(),
+                        Arc::new(LocalForge::new(store)),
+                        Arc::new(tandem_model::SystemClock),
+                        format!("w{t}"),
+                    )
+                    .unwrap();
+                    for i in 0..items {
+                        let item = (i + t) % items + 1;
+                        let checked = (round + t + i) % 2 == 0;
+                        e.check_item(id, "loqa-hub", &item.to_string(), checked).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let c = fx.engine().coordination(id).unwrap();
+        let ch = &c.children[0];
+        let issue = fx.store.get_issue(ch.issue.as_ref().unwrap()).unwrap().unwrap();
+        let on_forge: Vec<bool> =
+            tandem_model::checklist::parse_checklist(&issue.body).iter().map(|i| i.checked).collect();
+        let stored: Vec<bool> = ch.checklist.iter().map(|i| i.checked).collect();
+        assert_eq!(on_forge, stored, "round {round}: the forge diverged from the store");
     }
 }
 

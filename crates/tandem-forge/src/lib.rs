@@ -31,7 +31,7 @@ use tandem_store::{Store, StoreError};
 pub enum ForgeError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("no issue {0}; `tandem issues list` shows the existing ones")]
+    #[error("no issue {0}")]
     NotFound(IssueRef),
 }
 

@@ -2,6 +2,7 @@
 
 use crate::error::ToolError;
 use crate::wire::{AnalysisOut, AnalyzeInput, ConsumerOut, CountsOut, FindingOut};
+use tandem_engine::analysis::Compare;
 use tandem_engine::{AnalyzeRequest, Engine};
 use tandem_model::ImpactLevel;
 
@@ -13,9 +14,7 @@ pub fn analyze(engine: &Engine, i: AnalyzeInput) -> Result<(AnalysisOut, String)
         .transpose()?;
     let req = AnalyzeRequest {
         repo: Some(i.repo),
-        base: i.base,
-        head: i.head,
-        worktree: i.worktree,
+        compare: Compare::from_parts(i.base, i.head, i.worktree, None)?,
         changed_files: i.changed_files.unwrap_or_default(),
         ..Default::default()
     };

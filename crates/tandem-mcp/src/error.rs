@@ -2,8 +2,29 @@
 //! (`isError: true`) whose text says what was wrong and the valid choices; they never end the
 //! server.
 
-use tandem_engine::{Engine, EngineError};
-use tandem_store::StoreError;
+use tandem_engine::{Engine, EngineError, Input};
+use tandem_model::Needs;
+
+/// The tool argument an engine input corresponds to.
+fn argument(i: Input) -> &'static str {
+    match i {
+        Input::Title => "title",
+        Input::Repos => "repos",
+        Input::FromRepo => "from_repo",
+        Input::Key => "key",
+        Input::Repo => "repo",
+        Input::Item => "item",
+        Input::Head => "head",
+        Input::Base => "base",
+        Input::Worktree => "worktree",
+        Input::Against => "changed_files",
+        Input::OpenCoordination => "open_coordination_at",
+        Input::Workspace => "repo",
+        Input::Overwrite => "force",
+        Input::Window => "window",
+        Input::Days => "stale_days",
+    }
+}
 
 /// A failed tool call.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +38,9 @@ pub enum ToolError {
     /// The request names something that does not exist or is malformed.
     #[error("{0}")]
     Invalid(String),
+    /// The request names a coordination that does not exist.
+    #[error("no coordination #{0}")]
+    NoCoordination(tandem_model::CoordId),
     /// The engine failed (database, forge, templates).
     #[error("error: {0}")]
     Engine(EngineError),
@@ -28,9 +52,16 @@ pub enum ToolError {
 impl From<EngineError> for ToolError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Refused(r) => ToolError::Refused(r.to_string()),
+            EngineError::Refused(r) => ToolError::Refused(match r.needs {
+                Some(Needs::Reason) => format!("{}; give `reason`", r.message),
+                Some(Needs::Force) => format!("{}; set `force: true` to do it anyway", r.message),
+                None => r.message,
+            }),
+            EngineError::Input { input, message } => {
+                ToolError::Invalid(format!("{message} (argument `{}`)", argument(input)))
+            }
             EngineError::Invalid(m) => ToolError::Invalid(m),
-            EngineError::Store(StoreError::NotFound(id)) => ToolError::Invalid(format!("no coordination #{id}")),
+            EngineError::NoCoordination(id) => ToolError::NoCoordination(id),
             e => ToolError::Engine(e),
         }
     }
@@ -47,7 +78,8 @@ impl ToolError {
     /// points at a CLI command instead.
     pub fn message(&self, engine: &Engine) -> String {
         match self {
-            ToolError::Invalid(m) if m.starts_with("no coordination #") => {
+            ToolError::NoCoordination(_) => {
+                let m = self.to_string();
                 let existing = engine.list_coordinations().unwrap_or_default();
                 if existing.is_empty() {
                     format!("{m}; there are no coordinations yet (create one with create_coordination_issue)")
@@ -72,4 +104,10 @@ pub enum ServeError {
     Stdio(String),
     #[error("MCP over HTTP: {0}")]
     Http(std::io::Error),
+    #[error("'{0}' is not a host name to allow; expected NAME or NAME:PORT, e.g. tandem.internal:8765")]
+    Host(String),
+    #[error("MCP bearer token: {0}")]
+    Token(String),
+    #[error("MCP over HTTP: {0}")]
+    Limit(String),
 }

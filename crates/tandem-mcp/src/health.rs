@@ -2,7 +2,7 @@
 
 use crate::error::ToolError;
 use crate::wire::{EndpointOut, HealthCountsOut, HealthFindingOut, HealthInput, HealthOut};
-use tandem_engine::{Endpoints, Engine, HealthOptions, Level, ProbeOutcome};
+use tandem_engine::{Endpoints, Engine, HealthOptions, ProbeOutcome, Verdict};
 
 fn outcome(o: &ProbeOutcome) -> String {
     match o {
@@ -23,7 +23,7 @@ pub fn check(engine: &Engine, i: HealthInput) -> Result<(HealthOut, String), Too
     let r = engine.health(&opts)?;
     let out = HealthOut {
         at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        healthy: r.is_clear_at(Level::Warning),
+        healthy: r.verdict() == Verdict::Healthy,
         stale_days: r.stale_days,
         coordinations_checked: r.coordinations_checked,
         repos_checked: r.repos_checked,

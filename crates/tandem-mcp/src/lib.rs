@@ -9,13 +9,15 @@
 //! the domain types.
 //!
 //! Two transports: stdio ([`serve_stdio`]) and streamable HTTP at `/mcp` ([`HttpServer`]),
-//! which accepts only loopback `Host` headers unless more are allowed.
+//! which accepts only loopback `Host` headers unless more are allowed, refuses cross-site
+//! `Origin`s, and bounds sessions, connections and slow clients ([`HttpLimits`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), tandem_mcp::ServeError> {
 //! let ws = tandem_engine::load_workspace(std::path::Path::new("tandem.toml")).unwrap();
 //! let engine = tandem_engine::Engine::open(ws, Default::default()).unwrap();
-//! let server = tandem_mcp::HttpServer::bind(engine.into(), "127.0.0.1:0", &[]).await?;
+//! let settings = tandem_mcp::HttpSettings::new("127.0.0.1:0");
+//! let server = tandem_mcp::HttpServer::bind(engine.into(), settings).await?;
 //! println!("MCP at http://127.0.0.1:{}/mcp", server.port());
 //! server.run_until_stopped().await
 //! # }
@@ -23,15 +25,17 @@
 
 mod analyze;
 mod error;
+mod guard;
 mod health;
 mod http;
 mod server;
+mod sessions;
 mod tools;
 pub mod wire;
 mod workflow;
 
 pub use error::{ServeError, ToolError};
-pub use http::HttpServer;
+pub use http::{exposure_warning, Access, BearerToken, HttpLimits, HttpServer, HttpSettings, LOOPBACK_HOSTS};
 pub use server::TandemMcp;
 
 use rmcp::ServiceExt;
@@ -51,8 +55,8 @@ pub async fn serve_stdio(engine: Arc<Engine>) -> Result<(), ServeError> {
 pub enum Transport {
     /// JSON-RPC over stdin/stdout (what assistants launch).
     Stdio,
-    /// Streamable HTTP at `http://ADDR/mcp`; `allow_hosts` are accepted besides loopback names.
-    Http { addr: String, allow_hosts: Vec<String> },
+    /// Streamable HTTP at `http://ADDR/mcp`.
+    Http(HttpSettings),
 }
 
 /// Runs the server to the end on its own runtime: until stdin closes, or until Ctrl-C for HTTP
@@ -66,9 +70,12 @@ pub fn run(engine: Engine, transport: Transport) -> Result<(), ServeError> {
     runtime.block_on(async move {
         match transport {
             Transport::Stdio => serve_stdio(engine).await,
-            Transport::Http { addr, allow_hosts } => {
-                let server = HttpServer::bind(engine, &addr, &allow_hosts).await?;
+            Transport::Http(settings) => {
+                let server = HttpServer::bind(engine, settings).await?;
                 eprintln!("tandem MCP server listening on http://{}/mcp", server.local_addr());
+                if let Some(warning) = server.exposure_warning() {
+                    eprintln!("{warning}");
+                }
                 server.run_until_stopped().await
             }
         }

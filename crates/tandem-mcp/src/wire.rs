@@ -58,6 +58,8 @@ fn names(v: &[RepoName]) -> Vec<String> {
 pub struct CreateCoordinationInput {
     /// One-line title of the change, e.g. "Add auth metadata to AudioChunk".
     pub title: String,
+    /// The kind of change (as `tandem coord create --type`); `change_type` is accepted too.
+    #[serde(rename = "type", alias = "change_type")]
     #[schemars(schema_with = "change_type_schema")]
     pub change_type: String,
     /// The affected repositories, by name. Give these or `from_repo`, not both.
@@ -130,6 +132,8 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowInput {
+    /// The kind of change (as `tandem coord create --type`); `change_type` is accepted too.
+    #[serde(rename = "type", alias = "change_type")]
     #[schemars(schema_with = "change_type_schema")]
     pub change_type: String,
     /// What the change is; the first line becomes the title unless `title` is given.
@@ -865,7 +869,7 @@ pub struct EndpointOut {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct HealthOut {
     pub at: String,
-    /// No finding at warning level or above.
+    /// The engine's verdict: no finding at warning level or above.
     pub healthy: bool,
     pub stale_days: u32,
     pub coordinations_checked: usize,

@@ -16,22 +16,14 @@ fn tasks(items: &[ChecklistItem]) -> Vec<String> {
 }
 
 pub fn generate(engine: &Engine, i: WorkflowInput) -> Result<(WorkflowOut, String), ToolError> {
-    let description = i.description.trim().to_string();
-    let title = match i.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => t.to_string(),
-        None => description.lines().next().unwrap_or_default().trim().to_string(),
-    };
     let req = CreateRequest {
-        title,
-        change_type: Some(parse_change_type(&i.change_type)?),
         repos: i.repos.unwrap_or_default(),
         from_repo: i.from_repo,
         priority: parse_priority(&i.priority)?,
-        plan: Some(description.clone()),
-        milestone: None,
-        key: None,
+        ..CreateRequest::described(i.title.as_deref(), &i.description, parse_change_type(&i.change_type)?)
     };
     let draft = engine.draft(&req)?;
+    let description = req.plan.clone().unwrap_or_default();
     let ws = engine.workspace();
     let deploy = draft.deploy_plan(Some(ws));
     let rollback = draft.rollback_plan(Some(ws));

@@ -46,7 +46,7 @@ fn missing_coordination_is_a_tool_error_naming_the_existing_ones() {
     assert!(err);
     assert!(msg.contains("no coordination #4") && msg.contains("no coordinations yet"), "{msg}");
     let (err, _, created) =
-        check(&s, "create_coordination_issue", json!({"title": "T", "change_type": "docs", "repos": ["loqa"]}));
+        check(&s, "create_coordination_issue", json!({"title": "T", "type": "docs", "repos": ["loqa"]}));
     assert!(!err);
     assert_eq!(created["coordination"]["id"], 1);
     let (_, msg, _) = check(&s, "get_coordination", json!({"coordination": 4}));
@@ -56,7 +56,7 @@ fn missing_coordination_is_a_tool_error_naming_the_existing_ones() {
 #[test]
 fn illegal_transition_is_refused_with_the_reason() {
     let (_d, s) = server();
-    check(&s, "create_coordination_issue", json!({"title": "T", "change_type": "protocol", "from_repo": "loqa-proto"}));
+    check(&s, "create_coordination_issue", json!({"title": "T", "type": "protocol", "from_repo": "loqa-proto"}));
     let (err, msg, _) =
         check(&s, "sync_coordination_status", json!({"coordination": 1, "repo": "loqa-hub", "status": "in_progress"}));
     assert!(err);
@@ -77,11 +77,68 @@ fn workflow_stores_nothing() {
     let (err, _, w) = check(
         &s,
         "generate_coordination_workflow",
-        json!({"change_type": "security", "repos": ["loqa-hub", "loqa-relay"], "description": "Rotate keys"}),
+        json!({"type": "security", "repos": ["loqa-hub", "loqa-relay"], "description": "Rotate keys"}),
     );
     assert!(!err);
     assert_eq!(w["strategy"], "expedited");
     assert_eq!(w["priority"], "critical");
     let (_, _, list) = check(&s, "list_coordinations", json!({}));
     assert_eq!(list["coordinations"], json!([]));
+}
+
+#[test]
+fn create_takes_type_shows_only_type_and_still_accepts_change_type() {
+    let (_d, s) = server();
+    let tools = s.tools();
+    let create = tools.iter().find(|t| t.name == "create_coordination_issue").unwrap();
+    let props = create.input_schema["properties"].as_object().unwrap();
+    assert!(props.contains_key("type") && !props.contains_key("change_type"), "{props:?}");
+    assert_eq!(create.input_schema["required"], json!(["title", "type"]));
+    let (err, msg, c) =
+        check(&s, "create_coordination_issue", json!({"title": "A", "type": "docs", "repos": ["loqa"]}));
+    assert!(!err, "{msg}");
+    assert_eq!(c["coordination"]["change_type"], "docs");
+    let (err, msg, c) =
+        check(&s, "create_coordination_issue", json!({"title": "B", "change_type": "docs", "repos": ["loqa"]}));
+    assert!(!err, "the alias is accepted: {msg}");
+    assert_eq!(c["coordination"]["title"], "B");
+    let (err, msg, _) = check(
+        &s,
+        "create_coordination_issue",
+        json!({"title": "C", "type": "docs", "change_type": "docs", "repos": ["loqa"]}),
+    );
+    assert!(err && msg.contains("duplicate field `type`"), "{msg}");
+}
+
+#[test]
+fn workflow_takes_type_and_its_title_is_the_engines() {
+    let (_d, s) = server();
+    let (err, msg, w) = check(
+        &s,
+        "generate_coordination_workflow",
+        json!({"type": "docs", "repos": ["loqa"], "description": "\n  Fix the README  \n\nDetails."}),
+    );
+    assert!(!err, "{msg}");
+    let req = tandem_engine::CreateRequest::described(
+        None,
+        "\n  Fix the README  \n\nDetails.",
+        tandem_model::ChangeType::Docs,
+    );
+    assert_eq!(w["title"], req.title.as_str());
+    assert_eq!(w["description"], req.plan.as_deref().unwrap());
+}
+
+#[test]
+fn check_health_reports_the_engines_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = init_workspace(dir.path(), Example::parse("loqa").unwrap(), false).unwrap();
+    let ws = tandem_engine::load_workspace(&manifest).unwrap();
+    let engine =
+        Arc::new(Engine::open(ws, EngineOptions { actor: Some("test".into()), ..Default::default() }).unwrap());
+    let s = TandemMcp::new(engine.clone());
+    let opts = tandem_engine::HealthOptions { stale_days: 7, endpoints: tandem_engine::Endpoints::Skip };
+    let verdict = engine.health(&opts).unwrap().verdict();
+    let (err, msg, h) = check(&s, "check_health", json!({"probe_endpoints": false}));
+    assert!(!err, "{msg}");
+    assert_eq!(h["healthy"], json!(verdict == tandem_engine::Verdict::Healthy), "{h}");
 }

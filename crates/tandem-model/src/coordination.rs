@@ -13,13 +13,38 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// An operation refused by the state machine; the message says why and what to do instead.
+/// An operation refused by the state machine. The message says why, in the model's terms;
+/// `needs` says what would let the same request through, so that each front end can say how
+/// (a CLI flag, an MCP argument, a form field) — the model names no front end's spelling.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+#[error("{message}")]
+pub struct Refused {
+    pub message: String,
+    pub needs: Option<Needs>,
+}
+
+/// What a refused request lacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Needs {
+    /// A reason (recorded in the history): blocking, reopening.
+    Reason,
+    /// An explicit override: closing with open children, or before integration passed.
+    Force,
+}
+
+impl Refused {
+    pub fn new(message: impl Into<String>) -> Refused {
+        Refused { message: message.into(), needs: None }
+    }
+}
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
-    Err(Refused(msg.into()))
+    Err(Refused::new(msg))
+}
+
+fn refuse_needing<T>(needs: Needs, msg: impl Into<String>) -> Result<T, Refused> {
+    Err(Refused { message: msg.into(), needs: Some(needs) })
 }
 
 /// Who blocked something: the item itself, or its coordination.
@@ -177,7 +202,7 @@ impl Coordination {
     fn child_index(&self, repo: &RepoName) -> Result<usize, Refused> {
         self.children.iter().position(|c| &c.repo == repo).ok_or_else(|| {
             let names: Vec<&str> = self.children.iter().map(|c| c.repo.as_str()).collect();
-            Refused(format!(
+            Refused::new(format!(
                 "coordination #{} has no child in '{repo}'; its repositories are: {}",
                 self.id,
                 names.join(", ")
@@ -238,18 +263,21 @@ impl Coordination {
         }
         let need_reason = |what: &str| -> Result<(), Refused> {
             if reason.is_none() {
-                return refuse(format!("{what} needs a reason: pass --reason \"...\""));
+                return refuse_needing(Needs::Reason, format!("{what} needs a reason"));
             }
             Ok(())
         };
         let open = self.open_children();
         let closing_check = |what: &str| -> Result<(), Refused> {
             if !open.is_empty() && !force {
-                return refuse(format!(
-                    "cannot {what} coordination #{id}: {} children still open: {}; pass --force to close it anyway",
-                    open.len(),
-                    open.join(", ")
-                ));
+                return refuse_needing(
+                    Needs::Force,
+                    format!(
+                        "cannot {what} coordination #{id}: {} children still open: {}; closing it anyway needs force",
+                        open.len(),
+                        open.join(", ")
+                    ),
+                );
             }
             Ok(())
         };
@@ -263,8 +291,8 @@ impl Coordination {
                     if !open.is_empty() {
                         closing_check("close")?;
                     }
-                    return refuse(format!(
-                        "cannot close coordination #{id} from {from}: it closes after integration testing passed (ready) or after deploying; pass --force to close it anyway"
+                    return refuse_needing(Needs::Force, format!(
+                        "cannot close coordination #{id} from {from}: it closes after integration testing passed (ready) or after deploying; closing it anyway needs force"
                     ));
                 }
             }
@@ -458,7 +486,7 @@ impl Coordination {
                 ))
             }
             CoordStatus::Planning => {
-                return refuse(format!("coordination #{id} is still planning; start it first: tandem coord status {id} in_progress"))
+                return refuse(format!("coordination #{id} is still planning; start it first (move it to in_progress)"))
             }
             CoordStatus::Ready | CoordStatus::Deploying => {
                 return refuse(format!(
@@ -480,7 +508,7 @@ impl Coordination {
             }
             (_, Blocked) => {
                 if reason.is_none() {
-                    return refuse("blocking a child needs a reason: pass --reason \"...\"");
+                    return refuse_needing(Needs::Reason, "blocking a child needs a reason");
                 }
             }
             (Blocked, t) => {
@@ -532,7 +560,7 @@ impl Coordination {
             }
             (Done, InProgress) => {
                 if reason.is_none() {
-                    return refuse(format!("reopening {repo} needs a reason: pass --reason \"...\""));
+                    return refuse_needing(Needs::Reason, format!("reopening {repo} needs a reason"));
                 }
             }
             (Done, _) => return refuse(format!("{repo} is done; reopen it with done -> in_progress and a reason")),
@@ -604,7 +632,7 @@ impl Coordination {
             }
             Target::Integration => (Subject::Integration, &mut self.integration.checklist),
         };
-        let k = item.find(list).map_err(Refused)?;
+        let k = item.find(list).map_err(Refused::new)?;
         if list[k].checked == checked {
             return Ok(Vec::new());
         }

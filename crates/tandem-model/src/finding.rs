@@ -53,6 +53,10 @@ pub enum ImpactLevel {
 }
 
 impl ImpactLevel {
+    /// Every level, lowest first.
+    pub const ALL: [ImpactLevel; 5] =
+        [ImpactLevel::None, ImpactLevel::Low, ImpactLevel::Medium, ImpactLevel::High, ImpactLevel::Critical];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ImpactLevel::None => "none",
@@ -67,7 +71,7 @@ impl ImpactLevel {
 impl std::str::FromStr for ImpactLevel {
     type Err = crate::kinds::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let all = [ImpactLevel::None, ImpactLevel::Low, ImpactLevel::Medium, ImpactLevel::High, ImpactLevel::Critical];
+        let all = ImpactLevel::ALL;
         all.into_iter().find(|l| l.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
             crate::kinds::UnknownValue {
                 what: "impact level",

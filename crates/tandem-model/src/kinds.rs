@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 /// A value outside a closed vocabulary; its message names the valid choices.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} '{given}'; expected one of: {}", .choices.join(", "))]
+#[error("unknown {what} '{}'; expected one of: {}", crate::manifest::clip(.given), .choices.join(", "))]
 pub struct UnknownValue {
     pub what: &'static str,
     pub given: String,

@@ -28,6 +28,7 @@ pub mod clock;
 pub mod coordination;
 pub mod finding;
 pub mod graph;
+pub mod health;
 pub mod issue;
 pub mod kinds;
 pub mod manifest;
@@ -39,12 +40,12 @@ pub mod status;
 pub use checklist::{ChecklistItem, ItemSelector};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use coordination::{
-    Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Refused, Subject, Target,
+    Action, BlockCause, Child, Coordination, Ctx, Event, Hold, Integration, Needs, Refused, Subject, Target,
 };
 pub use finding::{AnalysisRecord, Finding, ImpactLevel, Severity};
 pub use graph::{Cycle, Edge, Graph};
 pub use issue::{Issue, IssueKind, IssueSpec, IssueState, IssueUpdate};
 pub use kinds::{ChangeType, ContractKind, Priority, Role, Strategy, UnknownValue, Via};
-pub use manifest::{ManifestError, Repo, Workspace};
+pub use manifest::{ManifestError, Repo, SqlTransaction, Workspace};
 pub use names::{CoordId, IssueRef, RepoName};
 pub use status::{ChildStatus, CoordStatus, IntegrationStatus};

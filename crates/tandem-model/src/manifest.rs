@@ -5,6 +5,7 @@
 //! caller's job.
 
 use crate::graph::Graph;
+use crate::health::HealthUrl;
 use crate::kinds::{ChangeType, ContractKind, Role, Strategy, Via};
 use crate::names::RepoName;
 use serde::{Deserialize, Serialize};
@@ -72,13 +73,22 @@ pub struct Dependency {
     pub via: Via,
 }
 
-/// An HTTP health endpoint and its thresholds.
+/// An HTTP(S) health endpoint and its thresholds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HealthCheck {
-    pub url: String,
+    /// Parsed at load; printed, serialized and debugged only redacted.
+    pub url: HealthUrl,
+    /// 1 to [`MAX_HEALTH_TIMEOUT_MS`]; default 2000. Covers DNS, connecting, TLS, redirects and
+    /// the answer's status line.
     pub timeout_ms: u64,
     pub max_latency_ms: Option<u64>,
+    /// A PEM file of the CA certificate(s) to trust for an https endpoint, instead of the
+    /// built-in public roots (absolute: resolved against the manifest's directory).
+    pub ca_file: Option<PathBuf>,
 }
+
+/// The longest health probe timeout accepted, in milliseconds.
+pub const MAX_HEALTH_TIMEOUT_MS: u64 = 60_000;
 
 /// How to deploy a repository and how to undo it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -119,6 +129,20 @@ pub struct Repo {
     pub breaking: Option<BreakingRules>,
     /// SQL dialect of the repo's migrations: `postgres` (default), `mysql` or `sqlite`.
     pub sql_dialect: Option<String>,
+    /// How the repo's migration tool runs a migration file (`sql_transaction`).
+    pub sql_transaction: SqlTransaction,
+}
+
+/// How a migration tool runs each migration file, which decides what locks are held together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlTransaction {
+    /// Only what the file wraps in `BEGIN` … `COMMIT` runs in a transaction (the default).
+    #[default]
+    Explicit,
+    /// The tool runs each file as one transaction (golang-migrate, Flyway and others on
+    /// PostgreSQL; squawk's `--assume-in-transaction`): `sql_transaction = "per_file"`.
+    PerFile,
 }
 
 /// A validated workspace: repos with unique names, known dependencies, no cycles.
@@ -140,6 +164,8 @@ impl Workspace {
     pub fn parse(text: &str, path: &Path) -> Result<Workspace, ManifestError> {
         let err_at = |span: Option<Range<usize>>, message: String, expected: Option<String>| {
             let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            let message = clip_quoted(&message);
+            let expected = expected.map(|e| clip_quoted(&e));
             ManifestError { path: path.to_path_buf(), line, column, message, expected }
         };
         let raw: RawManifest = toml::from_str(text).map_err(|e| {
@@ -195,18 +221,26 @@ impl Workspace {
             }
             let health = match &r.health {
                 Some(h) => {
-                    let url = h.url.get_ref();
-                    if !(url.starts_with("http://") || url.starts_with("https://")) {
-                        return Err(err_at(
-                            Some(h.url.span()),
-                            format!("health url of '{name}' is not an http(s) URL: '{url}'"),
-                            Some("a URL such as \"http://127.0.0.1:3000/health\"".into()),
-                        ));
-                    }
+                    // The URL is never echoed: it may carry credentials (see `HealthUrl`).
+                    let url = HealthUrl::parse(h.url.get_ref()).map_err(|e| {
+                        err_at(Some(h.url.span()), format!("health url of '{name}' {e}"), Some(e.expected().into()))
+                    })?;
+                    let timeout_ms = match &h.timeout_ms {
+                        Some(t) if !(1..=MAX_HEALTH_TIMEOUT_MS).contains(t.get_ref()) => {
+                            return Err(err_at(
+                                Some(t.span()),
+                                format!("health timeout_ms of '{name}' is {}", t.get_ref()),
+                                Some(format!("a timeout from 1 to {MAX_HEALTH_TIMEOUT_MS} ms (default 2000)")),
+                            ))
+                        }
+                        Some(t) => *t.get_ref(),
+                        None => 2000,
+                    };
                     Some(HealthCheck {
-                        url: url.clone(),
-                        timeout_ms: h.timeout_ms.unwrap_or(2000),
+                        url,
+                        timeout_ms,
                         max_latency_ms: h.max_latency_ms,
+                        ca_file: h.ca_file.as_ref().map(|p| root.join(p)),
                     })
                 }
                 None => None,
@@ -217,7 +251,7 @@ impl Workspace {
                 description: r.description.clone(),
                 path: r.path.as_ref().map(|p| root.join(p)),
                 weight,
-                aliases: r.aliases.clone(),
+                aliases: r.aliases.iter().map(|a| a.get_ref().clone()).collect(),
                 contracts,
                 depends_on: Vec::new(),
                 health,
@@ -236,7 +270,47 @@ impl Workspace {
                     }
                     d => d.as_ref().map(|d| d.get_ref().clone()),
                 },
+                sql_transaction: r.sql_transaction.unwrap_or_default(),
             });
+        }
+
+        // An alias names one repository: discovery and `--repos` must not have to guess.
+        let mut claimed: HashMap<&str, (&RepoName, Range<usize>)> = HashMap::new();
+        for r in &raw.repo {
+            let owner = r.name.get_ref();
+            for a in &r.aliases {
+                let alias = a.get_ref().as_str();
+                if let Some(other) = index.keys().find(|n| n.as_str() == alias && *n != owner) {
+                    return Err(err_at(
+                        Some(a.span()),
+                        format!("alias '{alias}' of '{owner}' is the name of repository '{other}'"),
+                        Some("an alias that no other repository is named or known by".into()),
+                    ));
+                }
+                match claimed.get(alias) {
+                    Some((first, _)) if *first == owner => {
+                        return Err(err_at(
+                            Some(a.span()),
+                            format!("'{owner}' lists alias '{alias}' twice"),
+                            Some("each alias once".into()),
+                        ))
+                    }
+                    Some((first, first_span)) => {
+                        let (line, _) = line_col(text, first_span.start);
+                        return Err(err_at(
+                            Some(a.span()),
+                            format!(
+                                "alias '{alias}' is claimed by both '{first}' ({}:{line}) and '{owner}'",
+                                path.display()
+                            ),
+                            Some("each alias on one repository only".into()),
+                        ));
+                    }
+                    None => {
+                        claimed.insert(alias, (owner, a.span()));
+                    }
+                }
+            }
         }
 
         let known = || {
@@ -322,7 +396,7 @@ impl Workspace {
         RepoName::parse(name)
             .ok()
             .and_then(|n| self.repo(&n))
-            .ok_or_else(|| format!("unknown repository '{name}'; known repositories: {}", self.known_names()))
+            .ok_or_else(|| format!("unknown repository '{}'; known repositories: {}", clip(name), self.known_names()))
     }
 
     pub fn known_names(&self) -> String {
@@ -339,10 +413,51 @@ impl Workspace {
 
 fn split_expected(message: &str) -> (String, Option<String>) {
     let msg = message.trim().to_string();
-    match msg.find(", expected ") {
-        Some(i) => (msg[..i].to_string(), Some(msg[i + ", expected ".len()..].to_string())),
-        None => (msg, None),
+    // toml says either "unknown variant `x`, expected one of …" or "invalid …\nexpected …".
+    for sep in [", expected ", "\nexpected "] {
+        if let Some(i) = msg.find(sep) {
+            return (msg[..i].trim_end().to_string(), Some(msg[i + sep.len()..].trim().to_string()));
+        }
     }
+    (msg, None)
+}
+
+/// The longest input value a message echoes whole, in characters.
+pub const MAX_ECHOED: usize = 80;
+
+/// A value as a message shows it: whole when short, otherwise its start, an ellipsis and its
+/// length, so a 20 MB string in a manifest does not become 20 MB of error message.
+pub fn clip(value: &str) -> std::borrow::Cow<'_, str> {
+    let chars = value.chars().count();
+    if chars <= MAX_ECHOED {
+        return value.into();
+    }
+    let head: String = value.chars().take(MAX_ECHOED / 2).collect();
+    format!("{head}… ({chars} characters)").into()
+}
+
+/// Clips every quoted value (between backticks, single or double quotes) of a message, then the
+/// message itself if it is still long (a value with an unbalanced quote).
+fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4 * MAX_ECHOED));
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '\'', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else { break };
+        out.push_str(&rest[..=open]);
+        out.push_str(&clip(&after[..close]));
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    const MAX_MESSAGE: usize = 20 * MAX_ECHOED;
+    if out.chars().count() > MAX_MESSAGE {
+        let total = out.chars().count();
+        let head: String = out.chars().take(MAX_MESSAGE).collect();
+        return format!("{head}… ({total} characters in all)");
+    }
+    out
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -387,7 +502,7 @@ struct RawRepo {
     path: Option<String>,
     weight: Option<Spanned<u32>>,
     #[serde(default)]
-    aliases: Vec<String>,
+    aliases: Vec<Spanned<String>>,
     #[serde(default)]
     contracts: Vec<RawContract>,
     #[serde(default)]
@@ -396,6 +511,7 @@ struct RawRepo {
     deploy: Option<RawDeploy>,
     breaking: Option<BreakingRules>,
     sql_dialect: Option<Spanned<String>>,
+    sql_transaction: Option<SqlTransaction>,
 }
 
 #[derive(Deserialize)]
@@ -417,8 +533,9 @@ struct RawDependency {
 #[serde(deny_unknown_fields)]
 struct RawHealth {
     url: Spanned<String>,
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<Spanned<u64>>,
     max_latency_ms: Option<u64>,
+    ca_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -488,14 +605,83 @@ mod tests {
     }
 
     #[test]
+    fn sql_transaction_defaults_to_explicit_and_reads_per_file() {
+        let ws = parse(&format!("{TWO}sql_transaction = \"per_file\"\n")).unwrap();
+        assert_eq!(ws.resolve("a").unwrap().sql_transaction, SqlTransaction::Explicit);
+        assert_eq!(ws.resolve("b").unwrap().sql_transaction, SqlTransaction::PerFile);
+        let e = parse(&format!("{TWO}sql_transaction = \"always\"\n")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+        assert!(e.to_string().contains("per_file"), "{e}");
+    }
+
+    #[test]
     fn bad_glob_is_refused() {
         let text = "[[repo]]\nname = \"a\"\nrole = \"protocol\"\ncontracts = [{ kind = \"protobuf\", globs = [\"proto/[*.proto\"] }]\n";
         check_err(text, 4, 44, "bad glob 'proto/[*.proto'");
     }
 
     #[test]
-    fn bad_toml_is_refused_with_location() {
-        check_err("[[repo]\nname = 1\n", 1, 7, "");
+    fn bad_toml_is_refused_with_location_and_what_was_expected() {
+        let e = parse("[[repo]\nname = 1\n").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 7), "{e}");
+        assert!(e.message.contains("invalid table header"), "{e}");
+        assert_eq!(e.expected.as_deref(), Some("`.`, `]]`"), "{e}");
+    }
+
+    #[test]
+    fn an_alias_shared_by_two_repos_is_refused_naming_both() {
+        let text = "[[repo]]\nname = \"a\"\nrole = \"service\"\naliases = [\"x\"]\n\
+                    [[repo]]\nname = \"b\"\nrole = \"service\"\naliases = [\"y\", \"x\"]\n";
+        check_err(text, 8, 17, "alias 'x' is claimed by both 'a' (/ws/tandem.toml:4) and 'b'");
+    }
+
+    #[test]
+    fn an_alias_that_is_another_repos_name_is_refused() {
+        let text = format!("{TWO}aliases = [\"a\"]\n");
+        check_err(&text, 8, 12, "alias 'a' of 'b' is the name of repository 'a'");
+    }
+
+    #[test]
+    fn an_alias_listed_twice_is_refused_and_one_equal_to_its_own_name_is_accepted() {
+        check_err(&format!("{TWO}aliases = [\"z\", \"z\"]\n"), 8, 17, "'b' lists alias 'z' twice");
+        let ws = parse(&format!("{TWO}aliases = [\"b\", \"github.com/o/b\"]\n")).unwrap();
+        assert_eq!(ws.resolve("b").unwrap().aliases, ["b", "github.com/o/b"]);
+    }
+
+    #[test]
+    fn a_huge_unknown_key_is_echoed_clipped_with_its_length() {
+        let key = "k".repeat(1_000_000);
+        let e = parse(&format!("[[repo]]\nname = \"a\"\nrole = \"service\"\n{key} = 1\n")).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.len() < 2_000, "{} bytes", shown.len());
+        assert!(shown.contains("unknown field `kkkk"), "{shown}");
+        assert!(shown.contains("… (1000000 characters)"), "{shown}");
+        assert_eq!((e.line, e.column), (4, 1));
+    }
+
+    #[test]
+    fn a_huge_bad_value_is_echoed_clipped_with_its_length() {
+        let role = "r".repeat(500_000);
+        let e = parse(&format!("[[repo]]\nname = \"a\"\nrole = \"{role}\"\n")).unwrap_err();
+        let shown = format!("{e}");
+        assert!(shown.len() < 2_000, "{} bytes", shown.len());
+        assert!(shown.contains("… (500000 characters)"), "{shown}");
+        assert!(e.expected.unwrap().contains("`service`"));
+    }
+
+    #[test]
+    fn an_unknown_repository_is_named_clipped() {
+        let ws = parse(TWO).unwrap();
+        let e = ws.resolve(&"z".repeat(10_000)).unwrap_err();
+        assert!(e.len() < 300 && e.contains("… (10000 characters)"), "{e}");
+    }
+
+    #[test]
+    fn short_values_are_echoed_whole() {
+        assert_eq!(clip("loqa-hub"), "loqa-hub");
+        assert_eq!(clip_quoted("unknown field `colour`, x"), "unknown field `colour`, x");
+        let long = "é".repeat(MAX_ECHOED + 1);
+        assert_eq!(clip(&long), format!("{}… ({} characters)", "é".repeat(MAX_ECHOED / 2), MAX_ECHOED + 1));
     }
 
     #[test]

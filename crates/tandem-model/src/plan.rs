@@ -94,7 +94,7 @@ impl Coordination {
                     wave: w + 1,
                     repo: r.clone(),
                     command: repo.and_then(|r| r.deploy.as_ref()).map(|d| d.command.clone()),
-                    health: repo.and_then(|r| r.health.as_ref()).map(|h| h.url.clone()),
+                    health: repo.and_then(|r| r.health.as_ref()).map(|h| h.url.to_string()),
                 });
             }
         }

@@ -188,6 +188,33 @@ pub fn issue_links_survive_saves_of_stale_aggregates(store: &dyn Store) {
     assert!(store.link_issue(id, &missing, &r, &ev).is_err());
 }
 
+/// Regression (issue 10): concurrent creations with the same key each linked every issue, so
+/// the history held each `issue_linked` event two or three times.
+pub fn linking_the_same_issue_again_appends_no_event(store: &dyn Store) {
+    let c = sample("k8");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let r = IssueRef { repo: name("hub"), number: 3 };
+    let ev = Event {
+        at: c.created_at,
+        actor: "tandem".into(),
+        subject: Subject::Child(name("hub")),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    assert!(store.link_issue(id, &Subject::Child(name("hub")), &r, &ev).unwrap());
+    assert!(!store.link_issue(id, &Subject::Child(name("hub")), &r, &ev).unwrap());
+    let linked =
+        |store: &dyn Store| store.events(id).unwrap().iter().filter(|e| e.event.action == Action::IssueLinked).count();
+    assert_eq!(linked(store), 1);
+    // A different issue is a real change of link, recorded as such.
+    let other = IssueRef { repo: name("hub"), number: 4 };
+    assert!(store.link_issue(id, &Subject::Child(name("hub")), &other, &ev).unwrap());
+    assert_eq!(linked(store), 2);
+    assert_eq!(store.load_coordination(id).unwrap().child(&name("hub")).unwrap().issue.as_ref(), Some(&other));
+}
+
 pub fn analyses_are_recorded_and_linked(store: &dyn Store) {
     use tandem_model::{AnalysisRecord, Finding, ImpactLevel, Severity};
     let c = sample("k6");
@@ -249,6 +276,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     stale_save_is_a_conflict(make().as_ref());
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
+    linking_the_same_issue_again_appends_no_event(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());
 }

@@ -10,11 +10,11 @@ pub enum StoreError {
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("database error while {context}: {source}")]
     Sql { context: &'static str, source: rusqlite::Error },
-    #[error("no coordination #{0}; `tandem coord list` shows the existing ones")]
+    #[error("no coordination #{0}")]
     NotFound(CoordId),
-    #[error("coordination #{0} was changed by someone else meanwhile; run the command again")]
+    #[error("coordination #{0} was changed by someone else meanwhile; try again")]
     Conflict(CoordId),
-    #[error("no issue {0}; `tandem issues list` shows the existing ones")]
+    #[error("no issue {0}")]
     IssueNotFound(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

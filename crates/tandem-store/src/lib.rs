@@ -39,9 +39,12 @@ pub trait Store: Send + Sync {
     /// Saves a changed aggregate and appends its events, if nobody saved it since it was loaded
     /// (`c.version` must still be the stored one); bumps the version.
     fn save_coordination(&self, c: &Coordination, events: &[Event]) -> Result<()>;
-    /// Records that `subject`'s issue is `issue` (idempotent), appending `event`. Links are
-    /// written only here: `save_coordination` never overwrites them.
-    fn link_issue(&self, id: CoordId, subject: &tandem_model::Subject, issue: &IssueRef, event: &Event) -> Result<()>;
+    /// Records that `subject`'s issue is `issue`, appending `event`, unless it is already so.
+    /// Returns whether anything changed: linking the same issue again (a resumed or concurrent
+    /// creation) writes nothing and appends no event. Links are written only here:
+    /// `save_coordination` never overwrites them.
+    fn link_issue(&self, id: CoordId, subject: &tandem_model::Subject, issue: &IssueRef, event: &Event)
+        -> Result<bool>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
     /// The history of one coordination, oldest first.

@@ -417,11 +417,34 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn link_issue(&self, id: CoordId, subject: &Subject, issue: &IssueRef, event: &Event) -> Result<()> {
+    fn link_issue(&self, id: CoordId, subject: &Subject, issue: &IssueRef, event: &Event) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
         let r = issue.to_string();
-        let n = match subject {
+        // Only a change of link writes (and records) anything: two processes resuming the same
+        // creation both reach this point for the same issue, and the history must say it once.
+        let current: Option<Option<String>> = match subject {
+            Subject::Coordination => tx
+                .query_row("SELECT issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0))
+                .optional(),
+            Subject::Integration => tx
+                .query_row("SELECT integration_issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0))
+                .optional(),
+            Subject::Child(repo) => tx
+                .query_row(
+                    "SELECT issue FROM children WHERE coord_id = ?1 AND repo = ?2",
+                    params![id.0, repo.as_str()],
+                    |row| row.get(0),
+                )
+                .optional(),
+        }
+        .ctx("reading an issue link")?;
+        match current {
+            None => return Err(StoreError::NotFound(id)),
+            Some(Some(existing)) if existing == r => return Ok(false),
+            Some(_) => {}
+        }
+        match subject {
             Subject::Coordination => tx.execute("UPDATE coordinations SET issue = ?1 WHERE id = ?2", params![r, id.0]),
             Subject::Integration => {
                 tx.execute("UPDATE coordinations SET integration_issue = ?1 WHERE id = ?2", params![r, id.0])
@@ -432,12 +455,9 @@ impl Store for SqliteStore {
             ),
         }
         .ctx("linking an issue")?;
-        if n == 0 {
-            return Err(StoreError::NotFound(id));
-        }
         write_events(&tx, id, std::slice::from_ref(event)).ctx("appending history")?;
         tx.commit().ctx("committing an issue link")?;
-        Ok(())
+        Ok(true)
     }
 
     fn list_coordinations(&self) -> Result<Vec<Coordination>> {

@@ -55,7 +55,7 @@ pub fn findings(pins: &[Pin], current: &BTreeMap<RepoName, CurrentVersion>) -> V
 mod tests {
     use super::*;
     use crate::discover::ManifestKind;
-    use crate::versions::{Semver, VersionSource};
+    use crate::versions::{Version, VersionSource};
 
     fn pin(consumer: &str, provider: &str, version: &str, kind: ManifestKind) -> Pin {
         Pin {
@@ -72,7 +72,7 @@ mod tests {
     fn pins_that_do_not_admit_the_providers_version_are_behind() {
         let current = BTreeMap::from([(
             RepoName::parse("proto").unwrap(),
-            CurrentVersion { version: Semver::parse("0.3.1").unwrap(), source: VersionSource::Tag("v0.3.1".into()) },
+            CurrentVersion { version: Version::parse("0.3.1").unwrap(), source: VersionSource::Tag("v0.3.1".into()) },
         )]);
         let pins = [
             pin("hub", "proto", "v0.2.0", ManifestKind::GoMod),

@@ -6,9 +6,9 @@
 //! `1.4.2` and `1.9` are on line `1`; `0.3.1` is on line `0.3` (for 0.x, a minor bump is
 //! breaking: Cargo's `"0.3"` admits no `0.4`, npm's `^0.3` neither); `0.0.3` is on line
 //! `0.0.3`. A requirement is placed by its base version (`^1.2` → 1.2.0, `1.x` → 1.0.0,
-//! `>=1.2, <2` → 1.2.0; npm's space-separated ranges are read like comma-separated ones).
-//! Pins without a version (`workspace = true`, `file:`, git URLs, `*`, `latest`, `1 || 2`) have
-//! no line and are never a bump.
+//! `>=1.2, <2` → 1.2.0; an npm range by the lowest version it admits, `^1 || ^2` → 1.0.0).
+//! Pins without a version (`workspace = true`, `file:`, git URLs, `*`, `latest`) and pins their
+//! ecosystem cannot read have no line and are never a bump.
 //!
 //! # Go modules
 //! A module path ending in `/vN` (N ≥ 2), or gopkg.in's `.vN`, is major version N of the
@@ -17,7 +17,8 @@
 //! dependency, it does not add one).
 
 use crate::discover::{gomod, ManifestKind};
-use crate::versions::{Requirement, Semver};
+use crate::versions::Requirement;
+use std::collections::HashMap;
 use std::fmt;
 
 /// A compatibility line (see the module documentation).
@@ -25,9 +26,9 @@ use std::fmt;
 pub(crate) struct Line(u64, u64, u64);
 
 impl Line {
-    pub(crate) fn of(v: &Semver) -> Line {
-        match (v.major, v.minor) {
-            (0, 0) => Line(0, 0, v.patch),
+    pub(crate) fn of((major, minor, patch): (u64, u64, u64)) -> Line {
+        match (major, minor) {
+            (0, 0) => Line(0, 0, patch),
             (0, minor) => Line(0, minor, 0),
             (major, _) => Line(major, 0, 0),
         }
@@ -70,10 +71,13 @@ impl Dependency {
     }
 }
 
-/// Every dependency of a manifest, in file order.
+/// Every dependency of a manifest, in file order, indexed by family so that comparing two
+/// revisions is linear in their size (a go.mod may require tens of thousands of modules).
 #[derive(Debug, Default)]
 pub(crate) struct Manifest {
     pub deps: Vec<Dependency>,
+    /// For each family, the positions of its dependencies in `deps`.
+    families: HashMap<String, Vec<usize>>,
 }
 
 /// The module path without its major-version suffix: `example.com/mod/v2` → `example.com/mod`,
@@ -97,9 +101,7 @@ pub(crate) fn go_family(path: &str) -> &str {
 
 /// The compatibility line of a pin as written in a manifest of `kind`.
 fn compat(spec: &str, kind: ManifestKind) -> Option<Line> {
-    let req = Requirement::parse(spec, kind)
-        .or_else(|| Requirement::parse(&spec.split_whitespace().collect::<Vec<_>>().join(","), kind))?;
-    Some(Line::of(req.base()))
+    Some(Line::of(Requirement::parse(spec, kind)?.base().release()?))
 }
 
 impl Manifest {
@@ -134,16 +136,29 @@ impl Manifest {
                 });
             }
         }
-        Ok(Manifest { deps })
+        Ok(Manifest::new(deps))
     }
 
-    /// The dependencies of `family`.
-    pub(crate) fn family<'a>(&'a self, family: &'a str) -> impl Iterator<Item = &'a Dependency> + 'a {
-        self.deps.iter().filter(move |d| d.family == family)
+    fn new(deps: Vec<Dependency>) -> Manifest {
+        let mut families: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in deps.iter().enumerate() {
+            families.entry(d.family.clone()).or_default().push(i);
+        }
+        Manifest { deps, families }
+    }
+
+    /// The dependencies of `family`, in file order.
+    pub(crate) fn family<'a>(&'a self, family: &str) -> impl Iterator<Item = &'a Dependency> + 'a {
+        self.families.get(family).into_iter().flatten().map(|&i| &self.deps[i])
+    }
+
+    /// Whether `d` is the first dependency of its family in the file.
+    pub(crate) fn first_of_family(&self, d: &Dependency) -> bool {
+        self.family(&d.family).next().is_some_and(|first| std::ptr::eq(first, d))
     }
 
     /// The dependency of `family` on the highest compatibility line, if any has a version.
-    pub(crate) fn newest<'a>(&'a self, family: &'a str) -> Option<&'a Dependency> {
+    pub(crate) fn newest<'a>(&'a self, family: &str) -> Option<&'a Dependency> {
         self.family(family).filter(|d| d.compat.is_some()).max_by_key(|d| d.compat)
     }
 }

@@ -3,14 +3,17 @@
 //! `compare` reads both revisions of a manifest with discovery's readers
 //! ([`manifest`]) and runs the rules of `rules/` (one file each, one table):
 //! `DEPENDENCY_MAJOR_BUMP`, `DEPENDENCY_REMOVED`, and `DEPENDENCY_PARSE` for a revision that
-//! cannot be read. `INTERNAL_DEPENDENCY_BEHIND` needs the workspace and is run by the engine
-//! through [`behind::findings`].
+//! cannot be read. `INTERNAL_DEPENDENCY_BEHIND` and `INTERNAL_DEPENDENCY_UNPARSEABLE` need the
+//! workspace and are run by the engine through [`behind::findings`] and
+//! [`unparseable::findings`].
 
 pub mod behind;
 mod manifest;
 mod rules;
+pub mod unparseable;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
+use crate::discover::scan::MAX_FILE_BYTES;
 use crate::discover::ManifestKind;
 use manifest::Manifest;
 use rules::Check;
@@ -51,6 +54,13 @@ impl Detector for DepsDetector {
         let mut read = |side: &str, bytes: Option<&[u8]>| -> Option<Manifest> {
             let bytes = bytes?;
             let parsed = match std::str::from_utf8(bytes) {
+                _ if bytes.len() as u64 > MAX_FILE_BYTES => Err(vec![(
+                    1,
+                    format!(
+                        "it is {} bytes, more than the {MAX_FILE_BYTES} bytes (8 MiB) a manifest may have",
+                        bytes.len()
+                    ),
+                )]),
                 Ok(text) => Manifest::read(kind, text),
                 Err(e) => {
                     let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;

@@ -46,7 +46,7 @@ pub(crate) mod json_lines;
 mod matching;
 mod npm;
 mod python;
-mod scan;
+pub(crate) mod scan;
 #[cfg(test)]
 mod tests;
 

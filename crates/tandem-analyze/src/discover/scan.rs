@@ -11,8 +11,9 @@ const MAX_DEPTH: usize = 3;
 /// Directories that hold dependencies, build output or fixtures, never a repo's own manifests.
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "build", "testdata"];
 
-/// Manifests are small; a larger file is reported rather than read.
-const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Manifests are small; a larger file is reported rather than read (here and by the dependency
+/// detector).
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One scanned checkout.
 pub(super) struct Checkout {

@@ -6,8 +6,15 @@
 //! statement by statement; an existing migration that was edited is analysed too and also
 //! reported as `MIGRATION_NO_EDIT`, since databases that already ran it never see the edit.
 //! Statements that do not parse are `SQL_PARSE` findings and the rest of the file is still
-//! analysed. The dialect is `DetectOptions::sql_dialect` (PostgreSQL unless it says `mysql` or
-//! `sqlite`).
+//! analysed; the SQL statements inside a PostgreSQL `DO` block are checked by the same rules at
+//! their line in the file. Statements are parsed, checked and dropped one at a time, so memory
+//! does not grow with the file; a file over 32 MiB or a statement over 4 MiB is a `SQL_PARSE`
+//! finding naming the limit. The dialect is `DetectOptions::sql_dialect` (PostgreSQL unless it
+//! says `mysql` or `sqlite`). `DetectOptions::sql_transaction` says whether the migration tool
+//! runs each file as one transaction (`per_file`, squawk's `--assume-in-transaction`): then, as
+//! inside an explicit `BEGIN` … `COMMIT`, indexes and constraints on a table created earlier in
+//! the transaction block nobody, and validating a constraint added `NOT VALID` in the same
+//! transaction is flagged.
 //!
 //! ```
 //! use tandem_analyze::detect::{DetectOptions, FilePair};
@@ -27,7 +34,7 @@ mod parse;
 mod rules;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
-use parse::Dialect;
+use parse::{Dialect, Item};
 use rules::{Check, Cx};
 use tandem_model::{ContractKind, Finding};
 
@@ -72,26 +79,28 @@ impl Detector for SqlDetector {
             ));
         }
         let dialect = Dialect::parse(opts.sql_dialect.as_deref());
-        let parsed = parse::parse(cur, dialect);
-        for e in &parsed.errors {
-            out.push(finding(
+        let mut cx = Cx::new(dialect, opts.sql_transaction);
+        // Statements are checked as they are parsed and then dropped: memory stays bounded by
+        // the largest statement, whatever the file's size.
+        parse::parse_each(cur, dialect, &mut |item| match item {
+            Item::Error(e) => out.push(finding(
                 &rules::sql_parse::RULE.info,
                 pair.path,
                 e.line,
                 e.column,
                 format!("Statement at line {} could not be parsed: {}.", e.line, e.message.trim_end_matches('.')),
-            ));
-        }
-        let cx = Cx { dialect, statements: &parsed.statements };
-        for stmt in &parsed.statements {
-            for rule in rules::ALL {
-                if let Check::Statement(check) = rule.check {
-                    for message in check(&cx, stmt) {
-                        out.push(finding(&rule.info, pair.path, stmt.line, stmt.column, message));
+            )),
+            Item::Statement(stmt) => {
+                for rule in rules::ALL {
+                    if let Check::Statement(check) = rule.check {
+                        for message in check(&cx, &stmt) {
+                            out.push(finding(&rule.info, pair.path, stmt.line, stmt.column, message));
+                        }
                     }
                 }
+                cx.record(&stmt);
             }
-        }
+        });
         out.sort_by(|a, b| (a.line, &a.rule).cmp(&(b.line, &b.rule)));
         out
     }

@@ -51,7 +51,7 @@ async def measure(calls: int, repos: int) -> dict:
             await session.initialize()
             await session.list_tools()
             created = await session.call_tool("create_coordination_issue", {
-                "title": "Bench change", "change_type": "protocol", "from_repo": "proto"})
+                "title": "Bench change", "type": "protocol", "from_repo": "proto"})
             assert not created.is_error, created.content
             cid = created.structured_content["coordination"]["id"]
             children = len(created.structured_content["child_issues"])

@@ -15,12 +15,12 @@ import tempfile
 from typing import Any
 
 EXPECTED_TOOLS = {
-    "create_coordination_issue": {"title", "change_type"},
+    "create_coordination_issue": {"title", "type"},
     "analyze_dependency_impact": {"repo"},
     "sync_coordination_status": {"coordination", "status"},
     "check_checklist_item": {"coordination", "repo", "item"},
     "get_coordination_progress": {"coordination"},
-    "generate_coordination_workflow": {"change_type", "description"},
+    "generate_coordination_workflow": {"type", "description"},
     "list_coordinations": set(),
     "get_coordination": {"coordination"},
     "get_coordination_history": {"coordination"},
@@ -115,8 +115,10 @@ async def run(session: Any, init: Any, manifest: str) -> int:
         c.ok(required <= set(t.input_schema.get("properties", {})), f"{name} describes its fields")
         c.ok(bool(t.description), f"{name} has a description")
         c.ok(isinstance(t.output_schema, dict), f"{name} has an output schema")
-    ct = listed["create_coordination_issue"].input_schema["properties"]["change_type"]
-    c.ok("protocol" in ct.get("enum", []), "change_type's schema lists the change types", ct)
+    props = listed["create_coordination_issue"].input_schema["properties"]
+    ct = props["type"]
+    c.ok("protocol" in ct.get("enum", []), "type's schema lists the change types", ct)
+    c.ok("change_type" not in props, "the schema shows `type` only (change_type is a hidden alias)", sorted(props))
 
     # The graph.
     g = await call(session, c, "get_dependency_graph", {"format": "mermaid"})
@@ -130,7 +132,7 @@ async def run(session: Any, init: Any, manifest: str) -> int:
 
     # A plan, without storing anything.
     w = await call(session, c, "generate_coordination_workflow", {
-        "change_type": "protocol", "from_repo": "loqa-proto",
+        "type": "protocol", "from_repo": "loqa-proto",
         "description": "Add auth metadata to AudioChunk\n\nEvery consumer must send the token.",
     })
     c.ok(w["title"] == "Add auth metadata to AudioChunk", "title from the description's first line", w["title"])
@@ -147,14 +149,16 @@ async def run(session: Any, init: Any, manifest: str) -> int:
     c.ok((await call(session, c, "list_coordinations", {}))["coordinations"] == [], "planning stores nothing")
 
     # Create, idempotently.
-    args = {"title": "Add auth metadata", "change_type": "protocol", "from_repo": "loqa-proto", "key": "auth-1"}
+    args = {"title": "Add auth metadata", "type": "protocol", "from_repo": "loqa-proto", "key": "auth-1"}
     created = await call(session, c, "create_coordination_issue", args)
     cid = created["coordination"]["id"]
     c.ok(created["created"] is True, "first creation creates")
     c.ok([x["repo"] for x in created["child_issues"]] == LOQA, "one child per affected repo", created["child_issues"])
     c.ok(all(x["issue"] for x in created["child_issues"]), "every child issue is open")
     c.ok(created["parent_issue"] and created["integration_issue"], "parent and integration issues are open")
-    again = await call(session, c, "create_coordination_issue", args)
+    # The older spelling `change_type` still works (an alias of `type`).
+    legacy = {k: v for k, v in args.items() if k != "type"} | {"change_type": "protocol"}
+    again = await call(session, c, "create_coordination_issue", legacy)
     c.ok(again["created"] is False and again["issues_opened"] == 0, "the same key finds it again", again["created"])
     c.ok(again["coordination"]["id"] == cid, "same coordination")
 
@@ -223,11 +227,11 @@ async def run(session: Any, init: Any, manifest: str) -> int:
 
     # Bad arguments: tool errors that say what is wrong and the valid choices.
     await fails(session, c, "create_coordination_issue",
-                {"title": "x", "change_type": "protocol", "repos": ["loqa-hub", "nope"]},
+                {"title": "x", "type": "protocol", "repos": ["loqa-hub", "nope"]},
                 "unknown repository 'nope'", "loqa-relay")
-    await fails(session, c, "create_coordination_issue", {"title": "x", "change_type": "bogus", "repos": ["loqa"]},
+    await fails(session, c, "create_coordination_issue", {"title": "x", "type": "bogus", "repos": ["loqa"]},
                 "bogus", "protocol", "breaking")
-    await fails(session, c, "create_coordination_issue", {"title": "x", "change_type": "feature"},
+    await fails(session, c, "create_coordination_issue", {"title": "x", "type": "feature"},
                 "no repositories", "loqa-hub")
     await fails(session, c, "sync_coordination_status", {"coordination": cid, "status": "flying"},
                 "flying", "in_progress", "cancelled")

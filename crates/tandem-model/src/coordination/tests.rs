@@ -140,7 +140,7 @@ fn every_coordination_transition_is_allowed_or_refused_with_a_reason() {
                 assert_eq!(ev[0].to.as_deref(), Some(to.as_str()));
             } else {
                 let err = r.expect_err(&format!("{from} -> {to} should be refused"));
-                assert!(err.0.len() > 20, "{from} -> {to}: reason too thin: {err}");
+                assert!(err.message.len() > 20, "{from} -> {to}: reason too thin: {err}");
                 assert_eq!(c, before, "a refused transition changes nothing");
             }
         }
@@ -185,7 +185,7 @@ fn every_child_transition_is_allowed_or_refused_with_a_reason() {
                 assert_eq!(status_of(&c, "hub"), to);
             } else {
                 let err = r.expect_err(&format!("{from} -> {to} should be refused"));
-                assert!(err.0.len() > 20, "{from} -> {to}: {err}");
+                assert!(err.message.len() > 20, "{from} -> {to}: {err}");
                 assert_eq!(c, before);
             }
         }
@@ -207,7 +207,7 @@ fn parent_in_progress_makes_children_ready_providers_first_under_sequential() {
     assert_eq!(status_of(&c, "skills"), ChildStatus::Ready);
     assert_eq!(status_of(&c, "relay"), ChildStatus::Pending);
     let err = c.set_child_status(&name("relay"), ChildStatus::Ready, None, &ctx()).unwrap_err();
-    assert!(err.0.contains("waits on hub (ready)"), "{err}");
+    assert!(err.message.contains("waits on hub (ready)"), "{err}");
 }
 
 #[test]
@@ -227,7 +227,7 @@ fn parent_blocked_blocks_every_open_child_and_unblocking_restores_each() {
     assert!(c.children.iter().all(|c| c.status == ChildStatus::Blocked));
     assert_eq!(c.children[0].hold.as_ref().unwrap().cause, BlockCause::Parent);
     let err = c.set_child_status(&proto, ChildStatus::InProgress, None, &ctx()).unwrap_err();
-    assert!(err.0.contains("unblock the coordination first"), "{err}");
+    assert!(err.message.contains("unblock the coordination first"), "{err}");
     c.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
     assert_eq!(status_of(&c, "proto"), ChildStatus::InProgress);
     assert_eq!(status_of(&c, "hub"), ChildStatus::Pending);
@@ -289,9 +289,9 @@ fn reopening_a_child_while_testing_returns_the_parent_to_in_progress() {
 fn closing_a_parent_with_open_children_is_refused_unless_forced() {
     let mut c = coord_in(CoordStatus::InProgress);
     let err = c.set_status(CoordStatus::Cancelled, None, false, &ctx()).unwrap_err();
-    assert!(err.0.contains("4 children still open") && err.0.contains("--force"), "{err}");
+    assert!(err.message.contains("4 children still open") && err.needs == Some(Needs::Force), "{err}");
     let err = c.set_status(CoordStatus::Done, None, false, &ctx()).unwrap_err();
-    assert!(err.0.contains("--force"), "{err}");
+    assert_eq!(err.needs, Some(Needs::Force), "{err}");
     c.set_status(CoordStatus::Done, Some("superseded"), true, &ctx()).unwrap();
     assert_eq!(c.status, CoordStatus::Done);
 }
@@ -299,26 +299,25 @@ fn closing_a_parent_with_open_children_is_refused_unless_forced() {
 #[test]
 fn blocking_needs_a_reason() {
     let mut c = coord_in(CoordStatus::InProgress);
-    assert!(c.set_status(CoordStatus::Blocked, None, false, &ctx()).unwrap_err().0.contains("--reason"));
-    assert!(c
-        .set_child_status(&name("proto"), ChildStatus::Blocked, Some("  "), &ctx())
-        .unwrap_err()
-        .0
-        .contains("--reason"));
+    assert_eq!(c.set_status(CoordStatus::Blocked, None, false, &ctx()).unwrap_err().needs, Some(Needs::Reason));
+    assert_eq!(
+        c.set_child_status(&name("proto"), ChildStatus::Blocked, Some("  "), &ctx()).unwrap_err().needs,
+        Some(Needs::Reason)
+    );
 }
 
 #[test]
 fn children_do_not_move_while_the_coordination_is_planning() {
     let mut c = coord(Strategy::Parallel);
     let err = c.set_child_status(&name("hub"), ChildStatus::Ready, None, &ctx()).unwrap_err();
-    assert!(err.0.contains("still planning"), "{err}");
+    assert!(err.message.contains("still planning"), "{err}");
 }
 
 #[test]
 fn unknown_child_lists_the_coordination_repos() {
     let mut c = coord_in(CoordStatus::InProgress);
     let err = c.set_child_status(&name("nope"), ChildStatus::Ready, None, &ctx()).unwrap_err();
-    assert!(err.0.contains("proto, hub, skills, relay"), "{err}");
+    assert!(err.message.contains("proto, hub, skills, relay"), "{err}");
 }
 
 #[test]

@@ -30,12 +30,7 @@ super::rule!(
 
 fn check(path: &str, prev: &Manifest, cur: &Manifest) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for d in &cur.deps {
-        if seen.contains(&d.family.as_str()) {
-            continue;
-        }
-        seen.push(&d.family);
+    for d in cur.deps.iter().filter(|d| cur.first_of_family(d)) {
         let (Some(before), Some(now)) = (prev.newest(&d.family), cur.newest(&d.family)) else { continue };
         let (Some(a), Some(b)) = (before.compat, now.compat) else { continue };
         if b > a {

@@ -14,6 +14,7 @@
 
 use super::super::manifest::Manifest;
 use crate::detect::finding;
+use std::collections::HashSet;
 use tandem_model::Finding;
 
 super::rule!(
@@ -26,8 +27,9 @@ super::rule!(
 
 fn check(path: &str, prev: &Manifest, cur: &Manifest) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, d) in prev.deps.iter().enumerate() {
-        let repeated = prev.deps[..i].iter().any(|e| e.name == d.name);
+    let mut seen = HashSet::new();
+    for d in &prev.deps {
+        let repeated = !seen.insert(d.name.as_str());
         if repeated || cur.family(&d.family).next().is_some() {
             continue;
         }

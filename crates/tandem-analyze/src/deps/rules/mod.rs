@@ -43,5 +43,10 @@ macro_rules! rule {
 pub(crate) use rule;
 
 /// Every rule, in ID order.
-pub(crate) static ALL: &[Rule] =
-    &[dependency_major_bump::RULE, dependency_parse::RULE, dependency_removed::RULE, super::behind::RULE];
+pub(crate) static ALL: &[Rule] = &[
+    dependency_major_bump::RULE,
+    dependency_parse::RULE,
+    dependency_removed::RULE,
+    super::behind::RULE,
+    super::unparseable::RULE,
+];

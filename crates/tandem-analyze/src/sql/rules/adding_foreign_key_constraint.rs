@@ -32,6 +32,8 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
         return Vec::new();
     }
     alter_messages(stmt, |table, op| match op {
+        // A table the transaction created is seen by nobody else yet: nothing waits.
+        _ if cx.created_in_transaction(table) => None,
         AlterTableOperation::AddConstraint { constraint: c @ TableConstraint::ForeignKey(_), not_valid: false } => {
             Some(format!("{} was added to table \"{table}\" without NOT VALID", constraint_name(c)))
         }

@@ -10,7 +10,7 @@
 //! ## Example
 //! `ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);` (safe: `… NOT VALID;` then `VALIDATE CONSTRAINT`).
 
-use super::{alter_messages, alter_table, constraint_ident, constraint_name, Check, Cx, Rule};
+use super::{alter_messages, constraint_name, Check, Cx, Rule};
 use crate::detect::RuleInfo;
 use crate::sql::parse::Dialect;
 use crate::sql::parse::Stmt;
@@ -35,28 +35,17 @@ fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
     }
     alter_messages(stmt, |table, op| match op {
         AlterTableOperation::AddConstraint { constraint: c, not_valid: false }
-            if !matches!(c, TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_)) =>
+            if !matches!(c, TableConstraint::PrimaryKeyUsingIndex(_) | TableConstraint::UniqueUsingIndex(_))
+                && !cx.created_in_transaction(table) =>
         {
             Some(format!("{} was added to table \"{table}\" without NOT VALID", constraint_name(c)))
         }
-        AlterTableOperation::ValidateConstraint { name } if added_not_valid_in_transaction(cx, stmt, &name.value) => {
+        AlterTableOperation::ValidateConstraint { name } if cx.added_not_valid_in_transaction(&name.value) => {
             Some(format!(
                 "Constraint \"{}\" of table \"{table}\" was validated in the transaction that added it NOT VALID",
                 name.value
             ))
         }
         _ => None,
-    })
-}
-
-/// Whether the explicit transaction `stmt` is in added constraint `name` `NOT VALID` before it
-/// (on any table, as squawk matches it).
-fn added_not_valid_in_transaction(cx: &Cx, stmt: &Stmt, name: &str) -> bool {
-    let Some(before) = cx.transaction_before(stmt) else {
-        return false;
-    };
-    before.iter().filter_map(alter_table).flat_map(|(_, ops)| ops).any(|op| {
-        matches!(op, AlterTableOperation::AddConstraint { constraint, not_valid: true }
-            if constraint_ident(constraint).is_some_and(|i| i.value == name))
     })
 }

@@ -32,12 +32,14 @@ use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, Ident, ObjectName, ObjectType, Statement,
     TableConstraint,
 };
+use std::collections::HashSet;
 use std::sync::OnceLock;
+use tandem_model::SqlTransaction;
 
 /// What a rule looks at.
 pub(crate) enum Check {
     /// One parsed statement; returns a message per offending change.
-    Statement(fn(&Cx<'_>, &Stmt) -> Vec<String>),
+    Statement(fn(&Cx, &Stmt) -> Vec<String>),
     /// Reported by the detector itself about the whole file (parse errors, edited migrations).
     File,
 }
@@ -48,26 +50,72 @@ pub(crate) struct Rule {
     pub check: Check,
 }
 
-/// What a statement check may know besides the statement.
-pub(crate) struct Cx<'a> {
+/// What a statement check may know besides the statement: the dialect, and what the
+/// transaction the statement runs in did before it. It is updated after each statement
+/// ([`Cx::record`]), so a file is checked in one pass without keeping its statements.
+pub(crate) struct Cx {
     pub dialect: Dialect,
-    /// Every statement of the file, in order.
-    pub statements: &'a [Stmt],
+    /// The open transaction: an explicit `BEGIN`, or the whole file with
+    /// [`SqlTransaction::PerFile`].
+    transaction: Option<Transaction>,
 }
 
-impl Cx<'_> {
-    /// The statements before `stmt` in the explicit transaction (`BEGIN` … `COMMIT`) it is part
-    /// of; `None` outside one.
-    pub(crate) fn transaction_before(&self, stmt: &Stmt) -> Option<&[Stmt]> {
-        let at = self.statements.iter().position(|s| std::ptr::eq(s, stmt))?;
-        for (i, s) in self.statements[..at].iter().enumerate().rev() {
-            match &s.ast {
-                Statement::StartTransaction { .. } => return Some(&self.statements[i + 1..at]),
-                Statement::Commit { .. } | Statement::Rollback { savepoint: None, .. } => return None,
-                _ => {}
+/// What the open transaction did so far.
+#[derive(Default)]
+struct Transaction {
+    /// Tables it created (as [`name`] writes them, lowercase).
+    tables: HashSet<String>,
+    /// Constraints it added `NOT VALID` (names, lowercase).
+    not_valid: HashSet<String>,
+}
+
+impl Cx {
+    pub(crate) fn new(dialect: Dialect, mode: SqlTransaction) -> Cx {
+        let transaction = match mode {
+            SqlTransaction::PerFile => Some(Transaction::default()),
+            SqlTransaction::Explicit => None,
+        };
+        Cx { dialect, transaction }
+    }
+
+    /// Whether the open transaction created `table`: nobody else can see it yet, so building
+    /// an index or adding a constraint on it blocks nobody (as squawk reads it).
+    pub(crate) fn created_in_transaction(&self, table: &str) -> bool {
+        self.transaction.as_ref().is_some_and(|t| t.tables.contains(&table.to_lowercase()))
+    }
+
+    /// Whether the open transaction added constraint `name` `NOT VALID` (on any table, as
+    /// squawk matches it).
+    pub(crate) fn added_not_valid_in_transaction(&self, name: &str) -> bool {
+        self.transaction.as_ref().is_some_and(|t| t.not_valid.contains(&name.to_lowercase()))
+    }
+
+    /// Takes note of what `stmt` did to the transaction, after its checks ran.
+    pub(crate) fn record(&mut self, stmt: &Stmt) {
+        match &stmt.ast {
+            Statement::StartTransaction { .. } => {
+                self.transaction.get_or_insert_with(Transaction::default);
             }
+            Statement::Commit { .. } | Statement::Rollback { savepoint: None, .. } => {
+                // After the file's own COMMIT, even a per-file transaction is over.
+                self.transaction = None;
+            }
+            Statement::CreateTable(ct) => {
+                if let Some(t) = &mut self.transaction {
+                    t.tables.insert(name(&ct.name).to_lowercase());
+                }
+            }
+            Statement::AlterTable(a) => {
+                if let Some(t) = &mut self.transaction {
+                    for op in &a.operations {
+                        if let AlterTableOperation::AddConstraint { constraint, not_valid: true } = op {
+                            t.not_valid.extend(constraint_ident(constraint).map(|i| i.value.to_lowercase()));
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
-        None
     }
 }
 

@@ -29,7 +29,11 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Cx, stmt: &Stmt) -> Vec<String> {
     match &stmt.ast {
-        Statement::CreateIndex(ci) if cx.dialect == Dialect::Postgres && !ci.concurrently => {
+        Statement::CreateIndex(ci)
+            if cx.dialect == Dialect::Postgres
+                && !ci.concurrently
+                && !cx.created_in_transaction(&name(&ci.table_name)) =>
+        {
             let index = ci.name.as_ref().map(|n| format!("Index \"{}\"", name(n))).unwrap_or("An index".into());
             vec![format!(
                 "{index} on table \"{}\" was created without CONCURRENTLY (statement at line {}).",

@@ -1,10 +1,15 @@
 //! The fixture migrations: `tests/fixtures/sql/<RULE_ID>/<case>.sql`, with an optional
 //! `<case>.previous.sql` (the file existed before the range) and the squawk recording
-//! `<case>.squawk.json` (scripts/record-squawk-fixtures.sh).
+//! `<case>.squawk.json` (scripts/record-squawk-fixtures.sh). Cases under
+//! `_per_file_transaction/` are read as run in one transaction per file (tandem's
+//! `sql_transaction = "per_file"`, squawk's `--assume-in-transaction`).
 
 use crate::detect::{DetectOptions, Detector, FilePair};
 use std::path::{Path, PathBuf};
-use tandem_model::Finding;
+use tandem_model::{Finding, SqlTransaction};
+
+/// The fixture directory whose cases run as one transaction per file.
+pub(super) const PER_FILE_DIR: &str = "_per_file_transaction";
 
 pub(super) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql")
@@ -26,12 +31,22 @@ impl Case {
         self.path.with_extension("squawk.json")
     }
 
+    /// How the case's migration tool runs the file.
+    pub fn transaction(&self) -> SqlTransaction {
+        if self.rule == PER_FILE_DIR {
+            SqlTransaction::PerFile
+        } else {
+            SqlTransaction::Explicit
+        }
+    }
+
     /// What tandem reports on the fixture.
     pub fn tandem(&self) -> Vec<Finding> {
         let cur = std::fs::read(&self.path).unwrap();
         let prev = std::fs::read(self.path.with_extension("previous.sql")).ok();
         let pair = FilePair { path: &self.name, prev: prev.as_deref(), cur: Some(&cur) };
-        super::SqlDetector.compare(&pair, &DetectOptions::default())
+        let opts = DetectOptions { sql_transaction: self.transaction(), ..DetectOptions::default() };
+        super::SqlDetector.compare(&pair, &opts)
     }
 }
 

@@ -2,7 +2,13 @@ use super::*;
 
 fn check(path: &str, prev: Option<&str>, cur: &str, dialect: Option<&str>) -> Vec<(String, u32)> {
     let pair = FilePair { path, prev: prev.map(str::as_bytes), cur: Some(cur.as_bytes()) };
-    let opts = DetectOptions { sql_dialect: dialect.map(str::to_string) };
+    let opts = DetectOptions { sql_dialect: dialect.map(str::to_string), ..DetectOptions::default() };
+    SqlDetector.compare(&pair, &opts).into_iter().map(|f| (f.rule, f.line)).collect()
+}
+
+fn check_per_file(cur: &str) -> Vec<(String, u32)> {
+    let pair = FilePair { path: "migrations/001.sql", prev: None, cur: Some(cur.as_bytes()) };
+    let opts = DetectOptions { sql_transaction: tandem_model::SqlTransaction::PerFile, ..DetectOptions::default() };
     SqlDetector.compare(&pair, &opts).into_iter().map(|f| (f.rule, f.line)).collect()
 }
 
@@ -151,4 +157,126 @@ fn a_large_migration_is_analysed_well_within_the_analysis_budget() {
     // The budget is 200 ms for a whole release analysis (optimised build); unoptimised test
     // builds are several times slower, hence the margin.
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}
+
+#[test]
+fn issue_10_do_blocks_alter_sequence_and_comment_on_function_parse() {
+    let sql = "DO $$ BEGIN RAISE NOTICE 'x'; END $$;\n\
+               DO LANGUAGE plpgsql $body$ BEGIN PERFORM 1; END $body$;\n\
+               DO $$ BEGIN NULL; END $$ LANGUAGE plpgsql;\n\
+               ALTER SEQUENCE s AS bigint;\n\
+               COMMENT ON FUNCTION f(int, text) IS 'x';\n";
+    assert_eq!(check("migrations/002.sql", None, sql, None), vec![]);
+}
+
+#[test]
+fn malformed_do_and_alter_sequence_are_still_parse_findings() {
+    let f = check(
+        "migrations/002.sql",
+        None,
+        "DO;\nDO $$ x $$ $$ y $$;\nALTER SEQUENCE;\nALTER SEQUENCE s AS 'x';\n",
+        None,
+    );
+    assert_eq!(
+        f,
+        vec![
+            ("SQL_PARSE".to_string(), 1),
+            ("SQL_PARSE".to_string(), 2),
+            ("SQL_PARSE".to_string(), 3),
+            ("SQL_PARSE".to_string(), 4)
+        ]
+    );
+}
+
+#[test]
+fn ddl_inside_a_do_block_is_checked_at_its_line_in_the_file() {
+    let sql = "-- header\n\
+DO $body$\n\
+DECLARE\n\
+  n int := 0;\n\
+BEGIN\n\
+  ALTER TABLE users DROP COLUMN email;\n\
+  EXECUTE 'CREATE INDEX users_a_idx ON users (a)';\n\
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'fk') THEN\n\
+    ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);\n\
+  END IF;\n\
+  RAISE NOTICE 'done %', n;\n\
+END\n\
+$body$;\n\
+DROP TABLE old;\n";
+    let f = check("migrations/003.sql", None, sql, None);
+    assert_eq!(
+        f,
+        vec![
+            ("ban-drop-column".to_string(), 6),
+            ("require-concurrent-index-creation".to_string(), 7),
+            ("adding-foreign-key-constraint".to_string(), 9),
+            ("constraint-missing-not-valid".to_string(), 9),
+            ("ban-drop-table".to_string(), 14),
+        ]
+    );
+}
+
+#[test]
+fn do_blocks_in_other_languages_are_not_read_as_sql() {
+    let sql = "DO LANGUAGE plperl $$ my $x = 'ALTER TABLE users DROP COLUMN email'; $$;\n";
+    assert_eq!(check("migrations/004.sql", None, sql, None), vec![]);
+}
+
+#[test]
+fn per_file_transaction_makes_a_new_tables_index_non_blocking() {
+    let sql = "CREATE TABLE t (id bigint, a text);\nCREATE INDEX t_a_idx ON t (a);\n";
+    assert_eq!(rules_of(&check("migrations/005.sql", None, sql, None)), vec!["require-concurrent-index-creation"]);
+    assert_eq!(check_per_file(sql), vec![]);
+}
+
+#[test]
+fn per_file_transaction_flags_validation_in_the_file_that_added_not_valid() {
+    let sql = "ALTER TABLE o ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\nALTER TABLE o VALIDATE CONSTRAINT c;\n";
+    assert_eq!(check("migrations/006.sql", None, sql, None), vec![]);
+    assert_eq!(check_per_file(sql), vec![("constraint-missing-not-valid".to_string(), 2)]);
+    let committed =
+        "ALTER TABLE o ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\nCOMMIT;\nALTER TABLE o VALIDATE CONSTRAINT c;\n";
+    assert_eq!(check_per_file(committed), vec![], "the file's own COMMIT ends the transaction");
+}
+
+#[test]
+fn a_migration_over_the_size_limit_is_one_parse_finding() {
+    let sql = "SELECT 1;\n".repeat(parse::MAX_FILE_BYTES / 10 + 1);
+    let pair = FilePair { path: "migrations/007.sql", prev: None, cur: Some(sql.as_bytes()) };
+    let f = SqlDetector.compare(&pair, &DetectOptions::default());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].rule, "SQL_PARSE");
+    assert!(f[0].message.contains("33554432 bytes (32 MiB)"), "{}", f[0].message);
+}
+
+#[test]
+fn a_statement_over_the_size_limit_is_a_finding_and_the_rest_is_analysed() {
+    let big = format!("INSERT INTO t VALUES {};\n", vec!["(1)"; parse::MAX_STATEMENT_BYTES / 4].join(","));
+    let sql = format!("{big}DROP TABLE x;\n");
+    let f = SqlDetector.compare(
+        &FilePair { path: "migrations/008.sql", prev: None, cur: Some(sql.as_bytes()) },
+        &DetectOptions::default(),
+    );
+    let found: Vec<(&str, u32)> = f.iter().map(|f| (f.rule.as_str(), f.line)).collect();
+    assert_eq!(found, vec![("SQL_PARSE", 1), ("ban-drop-table", 2)]);
+    assert!(f[0].message.contains("(4 MiB)"), "{}", f[0].message);
+}
+
+#[test]
+fn statements_on_one_long_line_keep_their_columns() {
+    let sql = "SELECT 1; DROP TABLE a;   DROP TABLE b;";
+    let pair = FilePair { path: "migrations/009.sql", prev: None, cur: Some(sql.as_bytes()) };
+    let f = SqlDetector.compare(&pair, &DetectOptions::default());
+    let at: Vec<(u32, u32)> = f.iter().map(|f| (f.line, f.column)).collect();
+    assert_eq!(at, vec![(1, 11), (1, 27)]);
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_sql_like_text_never_panics(text in "(DO |BEGIN |END |EXECUTE |ALTER SEQUENCE |COMMENT ON FUNCTION |[a-z0-9 ;'\"$`\\\\/*#(),.\n-]){0,80}") {
+        for dialect in [None, Some("mysql"), Some("sqlite")] {
+            let _ = check("migrations/010.sql", None, &text, dialect);
+        }
+    }
 }

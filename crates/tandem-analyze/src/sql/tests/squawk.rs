@@ -12,11 +12,14 @@ use super::SqlDetector;
 use crate::detect::Detector;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use tandem_model::SqlTransaction;
 
 /// The squawk these fixtures were recorded with (scripts/setup.sh pins it).
 const SQUAWK_VERSION: &str = "squawk 2.70.0";
 /// Keep in step with ARGS in scripts/record-squawk-fixtures.sh.
 const SQUAWK_ARGS: &[&str] = &["--reporter", "json", "--include", "ban-drop-index"];
+/// Added for the cases that run as one transaction per file (ditto).
+const SQUAWK_PER_FILE_ARGS: &[&str] = &["--assume-in-transaction"];
 
 /// tandem's rules that are squawk's (squawk names are kebab-case; tandem's own are
 /// SUBJECT_PREDICATE).
@@ -91,8 +94,17 @@ fn tandem_fires_the_squawk_rules_the_real_squawk_fires() {
     assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), SQUAWK_VERSION, "run bash scripts/setup.sh");
     let mut diffs = Vec::new();
     for case in cases() {
-        let out =
-            std::process::Command::new(&bin).args(SQUAWK_ARGS).arg(&case.name).current_dir(root()).output().unwrap();
+        let per_file: &[&str] = match case.transaction() {
+            SqlTransaction::PerFile => SQUAWK_PER_FILE_ARGS,
+            SqlTransaction::Explicit => &[],
+        };
+        let out = std::process::Command::new(&bin)
+            .args(SQUAWK_ARGS)
+            .args(per_file)
+            .arg(&case.name)
+            .current_dir(root())
+            .output()
+            .unwrap();
         assert!(out.status.code().is_some_and(|c| c <= 1), "squawk failed on {}: {:?}", case.name, out);
         let live = squawk_fired(&String::from_utf8_lossy(&out.stdout));
         let recorded = squawk_fired(&std::fs::read_to_string(case.recording()).unwrap());
