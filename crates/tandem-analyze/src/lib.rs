@@ -46,5 +46,6 @@ pub mod protobuf;
 pub mod source;
 pub mod sql;
 pub mod versions;
+pub(crate) mod yaml;
 
 pub use discover::{discover, Discovery, EdgeReport, ManifestKind, Pin, Problem, Reference, Skipped};

@@ -107,3 +107,60 @@ proptest! {
         }
     }
 }
+
+/// Compares `cur` as a new file at `path` on a thread with the 2 MiB
+/// stack of a tokio worker (the MCP server's), returning the CONFIG_PARSE findings.
+fn parse_findings_on_small_stack(path: &'static str, cur: String) -> Vec<Finding> {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let pair = FilePair { path, prev: None, cur: Some(cur.as_bytes()) };
+            detector().compare(&pair, &DetectOptions::default())
+        })
+        .expect("spawn")
+        .join()
+        .expect("the comparison does not crash")
+        .into_iter()
+        .filter(|f| f.rule == "CONFIG_PARSE")
+        .collect()
+}
+
+#[test]
+fn hostile_nesting_in_every_config_form_is_a_parse_finding_not_a_crash() {
+    let cases: [(&'static str, String); 4] = [
+        ("schemas/app.schema.json", format!("{}1{}", "{\"properties\": {\"a\": ".repeat(20_000), "}}".repeat(20_000))),
+        ("config/app.yaml", format!("a: {}1{}", "[".repeat(20_000), "]".repeat(20_000))),
+        ("config/app.toml", format!("a = {}1{}", "[".repeat(20_000), "]".repeat(20_000))),
+        ("docker-compose.yml", (0..3_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect()),
+    ];
+    for (path, cur) in cases {
+        let f = parse_findings_on_small_stack(path, cur);
+        assert!(!f.is_empty(), "{path}: no CONFIG_PARSE finding");
+        assert!(f.iter().all(|f| f.line >= 1 && f.message.contains("current revision")), "{path}: {f:?}");
+    }
+}
+
+#[test]
+fn a_yaml_alias_bomb_in_a_compose_file_is_a_parse_finding() {
+    let mut cur = String::from("x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+        let items = vec![format!("*{prev}"); 10].join(", ");
+        cur.push_str(&format!("x-{name}: &{name} [{items}]\n"));
+    }
+    let f = parse_findings_on_small_stack("docker-compose.yml", cur);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].message.contains("aliases expand to more than 1000000 nodes"), "{}", f[0].message);
+}
+
+#[test]
+fn compose_variables_merged_from_an_anchor_are_compared() {
+    let prev = "x-env: &env\n  DB_URL: postgres://db\n  DEBUG: '1'\nservices:\n  api:\n    environment:\n      <<: *env\n      PORT: '80'\n";
+    let cur = prev.replace("  DEBUG: '1'\n", "");
+    let pair = FilePair { path: "docker-compose.yml", prev: Some(prev.as_bytes()), cur: Some(cur.as_bytes()) };
+    let f = detector().compare(&pair, &DetectOptions::default());
+    assert_eq!(
+        f.iter().map(|f| (f.rule.as_str(), f.line)).collect::<Vec<_>>(),
+        [("COMPOSE_ENV_NO_DELETE", 4)],
+        "{f:?}"
+    );
+}

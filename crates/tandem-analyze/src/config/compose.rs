@@ -1,9 +1,8 @@
 //! docker-compose files: each service's `environment`, as a list (`- KEY=value`, `- KEY`) or a
-//! map (`KEY: value`). Lines come from a scan of the text: the service's key under `services`,
-//! then the first line below it that names the variable.
+//! map (`KEY: value`), each variable at the line the YAML reader saw it on.
 
 use super::env::{valid_name, EnvKey};
-use serde_yaml::Value;
+use crate::yaml::{Node, Value};
 use std::collections::BTreeMap;
 
 /// One service's environment.
@@ -19,63 +18,43 @@ pub(crate) struct Compose {
     pub services: BTreeMap<String, Service>,
 }
 
-fn scalar(v: &Value) -> Option<String> {
-    match v {
+/// A variable's value as text; `None` when unset (`KEY:` or `KEY: null`).
+fn scalar(v: &Node) -> Option<String> {
+    match &v.value {
         Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        other => Some(serde_yaml::to_string(other).unwrap_or_default().trim().to_string()),
+        Value::Seq(_) | Value::Map(_) => Some(v.to_json().to_string()),
+        _ => v.scalar(),
     }
-}
-
-/// The first line at or after `from` (1-based) satisfying `f`.
-fn find(lines: &[&str], from: usize, f: impl Fn(&str) -> bool) -> Option<usize> {
-    let start = from.saturating_sub(1).min(lines.len());
-    lines[start..].iter().position(|l| f(l)).map(|i| start + i + 1)
 }
 
 impl Compose {
     pub(crate) fn parse(text: &str) -> Result<Compose, Vec<(usize, String)>> {
-        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| vec![super::yaml_error(&e)])?;
-        doc.apply_merge().map_err(|e| vec![(1, format!("cannot apply `<<` merge keys: {e}"))])?;
+        let doc = crate::yaml::parse(text).map_err(|e| vec![super::yaml_error(&e)])?;
         let mut out = Compose::default();
-        let text: Vec<&str> = text.lines().collect();
-        let text = text.as_slice();
-        let services = match doc.get("services") {
+        let services = match doc.get("services").map(|s| &s.value) {
             None | Some(Value::Null) => return Ok(out),
-            Some(Value::Mapping(m)) => m,
+            Some(Value::Map(m)) => m,
             Some(_) => {
-                return Err(vec![(
-                    find(text, 1, |l| l.starts_with("services")).unwrap_or(1),
-                    "`services` is not a mapping".into(),
-                )])
+                let line = doc.get("services").map_or(1, |s| s.line as usize);
+                return Err(vec![(line, "`services` is not a mapping".into())]);
             }
         };
-        let services_line = find(text, 1, |l| l.starts_with("services:")).unwrap_or(1);
         let mut errors = Vec::new();
-        for (name, service) in services {
-            let Some(name) = name.as_str() else { continue };
-            let line = find(text, services_line, |l| {
-                l.starts_with(' ') && l.trim_start().strip_prefix(name).is_some_and(|r| r.trim_start().starts_with(':'))
-            })
-            .unwrap_or(services_line);
-            let env_line = find(text, line, |l| l.trim_start().starts_with("environment")).unwrap_or(line);
-            let key_line = |key: &str| {
-                find(text, env_line, |l| {
-                    let t = l.trim_start().trim_start_matches('-').trim_start().trim_start_matches(['"', '\'']);
-                    t.strip_prefix(key).is_some_and(|r| r.is_empty() || r.starts_with(['=', ':', '"', '\'']))
-                })
-                .unwrap_or(env_line)
-            };
+        for service in services {
+            let (name, line) = (service.key.as_str(), service.key_line as usize);
             let mut env = Vec::new();
-            match service.get("environment") {
-                None | Some(Value::Null) => {}
-                Some(Value::Sequence(items)) => {
+            let environment = match &service.value.value {
+                Value::Map(fields) => fields.iter().find(|f| f.key == "environment"),
+                _ => None,
+            };
+            match environment.map(|e| (e.key_line as usize, &e.value.value)) {
+                None | Some((_, Value::Null)) => {}
+                Some((_, Value::Seq(items))) => {
                     for item in items {
+                        let item_line = item.line as usize;
                         let Some(s) = item.as_str() else {
                             errors.push((
-                                env_line,
+                                item_line,
                                 format!("an `environment` entry of service '{name}' is not a string"),
                             ));
                             continue;
@@ -85,19 +64,22 @@ impl Compose {
                             None => (s.trim(), None),
                         };
                         if !valid_name(key) {
-                            errors.push((key_line(key), format!("'{key}' in service '{name}' is not a variable name")));
+                            errors.push((item_line, format!("'{key}' in service '{name}' is not a variable name")));
                             continue;
                         }
-                        env.push(EnvKey { name: key.to_string(), value, line: key_line(key) });
+                        env.push(EnvKey { name: key.to_string(), value, line: item_line });
                     }
                 }
-                Some(Value::Mapping(m)) => {
-                    for (k, v) in m {
-                        let Some(key) = scalar(k) else { continue };
-                        env.push(EnvKey { line: key_line(&key), name: key, value: scalar(v) });
+                Some((_, Value::Map(vars))) => {
+                    for var in vars {
+                        env.push(EnvKey {
+                            name: var.key.clone(),
+                            value: scalar(&var.value),
+                            line: var.key_line as usize,
+                        });
                     }
                 }
-                Some(_) => {
+                Some((env_line, _)) => {
                     errors.push((env_line, format!("`environment` of service '{name}' is neither a list nor a map")))
                 }
             }

@@ -16,7 +16,6 @@
 
 mod compose;
 mod env;
-mod lines;
 mod renames;
 mod rules;
 mod schema;
@@ -138,12 +137,16 @@ pub(crate) fn json_error(e: &serde_json::Error) -> (usize, String) {
 }
 
 /// A YAML syntax error at its line.
-pub(crate) fn yaml_error(e: &serde_yaml::Error) -> (usize, String) {
-    (e.location().map_or(1, |l| l.line()), clean_message(&e.to_string()))
+pub(crate) fn yaml_error(e: &crate::yaml::Error) -> (usize, String) {
+    (e.line as usize, clean_message(&e.message))
 }
 
-/// Text of one side, or why it is not text.
+/// Text of one side, or why it is not text (or too large to read: the YAML reader's limit
+/// holds for every form).
 fn text(bytes: &[u8]) -> Result<&str, (usize, String)> {
+    if bytes.len() > crate::yaml::MAX_BYTES {
+        return Err((1, crate::yaml::too_large(bytes.len())));
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         (line, "it is not UTF-8 text (binary content?)".to_string())
@@ -266,6 +269,15 @@ mod tests {
         );
         assert_eq!(clean_message("invalid string\nexpected `\"`"), "invalid string expected `\"`");
         assert_eq!(clean_message("at line one"), "at line one");
+    }
+
+    #[test]
+    fn a_side_over_64_mib_is_refused_naming_the_limit() {
+        let big = vec![b'#'; crate::yaml::MAX_BYTES + 1];
+        let (line, message) = text(&big).unwrap_err();
+        assert_eq!(line, 1);
+        assert!(message.contains("more than the 67108864 bytes (64 MiB) read"), "{message}");
+        assert!(text(b"a: 1").is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! `$ref`s (not starting with `#`) are left unexpanded. `allOf`/`anyOf`/`oneOf`,
 //! `patternProperties` and `additionalProperties` are not walked.
 
-use super::lines::{self, KeyLines};
+use crate::discover::json_lines::{self as lines, KeyLines};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,74 +1,65 @@
-//! docker-compose files: service images and build contexts.
-//!
-//! serde_yaml keeps no positions, so the line of an image is found by searching the text for a
-//! line holding `image` and the value, in service order. That is right for the usual layouts;
-//! an image set through an anchor gets the line of its first spelling.
+//! docker-compose files: service images and build contexts, each at the line the YAML reader
+//! saw it on (an image set through an anchor has the line of the anchor's spelling).
 
-use super::{without_location, Dep, Facts, FileError, Namespace};
-use serde_yaml::{Mapping, Value};
+use super::{Dep, Facts, FileError, Namespace};
+use crate::yaml::{Entry, Node, Value};
 
 pub(super) fn read(text: &str) -> Facts {
     let mut facts = Facts::default();
-    let mut doc: Value = match serde_yaml::from_str(text) {
+    let doc = match crate::yaml::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
-            let line = e.location().map(|l| l.line());
-            facts.errors.push(FileError::new(line, format!("invalid YAML: {}", without_location(&e.to_string()))));
+            facts.errors.push(FileError::new(Some(e.line as usize), format!("invalid YAML: {}", e.message)));
             return facts;
         }
     };
-    if let Err(e) = doc.apply_merge() {
-        facts.errors.push(FileError::new(None, format!("cannot apply `<<` merge keys: {e}")));
-    }
-    let Some(top) = doc.as_mapping() else { return facts };
-    let services: Vec<(&Value, &Mapping)> = match top.get("services") {
-        Some(Value::Mapping(services)) => services.iter().filter_map(|(k, v)| Some((k, v.as_mapping()?))).collect(),
-        Some(Value::Null) => Vec::new(),
+    let Value::Map(top) = &doc.value else { return facts };
+    let services: Vec<(&str, &[Entry])> = match doc.get("services") {
+        Some(Node { value: Value::Map(services), .. }) => {
+            services.iter().filter_map(|s| Some((s.key.as_str(), fields(s)?))).collect()
+        }
+        Some(Node { value: Value::Null, .. }) => Vec::new(),
         // Compose file format 1: services at the top level.
         None => top
             .iter()
-            .filter_map(|(k, v)| Some((k, v.as_mapping()?)))
-            .filter(|(_, s)| s.contains_key("image") || s.contains_key("build"))
+            .filter_map(|s| Some((s.key.as_str(), fields(s)?)))
+            .filter(|(_, f)| f.iter().any(|e| e.key == "image" || e.key == "build"))
             .collect(),
-        Some(_) => {
-            facts.errors.push(FileError::new(find_line(text, 1, "services", ""), "`services` is not a mapping"));
+        Some(other) => {
+            facts.errors.push(FileError::new(Some(other.line as usize), "`services` is not a mapping"));
             return facts;
         }
     };
 
-    let mut cursor = 1;
-    for (key, service) in services {
-        let name = key.as_str().unwrap_or("?");
+    for (name, service) in services {
+        let field = |key: &str| service.iter().find(|e| e.key == key);
         let mut image_name = None;
-        match service.get("image") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(written)) => {
-                let line = find_line(text, cursor, "image", written);
-                cursor = line.unwrap_or(cursor);
+        match field("image") {
+            None | Some(Entry { value: Node { value: Value::Null, .. }, .. }) => {}
+            Some(Entry { value: Node { value: Value::Str(written), line }, .. }) => {
                 let interpolated = interpolate(written);
                 let (image, version) = split_image(&interpolated);
                 let version = version.filter(|v| !v.contains('$'));
-                facts.deps.push(Dep::new(Namespace::Image, image, version, line));
+                facts.deps.push(Dep::new(Namespace::Image, image, version, Some(*line as usize)));
                 image_name = Some(image.to_string());
             }
-            Some(_) => facts.errors.push(FileError::new(
-                find_line(text, cursor, "image", ""),
+            Some(other) => facts.errors.push(FileError::new(
+                Some(other.key_line as usize),
                 format!("`image` of service '{name}' is not a string"),
             )),
         }
-        let context = match service.get("build") {
-            Some(Value::String(context)) => Some(context.as_str()),
-            Some(Value::Mapping(build)) => match build.get("context") {
-                Some(Value::String(context)) => Some(context.as_str()),
-                _ => Some("."),
+        let context = match field("build").map(|b| &b.value) {
+            Some(Node { value: Value::Str(context), line }) => Some((context.as_str(), *line)),
+            Some(build @ Node { value: Value::Map(_), line }) => match build.get("context") {
+                Some(Node { value: Value::Str(context), line }) => Some((context.as_str(), *line)),
+                _ => Some((".", *line)),
             },
             _ => None,
         };
         // A git URL is not a directory of any checkout.
-        if let Some(context) = context.filter(|c| !c.contains("://") && !c.starts_with("git@")) {
-            let line =
-                find_line(text, cursor, "build", context).or_else(|| find_line(text, cursor, "context", context));
-            let dep = Dep::new(Namespace::Directory, context, None, line).at_path(Some(context.to_string()));
+        if let Some((context, line)) = context.filter(|(c, _)| !c.contains("://") && !c.starts_with("git@")) {
+            let dep =
+                Dep::new(Namespace::Directory, context, None, Some(line as usize)).at_path(Some(context.to_string()));
             facts.deps.push(dep);
             if let Some(image) = image_name {
                 facts.built_images.push((image, context.to_string()));
@@ -76,6 +67,14 @@ pub(super) fn read(text: &str) -> Facts {
         }
     }
     facts
+}
+
+/// The fields of a service, when it is a mapping.
+fn fields(service: &Entry) -> Option<&[Entry]> {
+    match &service.value.value {
+        Value::Map(fields) => Some(fields),
+        _ => None,
+    }
 }
 
 /// Splits `registry/path:tag@digest` into the image name and its version (tag, digest, or
@@ -120,13 +119,6 @@ fn interpolate(s: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The first line at or after `from`, else anywhere, that holds both `key` and `value`.
-fn find_line(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
-    let holds = |(_, line): &(usize, &str)| line.contains(key) && line.contains(value);
-    let lines = || text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    lines().skip(from.saturating_sub(1)).find(holds).or_else(|| lines().find(holds)).map(|(n, _)| n)
 }
 
 #[cfg(test)]

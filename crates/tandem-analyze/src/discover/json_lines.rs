@@ -2,6 +2,14 @@
 
 use std::collections::HashMap;
 
+/// Lines of keys by their path of keys.
+pub(crate) type KeyLines = HashMap<Vec<String>, usize>;
+
+/// The line of `path`, else of its nearest ancestor that has one, else 1.
+pub(crate) fn line_of(lines: &KeyLines, path: &[String]) -> usize {
+    (0..=path.len()).rev().find_map(|n| lines.get(&path[..n]).copied()).unwrap_or(1)
+}
+
 enum Frame {
     /// An object and the key whose value is being read.
     Object {

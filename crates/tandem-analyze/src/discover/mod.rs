@@ -288,7 +288,7 @@ fn toml_error(text: &str, e: &toml::de::Error) -> FileError {
 /// Cargo's `[dependencies]` and Poetry's `[tool.poetry.dependencies]`.
 type TomlDeps = BTreeMap<toml::Spanned<String>, toml::Value>;
 
-/// Drops the " at line L column C" that serde_json and serde_yaml append to their messages:
+/// Drops the " at line L column C" that serde_json appends to its messages:
 /// the line is reported separately.
 fn without_location(message: &str) -> String {
     let trimmed = match message.rfind(" at line ") {

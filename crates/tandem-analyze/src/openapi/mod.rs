@@ -3,19 +3,18 @@
 //!
 //! Both revisions are parsed into an owned tree (`node`); local `$ref`s are followed lazily with
 //! a hop limit (`spec`), schemas are merged and walked with cycle protection (`schema`), and the
-//! framework pairs elements for the rules (`framework`, `rules`). Positions are recovered from
-//! the text afterwards (`lines`). Bad input is a finding (`OPENAPI_PARSE`), never a panic.
+//! framework pairs elements for the rules (`framework`, `rules`). Every mapping and sequence
+//! keeps the line the parser saw it on. Bad input is a finding (`OPENAPI_PARSE`), never a panic.
 
 mod framework;
-mod lines;
 mod node;
 mod rules;
 mod schema;
+mod shape;
 mod spec;
 #[cfg(test)]
 mod tests;
 mod unchanged;
-mod yaml;
 
 use crate::detect::{finding, DetectOptions, Detector, FilePair, RuleInfo};
 use spec::{Doc, Spec};
@@ -164,6 +163,9 @@ fn compare(pair: &FilePair) -> Vec<Finding> {
     };
     if unusable {
         return findings;
+    }
+    for (line, problem) in shape::problems(&cur.root) {
+        findings.push(finding(rule, pair.path, line, 1, problem));
     }
     for (ptr, problem) in cur.ref_problems() {
         findings.push(finding(rule, pair.path, cur.line(&ptr), 1, format!("Reference {problem}.")));

@@ -1,7 +1,6 @@
 //! The owned document tree both revisions are parsed into. YAML and JSON land in the same
 //! shape; mapping keys are strings whatever YAML made of them (`200:` is the key "200").
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +10,7 @@ pub enum Node {
     Int(i64),
     Float(f64),
     Str(Text),
-    Seq(Vec<Node>),
+    Seq(Seq),
     Map(Map),
 }
 
@@ -108,32 +107,81 @@ impl fmt::Display for Text {
     }
 }
 
-/// A mapping, its entries sorted by key. A sorted vector rather than a tree: most mappings
-/// in a document have one to five entries, and a large document holds hundreds of thousands.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Map(Vec<(Text, Node)>);
+/// A mapping, its entries sorted by key, with the line it is written on (its key's line, for
+/// a mapping inside another) and the line of each key. A sorted vector rather than a tree: most
+/// mappings in a document have one to five entries, and a large document holds hundreds of
+/// thousands. Lines do not take part in equality: a moved path item is still the same.
+#[derive(Debug, Clone, Default)]
+pub struct Map {
+    line: u32,
+    entries: Vec<(Text, u32, Node)>,
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|(a, b)| a.0 == b.0 && a.2 == b.2)
+    }
+}
 
 impl Map {
-    /// Sorts entries given in document order; a repeated key keeps its last value. Also says
-    /// whether a key repeated.
-    pub fn from_entries(mut entries: Vec<(Text, Node)>) -> (Map, bool) {
+    /// Sorts entries given in document order; a repeated key keeps its last value.
+    pub fn from_entries(line: u32, mut entries: Vec<(Text, u32, Node)>) -> Map {
         entries.reverse();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let n = entries.len();
         entries.dedup_by(|a, b| a.0 == b.0);
-        let repeated = entries.len() != n;
-        (Map(entries), repeated)
+        Map { line, entries }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        if self.entries.len() <= 8 {
+            return self.entries.iter().position(|(k, _, _)| k.as_bytes() == key.as_bytes());
+        }
+        self.entries.binary_search_by(|(k, _, _)| k.as_bytes().cmp(key.as_bytes())).ok()
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
-        if self.0.len() <= 8 {
-            return self.0.iter().find(|(k, _)| k.as_bytes() == key.as_bytes()).map(|(_, v)| v);
-        }
-        self.0.binary_search_by(|(k, _)| k.as_bytes().cmp(key.as_bytes())).ok().map(|i| &self.0[i].1)
+        self.position(key).map(|i| &self.entries[i].2)
+    }
+
+    /// The line of `key`'s entry.
+    pub fn key_line(&self, key: &str) -> Option<u32> {
+        self.position(key).map(|i| self.entries[i].1)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&Text, &Node)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, _, v)| (k, v))
+    }
+
+    /// Entries with their keys' lines.
+    pub fn iter_lines(&self) -> impl Iterator<Item = (&Text, u32, &Node)> {
+        self.entries.iter().map(|(k, l, v)| (k, *l, v))
+    }
+}
+
+/// A sequence with the line it is written on (see [`Map`]); equality ignores lines.
+#[derive(Debug, Clone, Default)]
+pub struct Seq {
+    line: u32,
+    items: Vec<Node>,
+}
+
+impl PartialEq for Seq {
+    fn eq(&self, other: &Seq) -> bool {
+        self.items == other.items
+    }
+}
+
+impl Seq {
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+}
+
+impl std::ops::Deref for Seq {
+    type Target = [Node];
+    fn deref(&self) -> &[Node] {
+        &self.items
     }
 }
 
@@ -145,20 +193,44 @@ pub struct ParseError {
 }
 
 impl Node {
-    /// Parses YAML (or, with `json`, strict JSON, which gives better errors for `.json` files).
+    /// Parses YAML, or with `json` strict JSON (checked by serde_json, whose messages are
+    /// better for `.json` files, then read as the YAML it also is, for positions).
     pub fn parse(bytes: &[u8], json: bool) -> Result<Node, ParseError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if bytes.len() > crate::yaml::MAX_BYTES {
+            return Err(ParseError { line: 1, message: crate::yaml::too_large(bytes.len()) });
+        }
         if json {
-            serde_json::from_slice(bytes)
-                .map_err(|e| ParseError { line: e.line() as u32, message: format!("invalid JSON: {e}") })
-        } else {
-            if let Some(fast) = std::str::from_utf8(bytes).ok().and_then(super::yaml::parse) {
-                return Ok(fast);
-            }
-            serde_yaml::from_slice(bytes).map_err(|e| ParseError {
-                line: e.location().map_or(1, |l| l.line() as u32),
-                message: format!("invalid YAML: {e}"),
-            })
+            serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+                .map_err(|e| ParseError { line: e.line() as u32, message: format!("invalid JSON: {e}") })?;
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| ParseError {
+            line: bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1,
+            message: "it is not UTF-8 text".to_string(),
+        })?;
+        let what = if json { "JSON" } else { "YAML" };
+        crate::yaml::parse_into(text)
+            .map_err(|e| ParseError { line: e.line, message: format!("invalid {what}: {}", e.message) })
+    }
+
+    /// What the value is, for messages: "a mapping", "a number"…
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Int(_) | Node::Float(_) => "a number",
+            Node::Str(_) => "a string",
+            Node::Seq(_) => "a sequence",
+            Node::Map(_) => "a mapping",
+        }
+    }
+
+    /// The line a mapping or sequence is written on; 1 for other values.
+    pub fn line(&self) -> u32 {
+        match self {
+            Node::Map(m) => m.line,
+            Node::Seq(s) => s.line,
+            _ => 1,
         }
     }
 
@@ -240,100 +312,58 @@ impl fmt::Display for Node {
     }
 }
 
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a YAML or JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-        Ok(i64::try_from(v).map_or(Node::Float(v as f64), Node::Int))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Str(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Str(v.into()))
-    }
-    fn visit_unit<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_none<E>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        Node::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(n) = seq.next_element()? {
-            items.push(n);
+/// The YAML reader builds this tree directly.
+impl crate::yaml::Tree for Node {
+    fn scalar(_line: u32, value: crate::yaml::Scalar) -> Node {
+        use crate::yaml::Scalar as S;
+        match value {
+            S::Null => Node::Null,
+            S::Bool(b) => Node::Bool(b),
+            S::Int(i) => Node::Int(i),
+            S::Float(f) => Node::Float(f),
+            S::Str(s) => Node::Str(s.into()),
         }
-        Ok(Node::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
-        while let Some(Key(k)) = map.next_key()? {
-            let v: Node = map.next_value()?;
-            entries.push((k, v));
+    fn seq(line: u32, items: Vec<Node>) -> Node {
+        Node::Seq(Seq { line, items })
+    }
+    fn map(line: u32, entries: Vec<(String, u32, Node)>) -> Node {
+        Node::Map(Map::from_entries(line, entries.into_iter().map(|(k, l, v)| (Text::from(k), l, v)).collect()))
+    }
+    fn into_entries(self) -> Result<Vec<(String, u32, Node)>, Node> {
+        match self {
+            Node::Map(m) => Ok(m.entries.into_iter().map(|(k, l, v)| (k.to_string(), l, v)).collect()),
+            other => Err(other),
         }
-        Ok(Node::Map(Map::from_entries(entries).0))
     }
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
-        d.deserialize_any(NodeVisitor)
+    fn into_items(self) -> Result<Vec<Node>, Node> {
+        match self {
+            Node::Seq(s) => Ok(s.items),
+            other => Err(other),
+        }
     }
-}
-
-/// A mapping key: any scalar, as a string.
-struct Key(Text);
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a scalar mapping key")
+    fn is_map(&self) -> bool {
+        matches!(self, Node::Map(_))
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Key, E> {
-        Ok(Key(v.to_string().into()))
+    fn key_text(&self) -> Option<String> {
+        match self {
+            Node::Null => Some("null".into()),
+            Node::Seq(_) | Node::Map(_) => None,
+            other => other.scalar(),
+        }
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Key, E> {
-        Ok(Key(v.to_string().into()))
+    fn size(&self) -> usize {
+        1 + match self {
+            Node::Seq(s) => s.items.iter().map(crate::yaml::Tree::size).sum(),
+            Node::Map(m) => m.entries.iter().map(|(_, _, v)| crate::yaml::Tree::size(v)).sum(),
+            _ => 0,
+        }
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Key, E> {
-        Ok(Key(v.to_string().into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Key, E> {
-        Ok(Key(v.to_string().into()))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-        Ok(Key(v.into()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Key, E> {
-        Ok(Key(v.into()))
-    }
-    fn visit_unit<E>(self) -> Result<Key, E> {
-        Ok(Key("null".into()))
-    }
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        d.deserialize_any(KeyVisitor)
+    fn at_line(self, line: u32) -> Node {
+        match self {
+            Node::Seq(s) => Node::Seq(Seq { line, ..s }),
+            Node::Map(m) => Node::Map(Map { line, ..m }),
+            other => other,
+        }
     }
 }

@@ -9,6 +9,9 @@ use std::rc::Rc;
 
 /// Nesting of `allOf`/`oneOf`/`anyOf` merged into one view.
 const MAX_MERGE_DEPTH: usize = 16;
+/// Schemas merged into one view, in all: `oneOf`/`allOf` lists that fan out through `$ref`s
+/// would otherwise cost their width to the power of the depth.
+const MAX_MERGE_STEPS: usize = 2_000;
 /// Property nesting followed by the walk.
 const MAX_WALK_DEPTH: usize = 48;
 /// Schema pairs visited in one comparison (a pathological spec cannot make the walk explode).
@@ -37,7 +40,7 @@ impl<'a> View<'a> {
         let node = doc.resolve_node(schema);
         let mut v = View::blank(node);
         v.opaque = node.get("$ref").is_some();
-        v.merge(doc, node, 0);
+        v.merge(doc, node, 0, &mut { MAX_MERGE_STEPS });
         v
     }
 
@@ -56,10 +59,12 @@ impl<'a> View<'a> {
         }
     }
 
-    fn merge(&mut self, doc: &'a Doc, node: &'a Node, depth: usize) {
-        if depth > MAX_MERGE_DEPTH || node.as_map().is_none() {
+    /// Merges `node` into the view; `steps` is what is left of the view's budget.
+    fn merge(&mut self, doc: &'a Doc, node: &'a Node, depth: usize, steps: &mut usize) {
+        if depth > MAX_MERGE_DEPTH || *steps == 0 || node.as_map().is_none() {
             return;
         }
+        *steps -= 1;
         let mut types: Option<BTreeSet<&'a str>> = match node.get("type") {
             Some(Node::Str(t)) => Some([t.as_str()].into()),
             Some(Node::Seq(ts)) => Some(ts.iter().filter_map(Node::as_str).collect()),
@@ -73,7 +78,7 @@ impl<'a> View<'a> {
                 for alt in alts.as_seq() {
                     let alt = doc.resolve_node(alt);
                     let mut sub = View::blank(alt);
-                    sub.merge(doc, alt, depth + 1);
+                    sub.merge(doc, alt, depth + 1, steps);
                     match (&mut union, sub.types) {
                         (Some(u), Some(t)) => u.extend(t),
                         _ => union = None,
@@ -116,7 +121,7 @@ impl<'a> View<'a> {
         self.write_only |= node.get("writeOnly").is_some_and(Node::is_true);
         for member in node.get("allOf").map_or(&[][..], Node::as_seq) {
             let member = doc.resolve_node(member);
-            self.merge(doc, member, depth + 1);
+            self.merge(doc, member, depth + 1, steps);
         }
     }
 

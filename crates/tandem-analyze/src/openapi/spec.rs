@@ -1,96 +1,34 @@
 //! One revision of an OpenAPI document: the parsed tree, local `$ref` resolution, line lookup,
 //! and the operations the rules compare (parameters, request body, responses, security).
 
-use super::lines::{escape, segments, LineIndex, Step};
 use super::node::{Node, ParseError};
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// How many `$ref`s in a row are followed before giving up (a chain this long is a cycle).
 const MAX_REF_HOPS: usize = 32;
 
-/// A parsed revision.
+/// A parsed revision. Every mapping and sequence knows its line (see `node`).
 pub struct Doc {
     pub root: Node,
-    text: String,
-    index: OnceLock<LineIndex>,
-    /// Every mapping and sequence's parent and its place there, by address (built on the first
-    /// finding: positions are only needed for findings).
-    parents: OnceLock<HashMap<usize, (usize, usize)>>,
-    /// Lines already looked up, by node address.
-    node_lines: RefCell<HashMap<usize, u32>>,
-    /// Nodes searched for so far.
-    searches: Cell<usize>,
-}
-
-/// The places (entry or item indexes) leading from `node` to the node at `target`.
-fn find_path(node: &Node, target: usize, path: &mut Vec<usize>) -> bool {
-    if node as *const Node as usize == target {
-        return true;
-    }
-    let mut try_child = |i: usize, child: &Node| {
-        if matches!(child, Node::Map(_) | Node::Seq(_)) {
-            path.push(i);
-            if find_path(child, target, path) {
-                return true;
-            }
-            path.pop();
-        }
-        false
-    };
-    match node {
-        Node::Map(m) => m.iter().enumerate().any(|(i, (_, v))| try_child(i, v)),
-        Node::Seq(s) => s.iter().enumerate().any(|(i, v)| try_child(i, v)),
-        _ => false,
-    }
-}
-
-/// Records the parent of every container under `node`.
-fn index_parents(node: &Node, out: &mut HashMap<usize, (usize, usize)>) {
-    let me = node as *const Node as usize;
-    let mut add = |i: usize, child: &Node| {
-        if matches!(child, Node::Map(_) | Node::Seq(_)) {
-            out.insert(child as *const Node as usize, (me, i));
-            index_parents(child, out);
-        }
-    };
-    match node {
-        Node::Map(m) => m.iter().enumerate().for_each(|(i, (_, v))| add(i, v)),
-        Node::Seq(s) => s.iter().enumerate().for_each(|(i, v)| add(i, v)),
-        _ => {}
-    }
+    /// Size of the text, in bytes.
+    size: usize,
 }
 
 impl Doc {
     pub fn parse(bytes: &[u8], json: bool) -> Result<Doc, ParseError> {
         let root = Node::parse(bytes, json)?;
-        Ok(Doc {
-            root,
-            text: String::from_utf8_lossy(bytes).into_owned(),
-            index: OnceLock::new(),
-            parents: OnceLock::new(),
-            node_lines: RefCell::default(),
-            searches: Cell::new(0),
-        })
+        Ok(Doc { root, size: bytes.len() })
     }
 
     /// The side of a file that does not exist: no paths at all.
     pub fn empty() -> Doc {
-        Doc {
-            root: Node::Null,
-            text: String::new(),
-            index: OnceLock::new(),
-            parents: OnceLock::new(),
-            node_lines: RefCell::default(),
-            searches: Cell::new(0),
-        }
+        Doc { root: Node::Null, size: 0 }
     }
 
     /// Whether freeing the document is worth a thread.
     pub fn is_large(&self) -> bool {
-        self.text.len() >= 256 * 1024
+        self.size >= 256 * 1024
     }
 
     /// The `openapi` (or, for OpenAPI 2, `swagger`) version string, when the root has one.
@@ -134,84 +72,32 @@ impl Doc {
         node
     }
 
-    /// The 1-based line of an escaped JSON pointer (best effort, see `lines`).
+    /// The 1-based line of an escaped JSON pointer: of its last key, or of the deepest node
+    /// on the way that exists; 1 for the root.
     pub fn line(&self, pointer: &str) -> u32 {
-        let mut steps = Vec::new();
+        let mut line = 1;
         let mut n = Some(&self.root);
         for seg in segments(pointer) {
-            match n {
+            n = match n {
                 Some(Node::Seq(s)) => {
-                    let Ok(i) = seg.parse::<usize>() else { break };
-                    n = s.get(i);
-                    steps.push(Step::Index(i));
+                    let Some(item) = seg.parse::<usize>().ok().and_then(|i| s.get(i)) else { break };
+                    line = item.line().max(s.line());
+                    Some(item)
                 }
                 Some(Node::Map(m)) => {
-                    n = m.get(&seg);
-                    steps.push(Step::Key(seg));
+                    let Some(key_line) = m.key_line(&seg) else { break };
+                    line = key_line;
+                    m.get(&seg)
                 }
                 _ => break,
-            }
+            };
         }
-        self.line_at(&steps)
+        line
     }
 
     /// The 1-based line of a node of this document (a mapping or a sequence; 1 for others).
     pub fn line_of(&self, node: &Node) -> u32 {
-        let addr = node as *const Node as usize;
-        if let Some(&line) = self.node_lines.borrow().get(&addr) {
-            return line;
-        }
-        // Search the tree for the node (findings are few); after many searches, index it.
-        let searches = self.searches.get();
-        self.searches.set(searches + 1);
-        let mut path = Vec::new();
-        let found = if searches < 32 {
-            find_path(&self.root, addr, &mut path)
-        } else {
-            let parents = self.parents.get_or_init(|| {
-                let mut m = HashMap::new();
-                index_parents(&self.root, &mut m);
-                m
-            });
-            let root = &self.root as *const Node as usize;
-            let mut at = addr;
-            while at != root {
-                let Some(&(parent, i)) = parents.get(&at) else { break };
-                path.push(i);
-                at = parent;
-            }
-            path.reverse();
-            at == root
-        };
-        let mut steps = Vec::new();
-        let mut n = &self.root;
-        if found {
-            for &i in &path {
-                match n {
-                    Node::Map(m) => {
-                        let Some((k, v)) = m.iter().nth(i) else { break };
-                        steps.push(Step::Key(k.to_string()));
-                        n = v;
-                    }
-                    Node::Seq(s) => {
-                        steps.push(Step::Index(i));
-                        n = &s[i];
-                    }
-                    _ => break,
-                }
-            }
-        }
-        let line = self.line_at(&steps);
-        self.node_lines.borrow_mut().insert(addr, line);
-        line
-    }
-
-    fn line_at(&self, steps: &[Step]) -> u32 {
-        if self.text.is_empty() {
-            return 1;
-        }
-        let index = self.index.get_or_init(|| LineIndex::new(&self.text));
-        index.line_of(&self.text, steps)
+        node.line()
     }
 
     /// Local `$ref`s that name nothing or only lead to other references in a loop:
@@ -282,6 +168,16 @@ impl Doc {
             }
         }
     }
+}
+
+/// Splits an (escaped) JSON pointer such as `/paths/~1users/get` into decoded segments.
+fn segments(pointer: &str) -> Vec<String> {
+    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
+}
+
+/// Escapes one segment for a JSON pointer.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// One step of the path to a node, while scanning.

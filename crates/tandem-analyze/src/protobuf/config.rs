@@ -131,7 +131,15 @@ fn join(dir: &str, p: &str) -> String {
 }
 
 fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, text: &[u8]) -> Result<T, ConfigError> {
-    serde_yaml::from_slice(text).map_err(|e| ConfigError { file: file.to_string(), message: e.to_string() })
+    let error = |message: String| ConfigError { file: file.to_string(), message };
+    let text = std::str::from_utf8(text).map_err(|e| error(format!("not UTF-8 text: {e}")))?;
+    let tree = crate::yaml::parse(text).map_err(|e| error(e.to_string()))?;
+    // An empty file is an empty configuration.
+    let json = match tree.to_json() {
+        serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+        json => json,
+    };
+    serde_json::from_value(json).map_err(|e| error(e.to_string()))
 }
 
 /// Reads one buf.yaml found in directory `dir` (relative to the repository root).
@@ -341,6 +349,21 @@ pub fn is_unstable_package(package: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buf_yaml_is_read_with_the_yaml_reader_anchors_included() {
+        let text = b"version: v2\nmodules:\n  - path: proto\n    excludes: [proto/tmp]\n    breaking: &b\n      use: [WIRE]\n      except:\n        - FIELD_NO_DELETE\t# kept\n  - path: other\n    breaking: *b\n";
+        let c = read_buf_yaml("sub", "sub/buf.yaml", text).unwrap();
+        assert_eq!(c.roots, ["sub/proto", "sub/other"]);
+        assert_eq!(c.excludes, ["sub/proto/tmp"]);
+        assert_eq!(
+            (c.breaking.use_.as_slice(), c.breaking.except.as_slice()),
+            (&["WIRE".to_string()][..], &["FIELD_NO_DELETE".to_string()][..])
+        );
+        assert_eq!(read_buf_yaml("", "buf.yaml", b"").unwrap().version, BufVersion::V1, "an empty buf.yaml");
+        let e = read_buf_yaml("", "buf.yaml", b"version: v1\nbreaking:\n  use: [FILE\n").unwrap_err().to_string();
+        assert!(e.starts_with("buf.yaml: ") && e.contains("(line "), "{e}");
+    }
 
     #[test]
     fn default_selection_is_the_file_category() {
