@@ -22,6 +22,9 @@
 //! assert_eq!(a.reference, b.reference);
 //! ```
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tandem_model::{Issue, IssueRef, IssueSpec, IssueUpdate, RepoName};

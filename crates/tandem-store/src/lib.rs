@@ -70,4 +70,5 @@ pub trait Store: Send + Sync {
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>>;
 }
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
