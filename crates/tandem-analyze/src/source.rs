@@ -131,7 +131,7 @@ impl GitRepo {
     /// The default branch: `origin/HEAD`'s target, else `main`, else `master`.
     pub fn default_branch(&self) -> Option<String> {
         if let Ok(r) = self.repo.find_reference("refs/remotes/origin/HEAD") {
-            if let Some(t) = r.symbolic_target() {
+            if let Ok(Some(t)) = r.symbolic_target() {
                 return Some(t.trim_start_matches("refs/remotes/").to_string());
             }
         }
@@ -210,7 +210,7 @@ impl TreeSource {
             if let Ok(tree) = repo.find_tree(self.tree) {
                 let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                     if entry.kind() == Some(git2::ObjectType::Blob) {
-                        if let Some(name) = entry.name() {
+                        if let Ok(name) = entry.name() {
                             map.insert(format!("{dir}{name}"), entry.id());
                         }
                     }

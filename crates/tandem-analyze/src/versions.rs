@@ -431,7 +431,7 @@ pub fn highest_tag(dir: &Path) -> Option<CurrentVersion> {
     let names = repo.tag_names(None).ok()?;
     // (unprefixed?, release?, version): the best tag is the maximum.
     let mut best: Option<((bool, bool, Semver), String)> = None;
-    for name in names.iter().flatten() {
+    for name in names.iter().flatten().flatten() {
         let (prefixed, last) = match name.rsplit_once('/') {
             Some((_, last)) => (true, last),
             None => (false, name),

@@ -105,6 +105,11 @@ fn label(ct: ChangeType) -> &'static str {
     }
 }
 
+/// A template map from (name, value) pairs (minijinja reads an iterator of pairs as a list).
+fn map<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    Value::from(pairs.into_iter().collect::<std::collections::BTreeMap<&str, Value>>())
+}
+
 fn marker(key: &str, subject: &Subject) -> String {
     match subject {
         Subject::Coordination => format!("tandem:{key}:parent"),
@@ -413,20 +418,20 @@ impl Engine {
         v.push(("unblocks", Value::from(unblocks)));
         v.push((
             "repo",
-            Value::from_iter([
+            map([
                 ("name", Value::from(ch.repo.to_string())),
                 ("role", Value::from(ch.role.as_str())),
                 ("description", Value::from(repo.and_then(|r| r.description.clone()))),
                 ("weight", Value::from(ch.weight)),
             ]),
         ));
-        Value::from_iter(v)
+        map(v)
     }
 
     pub(crate) fn integration_context(&self, c: &Coordination, parent: Option<&IssueRef>) -> Value {
         let mut v = self.base_context(c, parent);
         v.push(("repos", Value::from(c.children.iter().map(|ch| ch.repo.to_string()).collect::<Vec<_>>())));
-        Value::from_iter(v)
+        map(v)
     }
 
     pub(crate) fn render_parent(&self, c: &Coordination) -> Result<(String, String)> {
@@ -435,7 +440,7 @@ impl Engine {
             .children
             .iter()
             .map(|ch| {
-                Value::from_iter([
+                map([
                     ("repo", Value::from(ch.repo.to_string())),
                     ("role", Value::from(ch.role.as_str())),
                     ("status", Value::from(ch.status.as_str())),
@@ -451,7 +456,7 @@ impl Engine {
         let waves: Vec<Vec<String>> =
             c.waves().into_iter().map(|w| w.into_iter().map(|r| r.to_string()).collect()).collect();
         v.push(("waves", Value::from(waves)));
-        let ctx = Value::from_iter(v);
+        let ctx = map(v);
         Ok((
             self.templates.render_line("parent-title.j2", &ctx)?,
             self.templates.render(&["parent.md.j2".into()], &ctx)?,

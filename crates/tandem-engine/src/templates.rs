@@ -44,7 +44,11 @@ impl Templates {
     /// Built-in templates, overridden by every `*.j2` file in `dir` (when it exists).
     pub fn load(dir: Option<&Path>) -> Result<Templates> {
         let mut env = Environment::new();
-        env.set_keep_trailing_newline(true);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .map_err(|e| template_error("(syntax)", e))?;
+        env.set_syntax(syntax);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         for (name, text) in BUILTIN {
             env.add_template(name, text).map_err(|e| template_error(name, e))?;
