@@ -54,5 +54,29 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// Issue 10: a tandem.toml whose 20,000 repos form one dependency chain (the longest possible
+/// waves and the largest transitive closure: 200 million consumer pairs) — parsed from its TOML
+/// text, then everything `tandem graph` computes.
+fn chain(c: &mut Criterion) {
+    let n = 20_000;
+    let mut toml = String::from("[workspace]\nname = \"chain\"\n");
+    for i in 0..n {
+        toml.push_str(&format!("[[repo]]\nname = \"r{i}\"\nrole = \"service\"\n"));
+        if i > 0 {
+            toml.push_str(&format!("depends_on = [{{ repo = \"r{}\", via = \"grpc\" }}]\n", i - 1));
+        }
+    }
+    let path = std::path::Path::new("tandem.toml");
+    let mut group = c.benchmark_group("chain_20k");
+    group.sample_size(10);
+    group.bench_function("parse_manifest_and_graph", |b| {
+        b.iter(|| black_box(tandem_model::Workspace::parse(black_box(&toml), path).unwrap().graph().len()))
+    });
+    let ws = tandem_model::Workspace::parse(&toml, path).unwrap();
+    let g = ws.graph();
+    group.bench_function("transitive_consumer_counts", |b| b.iter(|| black_box(g.transitive_consumer_counts())));
+    group.finish();
+}
+
+criterion_group!(benches, bench, chain);
 criterion_main!(benches);
