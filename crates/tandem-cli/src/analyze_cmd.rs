@@ -62,8 +62,6 @@ fn parse_level(s: &str) -> Result<ImpactLevel, String> {
 }
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
-    // a one-shot process: the operating system reclaims the compiler's memory at exit
-    tandem_analyze::protobuf::exit_without_freeing(true);
     let req = AnalyzeRequest {
         repo: args.repo.clone(),
         path: args.dir.clone(),
@@ -72,6 +70,8 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
         worktree: args.worktree,
         against_dir: args.against.clone(),
         changed_files: Vec::new(),
+        // a one-shot process: the operating system reclaims the compiler's memory at exit
+        compiler_memory: tandem_analyze::protobuf::CompilerMemory::LeaveToProcessExit,
     };
     // A workspace is optional: analyze works in any git repository, like `buf breaking`.
     let manifest = match &cli.workspace {

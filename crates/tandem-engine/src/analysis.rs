@@ -32,6 +32,8 @@ pub struct AnalyzeRequest {
     pub against_dir: Option<PathBuf>,
     /// Only these changed paths (e.g. from an MCP client); analysed against base/head when given.
     pub changed_files: Vec<String>,
+    /// What becomes of the protobuf compiler's memory once the analysis is done.
+    pub compiler_memory: protobuf::CompilerMemory,
 }
 
 /// A repo that must follow, and why.
@@ -268,7 +270,7 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         // Fast path: no contract file changed, nothing to compile.
         protobuf::Outcome { findings: Vec::new(), files: Vec::new(), config: "no contract file changed".into() }
     } else {
-        let opts = protobuf::Options { breaking, changed };
+        let opts = protobuf::Options { breaking, changed, compiler_memory: req.compiler_memory };
         protobuf::compare(prev, cur, &opts).map_err(|e| EngineError::Invalid(e.to_string()))?
     };
     let mut findings: Vec<Finding> = outcome.findings;

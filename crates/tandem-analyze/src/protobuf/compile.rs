@@ -1,7 +1,8 @@
 //! Compiling the protobuf files of one side of a comparison, straight from a [`Source`].
 
 use super::ir::Module;
-use crate::source::{Source, MAX_FILE_BYTES};
+use super::limits::{self, Refusal};
+use crate::source::Source;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,6 +20,10 @@ pub struct CompileProblem {
 /// import name -> (repo path, text) of every file opened.
 type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
 
+/// The files refused by a limit, by the text of the error handed to the compiler (which
+/// names the file, so it is unique): (repo path, refusal).
+type Refused = Rc<RefCell<HashMap<String, (String, Refusal)>>>;
+
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
     source: std::sync::Arc<dyn Source>,
@@ -27,6 +32,8 @@ struct Resolver {
     all: RefCell<Option<Vec<String>>>,
     /// name -> (repo path, text) of every file opened.
     opened: Opened,
+    /// Files over a limit, which the compiler never sees.
+    refused: Refused,
     /// Import names whose source locations are kept (the compared files). Other files only
     /// resolve names: dropping their locations halves the compiler's memory and time.
     located: std::collections::HashSet<String>,
@@ -53,19 +60,21 @@ impl Resolver {
     fn load(&self, name: &str) -> Result<(String, String), protox::Error> {
         for path in self.candidates(name) {
             if let Some(bytes) = self.source.read(&path) {
-                if bytes.len() > MAX_FILE_BYTES {
-                    return Err(protox::Error::new(std::io::Error::other(format!(
-                        "{path} is {} MB; files over {} MB are not analysed",
-                        bytes.len() / (1024 * 1024),
-                        MAX_FILE_BYTES / (1024 * 1024)
-                    ))));
-                }
+                limits::check_size(&path, bytes.len()).map_err(|r| self.refuse(&path, r))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| protox::Error::new(std::io::Error::other(format!("{path} is not UTF-8 text"))))?;
+                limits::check_nesting(&path, &text).map_err(|r| self.refuse(&path, r))?;
                 return Ok((path, text));
             }
         }
         Err(protox::Error::file_not_found(name))
+    }
+
+    /// Records why `path` is not compiled; the compiler gets an error naming it.
+    fn refuse(&self, path: &str, refusal: Refusal) -> protox::Error {
+        let key = refusal.message.clone();
+        self.refused.borrow_mut().insert(key.clone(), (path.to_string(), refusal));
+        protox::Error::new(key)
     }
 }
 
@@ -125,6 +134,7 @@ pub fn compile(
     roots: &[String],
 ) -> (Module, Vec<CompileProblem>, Garbage) {
     let opened = Rc::new(RefCell::new(HashMap::new()));
+    let refused: Refused = Rc::new(RefCell::new(HashMap::new()));
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
     // A compiler over `source` whose resolver records the texts it opens in `opened`.
     let new_compiler = || {
@@ -134,6 +144,7 @@ pub fn compile(
             roots: roots.to_vec(),
             all: RefCell::new(None),
             opened: opened.clone(),
+            refused: refused.clone(),
             located: located.clone(),
         });
         chain.add(GoogleFileResolver::new());
@@ -155,7 +166,7 @@ pub fn compile(
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
-                    Err(e) => problems.push(problem(path, &e, &opened.borrow())),
+                    Err(e) => problems.push(problem(path, &e, &opened.borrow(), &refused.borrow())),
                 }
             }
         }
@@ -190,8 +201,20 @@ pub fn compile(
     }
 }
 
-fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<str>)>) -> CompileProblem {
+fn problem(
+    path: &str,
+    e: &protox::Error,
+    opened: &HashMap<String, (String, Rc<str>)>,
+    refused: &HashMap<String, (String, Refusal)>,
+) -> CompileProblem {
     use miette::Diagnostic;
+    if let Some((at_path, r)) = refused.get(&e.to_string()) {
+        let mut message = r.message.clone();
+        if at_path != path {
+            message = format!("{message} (imported by {path})");
+        }
+        return CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message };
+    }
     // Locate the error in the file it names (an import may be the broken one).
     let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {
         Some((p, t)) => (p.clone(), Some(t.clone())),

@@ -9,11 +9,12 @@ pub mod compile;
 pub mod config;
 pub mod framework;
 pub mod ir;
+pub mod limits;
 pub mod rules;
 
 use crate::source::Source;
 use config::{BreakingConfig, ProtoConfig};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tandem_model::{Finding, Severity};
 
@@ -21,19 +22,6 @@ use tandem_model::{Finding, Severity};
 pub const COMPILE_RULE: &str = "COMPILE";
 /// The rule ID of a file that did not compile in the previous revision (nothing to compare).
 pub const COMPILE_PREVIOUS_RULE: &str = "COMPILE_PREVIOUS";
-
-static SKIP_FREES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// For one-shot processes (the CLI): leave the compiler's memory to the operating system
-/// instead of freeing hundreds of thousands of allocations one by one just before exiting.
-/// A long-running server must leave this off.
-pub fn exit_without_freeing(yes: bool) {
-    SKIP_FREES.store(yes, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub(crate) fn skip_frees() -> bool {
-    SKIP_FREES.load(std::sync::atomic::Ordering::Relaxed)
-}
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +31,20 @@ pub struct Options {
     /// Restrict to these paths (repo-relative), e.g. the files a diff touched. `None`: every
     /// `.proto` file whose content differs.
     pub changed: Option<Vec<String>>,
+    /// What becomes of the compiler's memory once the comparison is done.
+    pub compiler_memory: CompilerMemory,
+}
+
+/// What becomes of the compiler's memory (hundreds of thousands of small allocations for a
+/// large module) once a comparison is done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CompilerMemory {
+    /// Freed, on another thread: what a long-running process (a server) needs.
+    #[default]
+    Free,
+    /// Left to the operating system: for a one-shot process (the CLI) that exits right after,
+    /// freeing it one allocation at a time would only delay the exit.
+    LeaveToProcessExit,
 }
 
 /// What a comparison found.
@@ -99,23 +101,24 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     }
     let prev_targets: Vec<String> = targets.iter().filter(|p| prev.read(p).is_some()).cloned().collect();
     let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
-    // One side after the other: compiling both at once on two cores saves a third of the time
-    // but doubles the peak memory of a large module (the compiler holds every import).
+    let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
+    // Both sides at once, each on a thread with a stack of known size (the compiler recurses
+    // once per nesting level, and the caller may be a worker thread with a small stack).
     let ((mut prev_mod, prev_problems, prev_garbage), (mut cur_mod, cur_problems, cur_garbage)) =
         std::thread::scope(|s| {
-            let previous = s.spawn(|| compile::compile(prev.clone(), &prev_targets, &cfg.roots));
-            let current = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
-            (previous.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), current)
+            let previous = on_compile_stack(s, || compile::compile(prev.clone(), &prev_targets, &cfg.roots));
+            let current = on_compile_stack(s, || compile::compile(cur.clone(), &cur_targets, &cfg.roots));
+            (previous.join(), current.join())
         });
-    if skip_frees() {
+    if opts.compiler_memory == CompilerMemory::LeaveToProcessExit {
         std::mem::forget(cur_garbage);
         std::mem::forget(prev_garbage);
     }
 
     let mut findings = Vec::new();
-    let mut broken: Vec<String> = Vec::new();
+    let mut broken: HashSet<String> = HashSet::new();
     for p in &cur_problems {
-        broken.push(p.path.clone());
+        broken.insert(p.path.clone());
         findings.push(Finding {
             rule: COMPILE_RULE.into(),
             severity: Severity::Breaking,
@@ -129,7 +132,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         });
     }
     for p in &prev_problems {
-        broken.push(p.path.clone());
+        broken.insert(p.path.clone());
         findings.push(Finding {
             rule: COMPILE_PREVIOUS_RULE.into(),
             severity: Severity::Warning,
@@ -146,12 +149,16 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         });
     }
     // A file that failed on either side (or imports one that did) is compared on neither.
-    let failed: Vec<String> = targets
+    let compiled = |m: &ir::Module| -> HashSet<String> { m.files.iter().map(|f| f.path.clone()).collect() };
+    let (prev_compiled, cur_compiled) = (compiled(&prev_mod), compiled(&cur_mod));
+    let on_prev: HashSet<&str> = prev_targets.iter().map(String::as_str).collect();
+    let on_cur: HashSet<&str> = cur_targets.iter().map(String::as_str).collect();
+    let failed: HashSet<String> = targets
         .iter()
         .filter(|t| {
-            let on =
-                |m: &ir::Module, src: &Arc<dyn Source>| src.read(t).is_some() && !m.files.iter().any(|f| &f.path == *t);
-            on(&prev_mod, &prev) || on(&cur_mod, &cur) || broken.contains(t)
+            (on_prev.contains(t.as_str()) && !prev_compiled.contains(*t))
+                || (on_cur.contains(t.as_str()) && !cur_compiled.contains(*t))
+                || broken.contains(*t)
         })
         .cloned()
         .collect();
@@ -162,11 +169,12 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     if opts.changed.is_some() {
         // Only changed files were compiled: learn which packages the unchanged files hold, so
         // a package is not taken for deleted while it lives on elsewhere.
-        let prev_pk: Vec<String> = prev_mod.packages().into_iter().map(String::from).collect();
-        let missing: Vec<String> = prev_pk.into_iter().filter(|p| !cur_mod.packages().contains(p.as_str())).collect();
+        let cur_pk = cur_mod.packages();
+        let missing: HashSet<String> =
+            prev_mod.packages().into_iter().filter(|p| !cur_pk.contains(p)).map(String::from).collect();
         if !missing.is_empty() {
             for path in cur.list(&|p| is_proto(p)) {
-                if targets.contains(&path) || !in_roots(&path, &cfg) {
+                if targets_set.contains(path.as_str()) || !in_roots(&path, &cfg) {
                     continue;
                 }
                 if let Some(pkg) = cur.read(&path).and_then(|b| package_of(&b)) {
@@ -201,7 +209,33 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     Ok(Outcome { findings, files: targets, config: config_source })
 }
 
-fn rebuild_without(m: &ir::Module, drop: &[String]) -> ir::Module {
+/// A running or finished compilation of one side.
+enum Compiling<'scope, T> {
+    Thread(std::thread::ScopedJoinHandle<'scope, T>),
+    /// The thread could not be started (out of resources): compiled on the caller's thread.
+    Done(T),
+}
+
+impl<T> Compiling<'_, T> {
+    fn join(self) -> T {
+        match self {
+            Compiling::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Compiling::Done(t) => t,
+        }
+    }
+}
+
+fn on_compile_stack<'scope, T: Send + 'scope>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + Clone + 'scope,
+) -> Compiling<'scope, T> {
+    match std::thread::Builder::new().stack_size(limits::COMPILE_STACK_BYTES).spawn_scoped(s, f.clone()) {
+        Ok(h) => Compiling::Thread(h),
+        Err(_) => Compiling::Done(f()),
+    }
+}
+
+fn rebuild_without(m: &ir::Module, drop: &HashSet<String>) -> ir::Module {
     let mut out = ir::Module::default();
     for f in &m.files {
         if !drop.contains(&f.path) {
