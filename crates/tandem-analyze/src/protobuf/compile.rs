@@ -222,7 +222,8 @@ fn problem(
     };
     // the primary label when there is one, else the last (a duplicate's second use)
     let labels: Vec<miette::LabeledSpan> = e.labels().map(|l| l.collect()).unwrap_or_default();
-    let offset = labels.iter().find(|l| l.primary()).or(labels.last()).map(|l| l.offset());
+    let label = labels.iter().find(|l| l.primary()).or(labels.last());
+    let offset = label.map(|l| l.offset());
     let (line, column) = match (offset, text.clone()) {
         (Some(o), Some(t)) => {
             let (l, c) = tandem_model::manifest::line_col(&t, o);
@@ -231,6 +232,12 @@ fn problem(
         _ => (0, 0),
     };
     let mut message = e.to_string();
+    if let Some(import) = label.zip(text.as_deref()).and_then(|(l, t)| invalid_import_at(t, l.offset(), l.len())) {
+        // protox words this "invalid group name"; say what is wrong and how to write it
+        message = format!(
+            "import \"{import}\" is not a valid import path: an import names a file relative to a module root (the directory of buf.yaml, or a root listed in it) and may not contain '.' or '..' components, backslashes, empty components or a leading '/'; write the path from the root"
+        );
+    }
     if text.as_deref().is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("edition"))) {
         message = format!("protobuf editions are not supported by this build of tandem yet ({message})");
     }
@@ -238,4 +245,24 @@ fn problem(
         message = format!("{message} (in {at_path}, imported by {path})");
     }
     CompileProblem { path: at_path, line, column, message }
+}
+
+/// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when
+/// that path is one the compiler refuses (the rule protoc and protox apply).
+fn invalid_import_at(text: &str, offset: usize, len: usize) -> Option<String> {
+    let literal = text.get(offset..offset.checked_add(len)?)?;
+    let path = literal.strip_prefix(['"', '\''])?.strip_suffix(['"', '\''])?;
+    // the statement the literal is in: back to the previous `;` or `}` (or the file's start)
+    let before = &text[..offset];
+    let statement = &before[before.rfind([';', '}']).map_or(0, |i| i + 1)..];
+    let words: Vec<&str> =
+        statement.lines().flat_map(|l| l.split("//").next().unwrap_or("").split_whitespace()).collect();
+    let is_import = match words.as_slice() {
+        ["import"] => true,
+        ["import", "public" | "weak"] => true,
+        _ => false,
+    };
+    let valid = !path.starts_with('/')
+        && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
+    (is_import && !valid).then(|| path.to_string())
 }

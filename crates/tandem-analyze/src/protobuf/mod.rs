@@ -258,3 +258,117 @@ pub fn package_of(bytes: &[u8]) -> Option<String> {
     }
     Some(String::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::DirSource;
+
+    /// Compares `previous` with `current` (path, text) on a thread with a 2 MiB stack, the
+    /// stack of a tokio worker: the analysis must not depend on its caller's stack.
+    fn check(previous: &[(&str, &str)], current: &[(&str, &str)]) -> Outcome {
+        let dir = tempfile::tempdir().unwrap();
+        for (side, files) in [("previous", previous), ("current", current)] {
+            for (path, text) in files {
+                let p = dir.path().join(side).join(path);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
+            }
+        }
+        let root = dir.path().to_path_buf();
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let prev = Arc::new(DirSource { root: root.join("previous") });
+                let cur = Arc::new(DirSource { root: root.join("current") });
+                compare(prev, cur, &Options::default()).unwrap()
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    const USER_V1: &str = "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n";
+    const USER_V2: &str = "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n}\n";
+
+    /// A message of type M nested `levels` deep in a file option's message literal.
+    fn option_literal(levels: usize) -> String {
+        format!(
+            "syntax = \"proto2\";\npackage d;\nimport \"google/protobuf/descriptor.proto\";\nmessage M {{ optional M a = 1; }}\nextend google.protobuf.FileOptions {{ optional M m = 50000; }}\noption (m) = {{ {}{} }};\n",
+            "a { ".repeat(levels),
+            "} ".repeat(levels)
+        )
+    }
+
+    fn rules(o: &Outcome) -> Vec<(&str, &str, u32)> {
+        o.findings.iter().map(|f| (f.rule.as_str(), f.path.as_str(), f.line)).collect()
+    }
+
+    #[test]
+    fn option_literal_nested_5000_deep_is_a_compile_finding_at_its_line_and_the_rest_is_compared() {
+        let deep = option_literal(5000);
+        let o = check(&[("u.proto", USER_V1), ("d.proto", "syntax = \"proto3\";\n")], &[
+            ("u.proto", USER_V2),
+            ("d.proto", &deep),
+        ]);
+        assert_eq!(rules(&o), vec![("COMPILE", "d.proto", 6), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
+        let m = &o.findings[0].message;
+        assert!(m.contains("d.proto:6:") && m.contains("deeper than the limit of 64 levels"), "{m}");
+    }
+
+    #[test]
+    fn option_literal_at_the_nesting_limit_compiles_on_a_small_caller_stack() {
+        // 63 levels inside the literal's own braces: 64 in all
+        let at_limit = option_literal(limits::MAX_NESTING - 1);
+        let o = check(&[("d.proto", "syntax = \"proto2\";\npackage d;\n")], &[("d.proto", &at_limit)]);
+        assert_eq!(rules(&o), vec![], "{o:?}");
+        let over = option_literal(limits::MAX_NESTING);
+        let o = check(&[("d.proto", "syntax = \"proto2\";\npackage d;\n")], &[("d.proto", &over)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "d.proto", 6)], "{o:?}");
+    }
+
+    #[test]
+    fn messages_nested_5000_deep_are_a_compile_finding_not_a_crash() {
+        let deep = format!("syntax = \"proto3\";\n{}{}", "message A {\n".repeat(5000), "}\n".repeat(5000));
+        let o = check(&[("a.proto", "syntax = \"proto3\";\n")], &[("a.proto", &deep)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "a.proto", limits::MAX_NESTING as u32 + 2)], "{o:?}");
+    }
+
+    #[test]
+    fn an_import_deeply_nested_is_reported_on_the_imported_file() {
+        let deep = format!("syntax = \"proto3\";\npackage a;\n{}{}", "message A {\n".repeat(100), "}\n".repeat(100));
+        let user = "syntax = \"proto3\";\npackage u;\nimport \"a.proto\";\nmessage User {\n  string id = 1;\n}\n";
+        let o = check(&[("u.proto", USER_V1), ("a.proto", "syntax = \"proto3\";\n")], &[
+            ("u.proto", user),
+            ("a.proto", &deep),
+        ]);
+        let compile: Vec<_> = o.findings.iter().filter(|f| f.rule == COMPILE_RULE).collect();
+        assert!(!compile.is_empty() && compile.iter().all(|f| f.path == "a.proto" && f.line == 67), "{o:?}");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_a_compile_finding_naming_the_limit_and_the_rest_is_compared() {
+        let mut big = String::from("syntax = \"proto3\";\npackage b;\n");
+        let mut i = 0;
+        while big.len() <= limits::MAX_PROTO_FILE_BYTES {
+            big.push_str(&format!("message M{i} {{ string a = 1; }}\n"));
+            i += 1;
+        }
+        let o = check(&[("u.proto", USER_V1), ("b.proto", "syntax = \"proto3\";\n")], &[
+            ("u.proto", USER_V2),
+            ("b.proto", &big),
+        ]);
+        assert_eq!(rules(&o), vec![("COMPILE", "b.proto", 0), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
+        assert!(o.findings[0].message.contains("over the limit of 4194304 bytes (4 MiB)"), "{o:?}");
+    }
+
+    #[test]
+    fn an_import_of_a_parent_directory_names_the_file_line_and_the_import_path() {
+        let user = "syntax = \"proto3\";\npackage u;\n// shared types\nimport \"../common/money.proto\";\nmessage User {\n  string id = 1;\n}\n";
+        let o = check(&[("api/u.proto", USER_V1)], &[("api/u.proto", user)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "api/u.proto", 4)], "{o:?}");
+        let m = &o.findings[0].message;
+        assert!(m.contains("import \"../common/money.proto\" is not a valid import path") && m.contains("'..'"), "{m}");
+        assert!(!m.contains("group"), "{m}");
+    }
+}
