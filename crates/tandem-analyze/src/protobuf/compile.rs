@@ -262,7 +262,7 @@ fn invalid_import_at(text: &str, offset: usize, len: usize) -> Option<String> {
         ["import", "public" | "weak"] => true,
         _ => false,
     };
-    let valid = !path.starts_with('/')
-        && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
+    let valid =
+        !path.starts_with('/') && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
     (is_import && !valid).then(|| path.to_string())
 }

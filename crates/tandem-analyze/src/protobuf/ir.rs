@@ -552,10 +552,19 @@ impl Module {
                     let full_name = qualify(&prefix, m.name());
                     self.add_message(&mut file, fi, &full_name, m, path.clone());
                     work.extend(m.extension.iter().enumerate().rev().map(|(i, x)| {
-                        Item::Extension(x, full_name.clone(), [path.as_slice(), &[tag::MSG_EXTENSION, i as i32]].concat())
+                        Item::Extension(
+                            x,
+                            full_name.clone(),
+                            [path.as_slice(), &[tag::MSG_EXTENSION, i as i32]].concat(),
+                        )
                     }));
                     work.extend(m.enum_type.iter().enumerate().rev().map(|(i, e)| {
-                        Item::Enum(e, full_name.clone(), full_name.clone(), [path.as_slice(), &[tag::MSG_ENUM, i as i32]].concat())
+                        Item::Enum(
+                            e,
+                            full_name.clone(),
+                            full_name.clone(),
+                            [path.as_slice(), &[tag::MSG_ENUM, i as i32]].concat(),
+                        )
                     }));
                     work.extend(m.nested_type.iter().enumerate().rev().map(|(i, n)| {
                         Item::Message(n, full_name.clone(), [path.as_slice(), &[tag::MSG_NESTED, i as i32]].concat())

@@ -103,17 +103,23 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
     let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
     // Both sides at once, each on a thread with a stack of known size (the compiler recurses
-    // once per nesting level, and the caller may be a worker thread with a small stack).
-    let ((mut prev_mod, prev_problems, prev_garbage), (mut cur_mod, cur_problems, cur_garbage)) =
-        std::thread::scope(|s| {
-            let previous = on_compile_stack(s, || compile::compile(prev.clone(), &prev_targets, &cfg.roots));
-            let current = on_compile_stack(s, || compile::compile(cur.clone(), &cur_targets, &cfg.roots));
-            (previous.join(), current.join())
-        });
-    if opts.compiler_memory == CompilerMemory::LeaveToProcessExit {
-        std::mem::forget(cur_garbage);
-        std::mem::forget(prev_garbage);
-    }
+    // once per nesting level, and the caller may be a worker thread with a small stack). The
+    // compiler's own memory is done with as soon as the module is built: freed (or left to
+    // the process's exit) there, before the rules run.
+    let memory = opts.compiler_memory;
+    let side = |source: &Arc<dyn Source>, targets: &[String]| {
+        let (module, problems, garbage) = compile::compile(source.clone(), targets, &cfg.roots);
+        match memory {
+            CompilerMemory::Free => drop(garbage),
+            CompilerMemory::LeaveToProcessExit => std::mem::forget(garbage),
+        }
+        (module, problems)
+    };
+    let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
+        let previous = on_compile_stack(s, || side(&prev, &prev_targets));
+        let current = on_compile_stack(s, || side(&cur, &cur_targets));
+        (previous.join(), current.join())
+    });
 
     let mut findings = Vec::new();
     let mut broken: HashSet<String> = HashSet::new();
@@ -288,7 +294,8 @@ mod tests {
             .unwrap()
     }
 
-    const USER_V1: &str = "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n";
+    const USER_V1: &str =
+        "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n";
     const USER_V2: &str = "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n}\n";
 
     /// A message of type M nested `levels` deep in a file option's message literal.
@@ -307,10 +314,10 @@ mod tests {
     #[test]
     fn option_literal_nested_5000_deep_is_a_compile_finding_at_its_line_and_the_rest_is_compared() {
         let deep = option_literal(5000);
-        let o = check(&[("u.proto", USER_V1), ("d.proto", "syntax = \"proto3\";\n")], &[
-            ("u.proto", USER_V2),
-            ("d.proto", &deep),
-        ]);
+        let o = check(
+            &[("u.proto", USER_V1), ("d.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", USER_V2), ("d.proto", &deep)],
+        );
         assert_eq!(rules(&o), vec![("COMPILE", "d.proto", 6), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
         let m = &o.findings[0].message;
         assert!(m.contains("d.proto:6:") && m.contains("deeper than the limit of 64 levels"), "{m}");
@@ -338,10 +345,10 @@ mod tests {
     fn an_import_deeply_nested_is_reported_on_the_imported_file() {
         let deep = format!("syntax = \"proto3\";\npackage a;\n{}{}", "message A {\n".repeat(100), "}\n".repeat(100));
         let user = "syntax = \"proto3\";\npackage u;\nimport \"a.proto\";\nmessage User {\n  string id = 1;\n}\n";
-        let o = check(&[("u.proto", USER_V1), ("a.proto", "syntax = \"proto3\";\n")], &[
-            ("u.proto", user),
-            ("a.proto", &deep),
-        ]);
+        let o = check(
+            &[("u.proto", USER_V1), ("a.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", user), ("a.proto", &deep)],
+        );
         let compile: Vec<_> = o.findings.iter().filter(|f| f.rule == COMPILE_RULE).collect();
         assert!(!compile.is_empty() && compile.iter().all(|f| f.path == "a.proto" && f.line == 67), "{o:?}");
     }
@@ -354,10 +361,10 @@ mod tests {
             big.push_str(&format!("message M{i} {{ string a = 1; }}\n"));
             i += 1;
         }
-        let o = check(&[("u.proto", USER_V1), ("b.proto", "syntax = \"proto3\";\n")], &[
-            ("u.proto", USER_V2),
-            ("b.proto", &big),
-        ]);
+        let o = check(
+            &[("u.proto", USER_V1), ("b.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", USER_V2), ("b.proto", &big)],
+        );
         assert_eq!(rules(&o), vec![("COMPILE", "b.proto", 0), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
         assert!(o.findings[0].message.contains("over the limit of 4194304 bytes (4 MiB)"), "{o:?}");
     }
