@@ -159,7 +159,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let (prev_compiled, cur_compiled) = (compiled(&prev_mod), compiled(&cur_mod));
     let on_prev: HashSet<&str> = prev_targets.iter().map(String::as_str).collect();
     let on_cur: HashSet<&str> = cur_targets.iter().map(String::as_str).collect();
-    let failed: HashSet<String> = targets
+    let mut failed: HashSet<String> = targets
         .iter()
         .filter(|t| {
             (on_prev.contains(t.as_str()) && !prev_compiled.contains(*t))
@@ -168,6 +168,17 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         })
         .cloned()
         .collect();
+    // The well-known types a side holds are those its compiled files import: when a file did
+    // not compile, the ones it imported are missing on that side without being deleted.
+    let only_on = |a: &HashSet<String>, b: &HashSet<String>| -> Vec<String> {
+        a.iter().filter(|p| !targets_set.contains(p.as_str()) && !b.contains(*p)).cloned().collect()
+    };
+    if !cur_problems.is_empty() {
+        failed.extend(only_on(&prev_compiled, &cur_compiled));
+    }
+    if !prev_problems.is_empty() {
+        failed.extend(only_on(&cur_compiled, &prev_compiled));
+    }
     if !failed.is_empty() {
         prev_mod = rebuild_without(&prev_mod, &failed);
         cur_mod = rebuild_without(&cur_mod, &failed);
