@@ -257,11 +257,7 @@ fn invalid_import_at(text: &str, offset: usize, len: usize) -> Option<String> {
     let statement = &before[before.rfind([';', '}']).map_or(0, |i| i + 1)..];
     let words: Vec<&str> =
         statement.lines().flat_map(|l| l.split("//").next().unwrap_or("").split_whitespace()).collect();
-    let is_import = match words.as_slice() {
-        ["import"] => true,
-        ["import", "public" | "weak"] => true,
-        _ => false,
-    };
+    let is_import = matches!(words.as_slice(), ["import"] | ["import", "public" | "weak"]);
     let valid =
         !path.starts_with('/') && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
     (is_import && !valid).then(|| path.to_string())
