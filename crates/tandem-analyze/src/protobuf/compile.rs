@@ -2,6 +2,7 @@
 
 use super::ir::Module;
 use super::limits::{self, Refusal};
+use super::CompilerMemory;
 use crate::source::Source;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 use std::cell::RefCell;
@@ -124,15 +125,15 @@ pub fn import_name(path: &str, roots: &[String]) -> String {
 }
 
 /// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
-/// compiled and a problem for each that did not.
-/// Memory left over from a compilation, to be freed whenever and wherever is convenient.
-pub type Garbage = Box<dyn std::any::Any + Send>;
-
+/// compiled and a problem for each that did not. The compiler's own memory is done with (freed
+/// or left to the process's exit, as `memory` says) before the module is built, so the two are
+/// never held at once.
 pub fn compile(
     source: std::sync::Arc<dyn Source>,
     targets: &[String],
     roots: &[String],
-) -> (Module, Vec<CompileProblem>, Garbage) {
+    memory: CompilerMemory,
+) -> (Module, Vec<CompileProblem>) {
     let opened = Rc::new(RefCell::new(HashMap::new()));
     let refused: Refused = Rc::new(RefCell::new(HashMap::new()));
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
@@ -171,21 +172,24 @@ pub fn compile(
             }
         }
         let fds = compiler.file_descriptor_set();
+        // buf's image holds the well-known types a file imports: they are compared too.
+        let pool = compiler.descriptor_pool();
+        let mut wkt: Vec<(String, prost_types::FileDescriptorProto)> = pool
+            .files()
+            .filter(|f| f.name().starts_with("google/protobuf/"))
+            .filter(|f| !compiled.iter().any(|(_, n)| n == f.name()))
+            .map(|f| (f.name().to_string(), f.file_descriptor_proto().clone()))
+            .collect();
+        wkt.sort_by(|a, b| a.0.cmp(&b.0));
+        match memory {
+            CompilerMemory::Free => drop((compiler, pool)),
+            CompilerMemory::LeaveToProcessExit => std::mem::forget((compiler, pool)),
+        }
         let mut by_name: HashMap<String, prost_types::FileDescriptorProto> =
             fds.file.into_iter().map(|f| (f.name().to_string(), f)).collect();
         let mut module = Module::default();
-        // buf's image holds the well-known types a file imports: they are compared too.
-        let pool = compiler.descriptor_pool();
-        let mut wkt: Vec<String> =
-            pool.files().map(|f| f.name().to_string()).filter(|n| n.starts_with("google/protobuf/")).collect();
-        wkt.sort();
-        for name in wkt {
-            if compiled.iter().any(|(_, n)| n == &name) {
-                continue;
-            }
-            if let Some(f) = pool.get_file_by_name(&name) {
-                module.add_file(name, f.file_descriptor_proto().clone(), "");
-            }
+        for (name, fd) in wkt {
+            module.add_file(name, fd, "");
         }
         for (path, name) in compiled {
             if let Some(fd) = by_name.remove(&name) {
@@ -193,11 +197,7 @@ pub fn compile(
                 module.add_file(path, fd, &text);
             }
         }
-        // The compiler's memory is almost all in its descriptor pool, which can be freed on
-        // another thread: hand it to the caller.
-        let pool: Garbage = Box::new(compiler.descriptor_pool());
-        drop(compiler);
-        (module, problems, pool)
+        (module, problems)
     }
 }
 

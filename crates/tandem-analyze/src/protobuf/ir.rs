@@ -242,6 +242,7 @@ pub struct Field {
     pub oneof: Option<String>,
     pub proto3_optional: bool,
     pub extendee: Option<String>,
+    /// The descriptor's options only (the rest is in the fields above).
     pub proto: FieldDescriptorProto,
     pub path: Vec<i32>,
     /// The fully-qualified name of the enclosing message ("" at file level).
@@ -494,8 +495,10 @@ impl Module {
     }
 
     /// Adds a compiled file; `path` is how findings name it, `text` its source (for columns).
-    pub fn add_file(&mut self, path: String, fd: FileDescriptorProto, text: &str) {
+    pub fn add_file(&mut self, path: String, mut fd: FileDescriptorProto, text: &str) {
         let locations = Locations::from_file(&fd, text);
+        // the locations are all that is kept of the source info (its largest part)
+        fd.source_code_info = None;
         self.add_file_with(path, fd, locations);
     }
 
@@ -783,7 +786,8 @@ fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i3
         oneof: f.oneof_index.and_then(|k| oneofs.get(k as usize).cloned()),
         proto3_optional: f.proto3_optional(),
         extendee: f.extendee.as_deref().map(strip_dot),
-        proto: f.clone(),
+        // only the options are compared; the rest is in the fields above
+        proto: FieldDescriptorProto { options: f.options.clone(), ..Default::default() },
         path,
         parent: parent.to_string(),
         file: fi,

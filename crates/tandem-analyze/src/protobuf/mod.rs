@@ -103,21 +103,11 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
     let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
     // Both sides at once, each on a thread with a stack of known size (the compiler recurses
-    // once per nesting level, and the caller may be a worker thread with a small stack). The
-    // compiler's own memory is done with as soon as the module is built: freed (or left to
-    // the process's exit) there, before the rules run.
+    // once per nesting level, and the caller may be a worker thread with a small stack).
     let memory = opts.compiler_memory;
-    let side = |source: &Arc<dyn Source>, targets: &[String]| {
-        let (module, problems, garbage) = compile::compile(source.clone(), targets, &cfg.roots);
-        match memory {
-            CompilerMemory::Free => drop(garbage),
-            CompilerMemory::LeaveToProcessExit => std::mem::forget(garbage),
-        }
-        (module, problems)
-    };
     let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
-        let previous = on_compile_stack(s, || side(&prev, &prev_targets));
-        let current = on_compile_stack(s, || side(&cur, &cur_targets));
+        let previous = on_compile_stack(s, || compile::compile(prev.clone(), &prev_targets, &cfg.roots, memory));
+        let current = on_compile_stack(s, || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory));
         (previous.join(), current.join())
     });
 
