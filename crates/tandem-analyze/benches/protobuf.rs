@@ -46,9 +46,13 @@ fn many_messages(n: usize, skip: Option<usize>) -> String {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("protobuf");
     g.sample_size(10);
+    // `cargo test --all-targets` runs each benchmark once, unoptimized: a tenth of the size
+    // keeps that to about a second
+    let scale = if std::env::args().any(|a| a == "--bench") { 1 } else { 10 };
+    let (values, messages) = (40_000 / scale, 10_000 / scale);
     for (name, n, previous, current) in [
-        ("enum_values", 40_000, big_enum(40_000, None), big_enum(40_000, Some(7))),
-        ("messages", 10_000, many_messages(10_000, None), many_messages(10_000, Some(7))),
+        ("enum_values", values, big_enum(values, None), big_enum(values, Some(7))),
+        ("messages", messages, many_messages(messages, None), many_messages(messages, Some(7))),
     ] {
         let dir = pair(&previous, &current);
         // one deleted value or field: the rules run on every pair and report exactly it
