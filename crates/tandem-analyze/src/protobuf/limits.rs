@@ -5,15 +5,17 @@
 //! not compiled: it becomes a `COMPILE` finding naming the file and the line, and the rest of
 //! the analysis goes on.
 
-/// The largest `.proto` file compiled, in bytes (4 MiB). The largest public API definitions
-/// are a few hundred KB; a file twice this size still compiles in well under a second.
+/// The largest `.proto` file compiled, in bytes (4 MiB): twice the largest public API
+/// definitions (about 2 MB). The compiler takes ~200 times a file's size in memory at its
+/// peak, so this also bounds the memory of an analysis.
 pub const MAX_PROTO_FILE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The deepest nesting of brackets (`{`, `[`, `(`, `<`, outside strings and comments) in a
 /// `.proto` file: nested messages, option values and message literals in options all count.
-/// protoc refuses messages nested deeper than 32 and option literals nested deeper than 100;
-/// 64 levels of the deepest kind (message literals) need about 1.3 MB of stack in a debug
-/// build, well within the stack the compiler runs on ([`COMPILE_STACK_BYTES`]).
+/// protox itself refuses messages nested deeper than 31 levels, but not message literals,
+/// which its text-format parser reads recursively (~20 KB of stack per level in a debug build:
+/// ~100 levels overflowed a 2 MiB stack). 64 levels need about 1.3 MB, well within the stack
+/// the compiler runs on ([`COMPILE_STACK_BYTES`]).
 pub const MAX_NESTING: usize = 64;
 
 /// Above this many bytes of compared files (both sides together, 1 MiB), the two sides are
