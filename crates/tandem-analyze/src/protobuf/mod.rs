@@ -99,11 +99,11 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     if targets.is_empty() {
         return Ok(Outcome { findings: Vec::new(), files: Vec::new(), config: config_source });
     }
-    let (mut prev_targets, mut cur_targets, mut target_bytes) = (Vec::new(), Vec::new(), 0usize);
+    let (mut prev_targets, mut cur_targets, mut largest) = (Vec::new(), Vec::new(), 0usize);
     for t in &targets {
         for (source, list) in [(&prev, &mut prev_targets), (&cur, &mut cur_targets)] {
             if let Some(bytes) = source.read(t) {
-                target_bytes += bytes.len();
+                largest = largest.max(bytes.len());
                 list.push(t.clone());
             }
         }
@@ -111,13 +111,13 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
     // Each side compiles on a thread with a stack of known size (the compiler recurses once
     // per nesting level, and the caller may be a worker thread with a small stack). Both at
-    // once saves a third of the time; for large inputs one after the other halves the peak
-    // memory (the compiler takes ~200 times the size of what it compiles).
+    // once saves a third of the time; with a large file one after the other cuts the peak
+    // memory by a quarter (the compiler takes ~200 times the size of what it compiles).
     let memory = opts.compiler_memory;
     let compile_prev = || compile::compile(prev.clone(), &prev_targets, &cfg.roots, memory);
     let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
     let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
-        if target_bytes > limits::CONCURRENT_COMPILE_BYTES {
+        if largest > limits::CONCURRENT_COMPILE_FILE_BYTES {
             let previous = on_compile_stack(s, compile_prev).join();
             (previous, on_compile_stack(s, compile_cur).join())
         } else {
