@@ -5,6 +5,10 @@
 #   tests/fixtures/protobuf/<RULE_ID>/<case>/{previous,current}/   one rule per buf.yaml
 #   tests/fixtures/protobuf/_categories/<case>/{previous,current}/ whole categories, v1/v1beta1/no buf.yaml
 #   tests/fixtures/protobuf/_malformed/<case>/{previous,current}/  current does not compile
+#   tests/fixtures/protobuf/snapshots/                           tandem's findings per case (insta)
+#
+# tests/buf_conformance.rs runs the same buf command live on every case and fails a case whose
+# recording buf no longer prints: after a buf upgrade, re-record here and review the diff.
 #
 # For each case dir this runs, from inside the case dir,
 #   buf breaking current --against previous --error-format json
@@ -32,7 +36,7 @@ filter=""
 for arg in "$@"; do
   case "$arg" in
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) filter="$arg" ;;
   esac
 done

@@ -63,10 +63,15 @@ fn parse_level(s: &str) -> Result<ImpactLevel, String> {
 }
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {
-    // a one-shot process: the operating system reclaims the compiler's memory at exit
-    tandem_analyze::protobuf::exit_without_freeing(true);
     let compare = Compare::from_parts(args.base.clone(), args.head.clone(), args.worktree, args.against.clone())?;
-    let req = AnalyzeRequest { repo: args.repo.clone(), path: args.dir.clone(), compare, changed_files: Vec::new() };
+    let req = AnalyzeRequest {
+        repo: args.repo.clone(),
+        path: args.dir.clone(),
+        compare,
+        changed_files: Vec::new(),
+        // a one-shot process: the operating system reclaims the compiler's memory at exit
+        compiler_memory: tandem_analyze::protobuf::CompilerMemory::LeaveToProcessExit,
+    };
     // A workspace is optional: analyze works in any git repository, like `buf breaking`.
     let manifest = match &cli.workspace {
         Some(p) => Some(p.clone()),

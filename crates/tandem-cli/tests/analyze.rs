@@ -293,5 +293,8 @@ fn the_workspace_can_choose_the_rules_and_huge_files_are_not_parsed() {
     let a = json(dir.path(), &["analyze", "--repo", "proto", "--format", "json"]);
     let f = &a["findings"][0];
     assert_eq!(f["rule"], "COMPILE", "{a:#}");
-    assert!(f["message"].as_str().unwrap().contains("files over 16 MB are not analysed"), "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("over the limit of 4194304 bytes (4 MiB) for a .proto file"),
+        "{f}"
+    );
 }

@@ -25,6 +25,8 @@ pub struct AnalyzeRequest {
     pub compare: Compare,
     /// Only these changed paths (e.g. from an MCP client); git comparisons only.
     pub changed_files: Vec<String>,
+    /// What becomes of the protobuf compiler's memory once the analysis is done.
+    pub compiler_memory: protobuf::CompilerMemory,
 }
 
 /// Which two states of a repository an analysis compares. One of three, so that no front end
@@ -358,7 +360,7 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         // Fast path: no contract file changed, nothing to compile.
         protobuf::Outcome { findings: Vec::new(), files: Vec::new(), config: "no contract file changed".into() }
     } else {
-        let opts = protobuf::Options { breaking, changed };
+        let opts = protobuf::Options { breaking, changed, compiler_memory: req.compiler_memory };
         protobuf::compare(prev, cur, &opts).map_err(|e| EngineError::Invalid(e.to_string()))?
     };
     let mut findings: Vec<Finding> = outcome.findings;

@@ -1,7 +1,9 @@
 //! Compiling the protobuf files of one side of a comparison, straight from a [`Source`].
 
 use super::ir::Module;
-use crate::source::{Source, MAX_FILE_BYTES};
+use super::limits::{self, Refusal};
+use super::CompilerMemory;
+use crate::source::Source;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,6 +21,10 @@ pub struct CompileProblem {
 /// import name -> (repo path, text) of every file opened.
 type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
 
+/// The files refused by a limit, by the text of the error handed to the compiler (which
+/// names the file, so it is unique): (repo path, refusal).
+type Refused = Rc<RefCell<HashMap<String, (String, Refusal)>>>;
+
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
     source: std::sync::Arc<dyn Source>,
@@ -27,6 +33,8 @@ struct Resolver {
     all: RefCell<Option<Vec<String>>>,
     /// name -> (repo path, text) of every file opened.
     opened: Opened,
+    /// Files over a limit, which the compiler never sees.
+    refused: Refused,
     /// Import names whose source locations are kept (the compared files). Other files only
     /// resolve names: dropping their locations halves the compiler's memory and time.
     located: std::collections::HashSet<String>,
@@ -53,19 +61,21 @@ impl Resolver {
     fn load(&self, name: &str) -> Result<(String, String), protox::Error> {
         for path in self.candidates(name) {
             if let Some(bytes) = self.source.read(&path) {
-                if bytes.len() > MAX_FILE_BYTES {
-                    return Err(protox::Error::new(std::io::Error::other(format!(
-                        "{path} is {} MB; files over {} MB are not analysed",
-                        bytes.len() / (1024 * 1024),
-                        MAX_FILE_BYTES / (1024 * 1024)
-                    ))));
-                }
+                limits::check_size(&path, bytes.len()).map_err(|r| self.refuse(&path, r))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| protox::Error::new(std::io::Error::other(format!("{path} is not UTF-8 text"))))?;
+                limits::check_nesting(&path, &text).map_err(|r| self.refuse(&path, r))?;
                 return Ok((path, text));
             }
         }
         Err(protox::Error::file_not_found(name))
+    }
+
+    /// Records why `path` is not compiled; the compiler gets an error naming it.
+    fn refuse(&self, path: &str, refusal: Refusal) -> protox::Error {
+        let key = refusal.message.clone();
+        self.refused.borrow_mut().insert(key.clone(), (path.to_string(), refusal));
+        protox::Error::new(key)
     }
 }
 
@@ -115,16 +125,17 @@ pub fn import_name(path: &str, roots: &[String]) -> String {
 }
 
 /// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
-/// compiled and a problem for each that did not.
-/// Memory left over from a compilation, to be freed whenever and wherever is convenient.
-pub type Garbage = Box<dyn std::any::Any + Send>;
-
+/// compiled and a problem for each that did not. The compiler's own memory is done with (freed
+/// or left to the process's exit, as `memory` says) before the module is built, so the two are
+/// never held at once.
 pub fn compile(
     source: std::sync::Arc<dyn Source>,
     targets: &[String],
     roots: &[String],
-) -> (Module, Vec<CompileProblem>, Garbage) {
+    memory: CompilerMemory,
+) -> (Module, Vec<CompileProblem>) {
     let opened = Rc::new(RefCell::new(HashMap::new()));
+    let refused: Refused = Rc::new(RefCell::new(HashMap::new()));
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
     // A compiler over `source` whose resolver records the texts it opens in `opened`.
     let new_compiler = || {
@@ -134,6 +145,7 @@ pub fn compile(
             roots: roots.to_vec(),
             all: RefCell::new(None),
             opened: opened.clone(),
+            refused: refused.clone(),
             located: located.clone(),
         });
         chain.add(GoogleFileResolver::new());
@@ -155,26 +167,29 @@ pub fn compile(
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
-                    Err(e) => problems.push(problem(path, &e, &opened.borrow())),
+                    Err(e) => problems.push(problem(path, &e, &opened.borrow(), &refused.borrow())),
                 }
             }
         }
         let fds = compiler.file_descriptor_set();
+        // buf's image holds the well-known types a file imports: they are compared too.
+        let pool = compiler.descriptor_pool();
+        let mut wkt: Vec<(String, prost_types::FileDescriptorProto)> = pool
+            .files()
+            .filter(|f| f.name().starts_with("google/protobuf/"))
+            .filter(|f| !compiled.iter().any(|(_, n)| n == f.name()))
+            .map(|f| (f.name().to_string(), f.file_descriptor_proto().clone()))
+            .collect();
+        wkt.sort_by(|a, b| a.0.cmp(&b.0));
+        match memory {
+            CompilerMemory::Free => drop((compiler, pool)),
+            CompilerMemory::LeaveToProcessExit => std::mem::forget((compiler, pool)),
+        }
         let mut by_name: HashMap<String, prost_types::FileDescriptorProto> =
             fds.file.into_iter().map(|f| (f.name().to_string(), f)).collect();
         let mut module = Module::default();
-        // buf's image holds the well-known types a file imports: they are compared too.
-        let pool = compiler.descriptor_pool();
-        let mut wkt: Vec<String> =
-            pool.files().map(|f| f.name().to_string()).filter(|n| n.starts_with("google/protobuf/")).collect();
-        wkt.sort();
-        for name in wkt {
-            if compiled.iter().any(|(_, n)| n == &name) {
-                continue;
-            }
-            if let Some(f) = pool.get_file_by_name(&name) {
-                module.add_file(name, f.file_descriptor_proto().clone(), "");
-            }
+        for (name, fd) in wkt {
+            module.add_file(name, fd, "");
         }
         for (path, name) in compiled {
             if let Some(fd) = by_name.remove(&name) {
@@ -182,16 +197,24 @@ pub fn compile(
                 module.add_file(path, fd, &text);
             }
         }
-        // The compiler's memory is almost all in its descriptor pool, which can be freed on
-        // another thread: hand it to the caller.
-        let pool: Garbage = Box::new(compiler.descriptor_pool());
-        drop(compiler);
-        (module, problems, pool)
+        (module, problems)
     }
 }
 
-fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<str>)>) -> CompileProblem {
+fn problem(
+    path: &str,
+    e: &protox::Error,
+    opened: &HashMap<String, (String, Rc<str>)>,
+    refused: &HashMap<String, (String, Refusal)>,
+) -> CompileProblem {
     use miette::Diagnostic;
+    if let Some((at_path, r)) = refused.get(&e.to_string()) {
+        let mut message = r.message.clone();
+        if at_path != path {
+            message = format!("{message} (imported by {path})");
+        }
+        return CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message };
+    }
     // Locate the error in the file it names (an import may be the broken one).
     let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {
         Some((p, t)) => (p.clone(), Some(t.clone())),
@@ -199,7 +222,8 @@ fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<s
     };
     // the primary label when there is one, else the last (a duplicate's second use)
     let labels: Vec<miette::LabeledSpan> = e.labels().map(|l| l.collect()).unwrap_or_default();
-    let offset = labels.iter().find(|l| l.primary()).or(labels.last()).map(|l| l.offset());
+    let label = labels.iter().find(|l| l.primary()).or(labels.last());
+    let offset = label.map(|l| l.offset());
     let (line, column) = match (offset, text.clone()) {
         (Some(o), Some(t)) => {
             let (l, c) = tandem_model::manifest::line_col(&t, o);
@@ -208,6 +232,12 @@ fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<s
         _ => (0, 0),
     };
     let mut message = e.to_string();
+    if let Some(import) = label.zip(text.as_deref()).and_then(|(l, t)| invalid_import_at(t, l.offset(), l.len())) {
+        // protox words this "invalid group name"; say what is wrong and how to write it
+        message = format!(
+            "import \"{import}\" is not a valid import path: an import names a file relative to a module root (the directory of buf.yaml, or a root listed in it) and may not contain '.' or '..' components, backslashes, empty components or a leading '/'; write the path from the root"
+        );
+    }
     if text.as_deref().is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("edition"))) {
         message = format!("protobuf editions are not supported by this build of tandem yet ({message})");
     }
@@ -215,4 +245,20 @@ fn problem(path: &str, e: &protox::Error, opened: &HashMap<String, (String, Rc<s
         message = format!("{message} (in {at_path}, imported by {path})");
     }
     CompileProblem { path: at_path, line, column, message }
+}
+
+/// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when
+/// that path is one the compiler refuses (the rule protoc and protox apply).
+fn invalid_import_at(text: &str, offset: usize, len: usize) -> Option<String> {
+    let literal = text.get(offset..offset.checked_add(len)?)?;
+    let path = literal.strip_prefix(['"', '\''])?.strip_suffix(['"', '\''])?;
+    // the statement the literal is in: back to the previous `;` or `}` (or the file's start)
+    let before = &text[..offset];
+    let statement = &before[before.rfind([';', '}']).map_or(0, |i| i + 1)..];
+    let words: Vec<&str> =
+        statement.lines().flat_map(|l| l.split("//").next().unwrap_or("").split_whitespace()).collect();
+    let is_import = matches!(words.as_slice(), ["import"] | ["import", "public" | "weak"]);
+    let valid =
+        !path.starts_with('/') && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
+    (is_import && !valid).then(|| path.to_string())
 }

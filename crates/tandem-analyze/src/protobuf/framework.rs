@@ -144,7 +144,7 @@ pub fn run(prev: &Module, cur: &Module, rules: &[&Rule]) -> Vec<Finding> {
                 for pm in &prev.messages {
                     if let Some(cm) = cur.message(&pm.full_name) {
                         for pf in &pm.fields {
-                            if let Some(cf) = cm.fields.iter().find(|x| x.number == pf.number) {
+                            if let Some(cf) = cm.field(pf.number) {
                                 f(&mut out, Some(cm), pf, cf);
                             }
                         }
@@ -176,7 +176,7 @@ pub fn run(prev: &Module, cur: &Module, rules: &[&Rule]) -> Vec<Finding> {
                     if let Some(&ci) = cur.service_by_name.get(&ps.full_name) {
                         let cs = &cur.services[ci];
                         for pm in &ps.methods {
-                            if let Some(cm) = cs.methods.iter().find(|m| m.name == pm.name) {
+                            if let Some(cm) = cs.method(&pm.name) {
                                 f(&mut out, cs, pm, cm);
                             }
                         }

@@ -94,28 +94,8 @@ impl Locations {
     fn from_file(f: &FileDescriptorProto, text: &str) -> Locations {
         let mut spans = PathMap::default();
         let lines: Vec<&str> = text.split('\n').collect();
-        // The compiler counts columns in bytes; buf counts display columns: tabs stop every 4
-        // columns and wide characters (CJK, emoji) take two.
-        let col = |line: i32, col: i32| -> u32 {
-            match lines.get(line.max(0) as usize) {
-                Some(l) if !l.is_ascii() || l.contains('\t') => {
-                    let mut b = (col.max(0) as usize).min(l.len());
-                    while b > 0 && !l.is_char_boundary(b) {
-                        b -= 1;
-                    }
-                    let mut c = 0u32;
-                    for ch in l[..b].chars() {
-                        c = if ch == '\t' {
-                            c + 4 - c % 4
-                        } else {
-                            c + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) as u32
-                        };
-                    }
-                    c + 1
-                }
-                _ => col as u32 + 1,
-            }
-        };
+        let mut columns = Columns::new(&lines);
+        let mut col = |line: i32, col: i32| columns.display(line, col);
         if let Some(info) = &f.source_code_info {
             for loc in &info.location {
                 let s = &loc.span;
@@ -142,9 +122,12 @@ impl Locations {
                 {
                     // buf places `[default = …]` at the `default` keyword
                     if let Some(l) = lines.get(s[0].max(0) as usize) {
-                        let upto: String = l.chars().take(span.column.saturating_sub(1) as usize).collect();
-                        if let Some(i) = upto.rfind("default") {
-                            span.column = upto[..i].chars().count() as u32 + 1;
+                        let mut end = (s[1].max(0) as usize).min(l.len());
+                        while !l.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        if let Some(i) = l[..end].rfind("default") {
+                            span.column = col(s[0], i as i32);
                         }
                     }
                 }
@@ -157,6 +140,72 @@ impl Locations {
 
     pub fn get(&self, path: &[i32]) -> Option<Span> {
         self.spans.get(path).copied()
+    }
+}
+
+/// Display columns of byte offsets in the lines of a file, as buf counts them: tabs stop every
+/// 4 columns and wide characters (CJK, emoji) take two. Lines of plain ASCII (almost all) cost
+/// nothing; for the others a checkpoint every [`Columns::STEP`] bytes is kept, so each lookup
+/// scans at most that many bytes however long the line (a one-line file included).
+struct Columns<'a> {
+    lines: &'a [&'a str],
+    /// Per line index: `None` for plain lines, else the display column at every STEP bytes.
+    checkpoints: HashMap<usize, Option<Vec<u32>>>,
+}
+
+impl<'a> Columns<'a> {
+    const STEP: usize = 256;
+
+    fn new(lines: &'a [&'a str]) -> Self {
+        Columns { lines, checkpoints: HashMap::new() }
+    }
+
+    fn width(c: u32, ch: char) -> u32 {
+        if ch == '\t' {
+            c + 4 - c % 4
+        } else {
+            c + unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0) as u32
+        }
+    }
+
+    /// The 1-based display column of the 0-based byte column `col` of 0-based line `line`.
+    fn display(&mut self, line: i32, col: i32) -> u32 {
+        let Some(l) = self.lines.get(line.max(0) as usize).copied() else { return col.max(0) as u32 + 1 };
+        let marks = self.checkpoints.entry(line.max(0) as usize).or_insert_with(|| {
+            if l.is_ascii() && !l.contains('\t') {
+                return None;
+            }
+            // marks[k]: the display column at the first char boundary at or after k * STEP
+            let mut marks = Vec::with_capacity(l.len() / Self::STEP + 1);
+            let mut c = 0u32;
+            for (b, ch) in l.char_indices() {
+                while marks.len() * Self::STEP <= b {
+                    marks.push(c);
+                }
+                c = Self::width(c, ch);
+            }
+            Some(marks)
+        });
+        let Some(marks) = marks else { return col.max(0) as u32 + 1 };
+        let mut b = (col.max(0) as usize).min(l.len());
+        while b > 0 && !l.is_char_boundary(b) {
+            b -= 1;
+        }
+        // start from the last checkpoint at or before `b`
+        let mut k = (b / Self::STEP).min(marks.len().saturating_sub(1));
+        let mut start = k * Self::STEP;
+        while start > 0 && !l.is_char_boundary(start) {
+            start += 1;
+        }
+        if start > b {
+            k = k.saturating_sub(1);
+            start = k * Self::STEP;
+            while start > 0 && !l.is_char_boundary(start) {
+                start += 1;
+            }
+        }
+        let base = marks.get(k).copied().unwrap_or(0);
+        l[start.min(b)..b].chars().fold(base, Self::width) + 1
     }
 }
 
@@ -193,6 +242,7 @@ pub struct Field {
     pub oneof: Option<String>,
     pub proto3_optional: bool,
     pub extendee: Option<String>,
+    /// The descriptor's options only (the rest is in the fields above).
     pub proto: FieldDescriptorProto,
     pub path: Vec<i32>,
     /// The fully-qualified name of the enclosing message ("" at file level).
@@ -210,15 +260,97 @@ impl Field {
     }
 }
 
+/// Number ranges (reserved or extension ranges) in their declared order, with an index that
+/// answers "is this number covered" in O(log n).
+#[derive(Debug, Clone, Default)]
+pub struct Ranges {
+    /// As declared: (start, end), the end exclusive when `end_exclusive` (messages).
+    declared: Vec<(i32, i32)>,
+    end_exclusive: bool,
+    /// (start, last) with an inclusive last, sorted by start...
+    sorted: Vec<(i64, i64)>,
+    /// ...and the largest `last` among `sorted[..=i]`.
+    reach: Vec<i64>,
+}
+
+impl Ranges {
+    pub fn new(declared: Vec<(i32, i32)>, end_exclusive: bool) -> Ranges {
+        let last = |e: i32| if end_exclusive { e as i64 - 1 } else { e as i64 };
+        let mut sorted: Vec<(i64, i64)> = declared.iter().map(|&(s, e)| (s as i64, last(e))).collect();
+        sorted.sort_unstable();
+        let mut reach = Vec::with_capacity(sorted.len());
+        let mut max = i64::MIN;
+        for &(_, l) in &sorted {
+            max = max.max(l);
+            reach.push(max);
+        }
+        Ranges { declared, end_exclusive, sorted, reach }
+    }
+
+    /// The ranges as declared.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, i32)> + '_ {
+        self.declared.iter().copied()
+    }
+
+    /// The last number covered without a gap from `n` on, if `n` is covered at all.
+    fn covered_to(&self, n: i64) -> Option<i64> {
+        let i = self.sorted.partition_point(|&(s, _)| s <= n);
+        let reach = *self.reach.get(i.checked_sub(1)?)?;
+        (reach >= n).then_some(reach)
+    }
+
+    /// Whether `n` lies in one of the ranges.
+    pub fn contains(&self, n: i32) -> bool {
+        self.covered_to(n as i64).is_some()
+    }
+
+    /// Whether every number of `r` (a range of the same kind) is in one of the ranges.
+    pub fn covers(&self, r: (i32, i32)) -> bool {
+        let last = if self.end_exclusive { r.1 as i64 - 1 } else { r.1 as i64 };
+        let mut n = r.0 as i64;
+        while n <= last {
+            match self.covered_to(n) {
+                Some(to) => n = to + 1,
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Names (reserved names, oneofs) in their declared order, with a set for lookups.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    declared: Vec<String>,
+    set: std::collections::HashSet<String>,
+}
+
+impl Names {
+    pub fn new(declared: Vec<String>) -> Names {
+        let set = declared.iter().cloned().collect();
+        Names { declared, set }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &String> + '_ {
+        self.declared.iter()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Message {
     pub full_name: String,
     pub name: String,
     pub fields: Vec<Field>,
-    pub oneofs: Vec<String>,
-    pub reserved_ranges: Vec<(i32, i32)>,
-    pub reserved_names: Vec<String>,
-    pub extension_ranges: Vec<(i32, i32)>,
+    /// Index of the first field with each number.
+    field_by_number: HashMap<i32, usize>,
+    pub oneofs: Names,
+    pub reserved_ranges: Ranges,
+    pub reserved_names: Names,
+    pub extension_ranges: Ranges,
     pub proto: DescriptorProto,
     pub is_map_entry: bool,
     pub path: Vec<i32>,
@@ -232,17 +364,37 @@ pub struct EnumValue {
     pub path: Vec<i32>,
 }
 
+impl Message {
+    /// The field numbered `number` (the first one, in a message that does not compile).
+    pub fn field(&self, number: i32) -> Option<&Field> {
+        self.field_by_number.get(&number).map(|&i| &self.fields[i])
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Enum {
     pub full_name: String,
     pub values: Vec<EnumValue>,
-    pub reserved_ranges: Vec<(i32, i32)>,
-    pub reserved_names: Vec<String>,
+    /// Indexes of the values with each number (aliases share one), in declared order.
+    values_by_number: HashMap<i32, Vec<usize>>,
+    pub reserved_ranges: Ranges,
+    pub reserved_names: Names,
     pub proto: EnumDescriptorProto,
     pub path: Vec<i32>,
     pub file: usize,
     /// The enclosing message ("" at file level).
     pub parent: String,
+}
+
+impl Enum {
+    /// The values numbered `number` (more than one when aliased), in declared order.
+    pub fn values_numbered(&self, number: i32) -> impl Iterator<Item = &EnumValue> + '_ {
+        self.values_by_number.get(&number).into_iter().flatten().map(|&i| &self.values[i])
+    }
+
+    pub fn has_number(&self, number: i32) -> bool {
+        self.values_by_number.contains_key(&number)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -260,9 +412,17 @@ pub struct Method {
 pub struct Service {
     pub full_name: String,
     pub methods: Vec<Method>,
+    /// Index of the first method with each name.
+    method_by_name: HashMap<String, usize>,
     pub proto: prost_types::ServiceDescriptorProto,
     pub path: Vec<i32>,
     pub file: usize,
+}
+
+impl Service {
+    pub fn method(&self, name: &str) -> Option<&Method> {
+        self.method_by_name.get(name).map(|&i| &self.methods[i])
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -305,6 +465,16 @@ pub struct Module {
     pub extra_packages: BTreeMap<String, String>,
 }
 
+/// An element still to be added to a module, with what names it.
+enum Item<'a> {
+    /// A message, the prefix of its name, its path.
+    Message(&'a DescriptorProto, String, Vec<i32>),
+    /// An enum, the prefix of its name, its enclosing message ("" at file level), its path.
+    Enum(&'a EnumDescriptorProto, String, String, Vec<i32>),
+    /// An extension, its enclosing message ("" at file level), its path.
+    Extension(&'a FieldDescriptorProto, String, Vec<i32>),
+}
+
 fn strip_dot(s: &str) -> String {
     s.strip_prefix('.').unwrap_or(s).to_string()
 }
@@ -325,8 +495,10 @@ impl Module {
     }
 
     /// Adds a compiled file; `path` is how findings name it, `text` its source (for columns).
-    pub fn add_file(&mut self, path: String, fd: FileDescriptorProto, text: &str) {
+    pub fn add_file(&mut self, path: String, mut fd: FileDescriptorProto, text: &str) {
         let locations = Locations::from_file(&fd, text);
+        // the locations are all that is kept of the source info (its largest part)
+        fd.source_code_info = None;
         self.add_file_with(path, fd, locations);
     }
 
@@ -350,16 +522,68 @@ impl Module {
             extensions: Vec::new(),
         };
         let pkg = fd.package().to_string();
-        for (i, m) in fd.message_type.iter().enumerate() {
-            self.add_message(&mut file, fi, &pkg, m, vec![tag::FILE_MESSAGE, i as i32]);
-        }
-        for (i, e) in fd.enum_type.iter().enumerate() {
-            self.add_enum(&mut file, fi, &pkg, "", e, vec![tag::FILE_ENUM, i as i32]);
+        // Messages nest: walked with a work list, not recursion, in the order a depth-first
+        // walk visits them (a message, its nested messages, its enums, its extensions).
+        let mut work: Vec<Item> = Vec::new();
+        work.extend(
+            fd.extension
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, x)| Item::Extension(x, String::new(), vec![tag::FILE_EXTENSION, i as i32])),
+        );
+        work.extend(
+            fd.enum_type
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, e)| Item::Enum(e, pkg.clone(), String::new(), vec![tag::FILE_ENUM, i as i32])),
+        );
+        let mut messages: Vec<Item> = fd
+            .message_type
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Item::Message(m, pkg.clone(), vec![tag::FILE_MESSAGE, i as i32]))
+            .collect();
+        messages.reverse();
+        work.extend(messages);
+        // file-level extensions come after the services
+        let mut deferred_extensions: Vec<Item> = Vec::new();
+        while let Some(item) = work.pop() {
+            match item {
+                Item::Message(m, prefix, path) => {
+                    let full_name = qualify(&prefix, m.name());
+                    self.add_message(&mut file, fi, &full_name, m, path.clone());
+                    work.extend(m.extension.iter().enumerate().rev().map(|(i, x)| {
+                        Item::Extension(
+                            x,
+                            full_name.clone(),
+                            [path.as_slice(), &[tag::MSG_EXTENSION, i as i32]].concat(),
+                        )
+                    }));
+                    work.extend(m.enum_type.iter().enumerate().rev().map(|(i, e)| {
+                        Item::Enum(
+                            e,
+                            full_name.clone(),
+                            full_name.clone(),
+                            [path.as_slice(), &[tag::MSG_ENUM, i as i32]].concat(),
+                        )
+                    }));
+                    work.extend(m.nested_type.iter().enumerate().rev().map(|(i, n)| {
+                        Item::Message(n, full_name.clone(), [path.as_slice(), &[tag::MSG_NESTED, i as i32]].concat())
+                    }));
+                }
+                Item::Enum(e, prefix, parent, path) => self.add_enum(&mut file, fi, &prefix, &parent, e, path),
+                Item::Extension(x, parent, path) if parent.is_empty() => {
+                    deferred_extensions.push(Item::Extension(x, parent, path))
+                }
+                Item::Extension(x, parent, path) => self.add_extension(&mut file, fi, &parent, x, path),
+            }
         }
         for (i, s) in fd.service.iter().enumerate() {
             let full_name = qualify(&pkg, s.name());
             let path = vec![tag::FILE_SERVICE, i as i32];
-            let methods = s
+            let methods: Vec<Method> = s
                 .method
                 .iter()
                 .enumerate()
@@ -377,6 +601,10 @@ impl Module {
                     }
                 })
                 .collect();
+            let mut method_by_name = HashMap::with_capacity(methods.len());
+            for (j, m) in methods.iter().enumerate() {
+                method_by_name.entry(m.name.clone()).or_insert(j);
+            }
             self.service_by_name.insert(full_name.clone(), self.services.len());
             file.services.push(self.services.len());
             let proto = prost_types::ServiceDescriptorProto {
@@ -384,69 +612,77 @@ impl Module {
                 options: s.options.clone(),
                 ..Default::default()
             };
-            self.services.push(Service { full_name, methods, proto, path, file: fi });
+            self.services.push(Service { full_name, methods, method_by_name, proto, path, file: fi });
         }
-        for (i, x) in fd.extension.iter().enumerate() {
-            self.add_extension(&mut file, fi, "", &pkg, x, vec![tag::FILE_EXTENSION, i as i32]);
+        for item in deferred_extensions {
+            if let Item::Extension(x, parent, path) = item {
+                self.add_extension(&mut file, fi, &parent, x, path);
+            }
         }
         // Map entries are synthetic and have no source; buf reports them at the map field.
+        let mut map_fields: HashMap<(&str, &str), &Field> = HashMap::new();
+        for &mi in &file.messages {
+            for f in &self.messages[mi].fields {
+                if f.ty == Type::Message {
+                    map_fields.entry((f.parent.as_str(), f.type_name.as_str())).or_insert(f);
+                }
+            }
+        }
+        let mut extra: Vec<(Vec<i32>, Span)> = Vec::new();
         for &mi in &file.messages {
             let m = &self.messages[mi];
             if !m.is_map_entry {
                 continue;
             }
-            let Some(parent_name) = m.full_name.rsplit_once('.').map(|(p, _)| p.to_string()) else { continue };
-            let Some(parent) = self.message(&parent_name) else { continue };
-            let Some(field) = parent.fields.iter().find(|f| f.type_name == m.full_name) else { continue };
+            // the map field lives in the entry's parent message
+            let Some(parent) = m.full_name.rsplit_once('.').map(|(p, _)| p) else { continue };
+            let Some(field) = map_fields.get(&(parent, m.full_name.as_str())) else { continue };
             let Some(span) = file.locations.get(&field.path) else { continue };
-            let mut paths = vec![m.path.clone()];
+            extra.push((m.path.clone(), span));
             for f in &m.fields {
-                paths.push(f.path.clone());
+                extra.push((f.path.clone(), span));
                 for part in
                     [tag::FIELD_NAME, tag::FIELD_TYPE, tag::FIELD_TYPE_NAME, tag::FIELD_LABEL, tag::FIELD_NUMBER]
                 {
-                    paths.push([f.path.as_slice(), &[part]].concat());
+                    extra.push(([f.path.as_slice(), &[part]].concat(), span));
                 }
             }
-            for p in paths {
-                file.locations.spans.entry(p).or_insert(span);
-            }
+        }
+        for (p, span) in extra {
+            file.locations.spans.entry(p).or_insert(span);
         }
         file.proto = fd;
         self.file_by_name.insert(file.name.clone(), fi);
         self.files.push(file);
     }
 
-    fn add_extension(
-        &mut self,
-        file: &mut File,
-        fi: usize,
-        parent: &str,
-        _pkg: &str,
-        x: &FieldDescriptorProto,
-        path: Vec<i32>,
-    ) {
+    fn add_extension(&mut self, file: &mut File, fi: usize, parent: &str, x: &FieldDescriptorProto, path: Vec<i32>) {
         let f = field(x, parent, &[], path, fi);
         self.extension_by_key.insert((f.extendee.clone().unwrap_or_default(), f.number), self.extensions.len());
         file.extensions.push(self.extensions.len());
         self.extensions.push(f);
     }
 
-    fn add_message(&mut self, file: &mut File, fi: usize, prefix: &str, m: &DescriptorProto, path: Vec<i32>) {
-        let full_name = qualify(prefix, m.name());
+    /// Adds one message (its nested elements are the caller's).
+    fn add_message(&mut self, file: &mut File, fi: usize, full_name: &str, m: &DescriptorProto, path: Vec<i32>) {
         let oneofs: Vec<String> = m.oneof_decl.iter().map(|o| o.name().to_string()).collect();
         // proto3 `optional` fields live in synthetic oneofs that are not real oneofs
-        let synthetic: Vec<bool> = (0..oneofs.len())
-            .map(|k| m.field.iter().any(|f| f.oneof_index == Some(k as i32) && f.proto3_optional()))
-            .collect();
-        let fields = m
+        let mut synthetic = vec![false; oneofs.len()];
+        for f in &m.field {
+            if let Some(k) = f.oneof_index.filter(|_| f.proto3_optional()) {
+                if let Some(s) = synthetic.get_mut(k as usize) {
+                    *s = true;
+                }
+            }
+        }
+        let fields: Vec<Field> = m
             .field
             .iter()
             .enumerate()
             .map(|(j, f)| {
                 let mut p = path.clone();
                 p.extend([tag::MSG_FIELD, j as i32]);
-                let mut fld = field(f, &full_name, &oneofs, p, fi);
+                let mut fld = field(f, full_name, &oneofs, p, fi);
                 if let Some(k) = f.oneof_index {
                     if synthetic.get(k as usize).copied().unwrap_or(false) {
                         fld.oneof = None;
@@ -455,39 +691,29 @@ impl Module {
                 fld
             })
             .collect();
+        let mut field_by_number = HashMap::with_capacity(fields.len());
+        for (j, f) in fields.iter().enumerate() {
+            field_by_number.entry(f.number).or_insert(j);
+        }
         let real_oneofs = oneofs.iter().zip(&synthetic).filter(|(_, s)| !**s).map(|(o, _)| o.clone()).collect();
         let msg = Message {
-            full_name: full_name.clone(),
+            full_name: full_name.to_string(),
             name: m.name().to_string(),
             fields,
-            oneofs: real_oneofs,
-            reserved_ranges: m.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
-            reserved_names: m.reserved_name.clone(),
-            extension_ranges: m.extension_range.iter().map(|r| (r.start(), r.end())).collect(),
+            field_by_number,
+            oneofs: Names::new(real_oneofs),
+            reserved_ranges: Ranges::new(m.reserved_range.iter().map(|r| (r.start(), r.end())).collect(), true),
+            reserved_names: Names::new(m.reserved_name.clone()),
+            extension_ranges: Ranges::new(m.extension_range.iter().map(|r| (r.start(), r.end())).collect(), true),
             // only the options are compared; nested elements are indexed on their own
             proto: DescriptorProto { name: m.name.clone(), options: m.options.clone(), ..Default::default() },
             is_map_entry: m.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false),
-            path: path.clone(),
+            path,
             file: fi,
         };
-        self.message_by_name.insert(full_name.clone(), self.messages.len());
+        self.message_by_name.insert(full_name.to_string(), self.messages.len());
         file.messages.push(self.messages.len());
         self.messages.push(msg);
-        for (i, n) in m.nested_type.iter().enumerate() {
-            let mut p = path.clone();
-            p.extend([tag::MSG_NESTED, i as i32]);
-            self.add_message(file, fi, &full_name, n, p);
-        }
-        for (i, e) in m.enum_type.iter().enumerate() {
-            let mut p = path.clone();
-            p.extend([tag::MSG_ENUM, i as i32]);
-            self.add_enum(file, fi, &full_name, &full_name, e, p);
-        }
-        for (i, x) in m.extension.iter().enumerate() {
-            let mut p = path.clone();
-            p.extend([tag::MSG_EXTENSION, i as i32]);
-            self.add_extension(file, fi, &full_name, prefix, x, p);
-        }
     }
 
     fn add_enum(
@@ -500,7 +726,7 @@ impl Module {
         path: Vec<i32>,
     ) {
         let full_name = qualify(prefix, e.name());
-        let values = e
+        let values: Vec<EnumValue> = e
             .value
             .iter()
             .enumerate()
@@ -510,13 +736,18 @@ impl Module {
                 EnumValue { name: v.name().to_string(), number: v.number(), path: p }
             })
             .collect();
+        let mut values_by_number: HashMap<i32, Vec<usize>> = HashMap::with_capacity(values.len());
+        for (j, v) in values.iter().enumerate() {
+            values_by_number.entry(v.number).or_default().push(j);
+        }
         self.enum_by_name.insert(full_name.clone(), self.enums.len());
         file.enums.push(self.enums.len());
         self.enums.push(Enum {
             full_name,
             values,
-            reserved_ranges: e.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
-            reserved_names: e.reserved_name.clone(),
+            values_by_number,
+            reserved_ranges: Ranges::new(e.reserved_range.iter().map(|r| (r.start(), r.end())).collect(), false),
+            reserved_names: Names::new(e.reserved_name.clone()),
             proto: EnumDescriptorProto { name: e.name.clone(), options: e.options.clone(), ..Default::default() },
             path,
             file: fi,
@@ -555,7 +786,8 @@ fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i3
         oneof: f.oneof_index.and_then(|k| oneofs.get(k as usize).cloned()),
         proto3_optional: f.proto3_optional(),
         extendee: f.extendee.as_deref().map(strip_dot),
-        proto: f.clone(),
+        // only the options are compared; the rest is in the fields above
+        proto: FieldDescriptorProto { options: f.options.clone(), ..Default::default() },
         path,
         parent: parent.to_string(),
         file: fi,

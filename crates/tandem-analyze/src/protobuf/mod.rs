@@ -9,11 +9,12 @@ pub mod compile;
 pub mod config;
 pub mod framework;
 pub mod ir;
+pub mod limits;
 pub mod rules;
 
 use crate::source::Source;
 use config::{BreakingConfig, ProtoConfig};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tandem_model::{Finding, Severity};
 
@@ -21,19 +22,6 @@ use tandem_model::{Finding, Severity};
 pub const COMPILE_RULE: &str = "COMPILE";
 /// The rule ID of a file that did not compile in the previous revision (nothing to compare).
 pub const COMPILE_PREVIOUS_RULE: &str = "COMPILE_PREVIOUS";
-
-static SKIP_FREES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// For one-shot processes (the CLI): leave the compiler's memory to the operating system
-/// instead of freeing hundreds of thousands of allocations one by one just before exiting.
-/// A long-running server must leave this off.
-pub fn exit_without_freeing(yes: bool) {
-    SKIP_FREES.store(yes, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub(crate) fn skip_frees() -> bool {
-    SKIP_FREES.load(std::sync::atomic::Ordering::Relaxed)
-}
 
 /// How to compare.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +31,20 @@ pub struct Options {
     /// Restrict to these paths (repo-relative), e.g. the files a diff touched. `None`: every
     /// `.proto` file whose content differs.
     pub changed: Option<Vec<String>>,
+    /// What becomes of the compiler's memory once the comparison is done.
+    pub compiler_memory: CompilerMemory,
+}
+
+/// What becomes of the compiler's memory (hundreds of thousands of small allocations for a
+/// large module) once a comparison is done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CompilerMemory {
+    /// Freed, on another thread: what a long-running process (a server) needs.
+    #[default]
+    Free,
+    /// Left to the operating system: for a one-shot process (the CLI) that exits right after,
+    /// freeing it one allocation at a time would only delay the exit.
+    LeaveToProcessExit,
 }
 
 /// What a comparison found.
@@ -97,25 +99,38 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     if targets.is_empty() {
         return Ok(Outcome { findings: Vec::new(), files: Vec::new(), config: config_source });
     }
-    let prev_targets: Vec<String> = targets.iter().filter(|p| prev.read(p).is_some()).cloned().collect();
-    let cur_targets: Vec<String> = targets.iter().filter(|p| cur.read(p).is_some()).cloned().collect();
-    // One side after the other: compiling both at once on two cores saves a third of the time
-    // but doubles the peak memory of a large module (the compiler holds every import).
-    let ((mut prev_mod, prev_problems, prev_garbage), (mut cur_mod, cur_problems, cur_garbage)) =
-        std::thread::scope(|s| {
-            let previous = s.spawn(|| compile::compile(prev.clone(), &prev_targets, &cfg.roots));
-            let current = compile::compile(cur.clone(), &cur_targets, &cfg.roots);
-            (previous.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), current)
-        });
-    if skip_frees() {
-        std::mem::forget(cur_garbage);
-        std::mem::forget(prev_garbage);
+    let (mut prev_targets, mut cur_targets, mut largest) = (Vec::new(), Vec::new(), 0usize);
+    for t in &targets {
+        for (source, list) in [(&prev, &mut prev_targets), (&cur, &mut cur_targets)] {
+            if let Some(bytes) = source.read(t) {
+                largest = largest.max(bytes.len());
+                list.push(t.clone());
+            }
+        }
     }
+    let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
+    // Each side compiles on a thread with a stack of known size (the compiler recurses once
+    // per nesting level, and the caller may be a worker thread with a small stack). Both at
+    // once saves a third of the time; with a large file one after the other cuts the peak
+    // memory by a quarter (the compiler takes ~200 times the size of what it compiles).
+    let memory = opts.compiler_memory;
+    let compile_prev = || compile::compile(prev.clone(), &prev_targets, &cfg.roots, memory);
+    let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
+    let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
+        if largest > limits::CONCURRENT_COMPILE_FILE_BYTES {
+            let previous = on_compile_stack(s, compile_prev).join();
+            (previous, on_compile_stack(s, compile_cur).join())
+        } else {
+            let previous = on_compile_stack(s, compile_prev);
+            let current = on_compile_stack(s, compile_cur);
+            (previous.join(), current.join())
+        }
+    });
 
     let mut findings = Vec::new();
-    let mut broken: Vec<String> = Vec::new();
+    let mut broken: HashSet<String> = HashSet::new();
     for p in &cur_problems {
-        broken.push(p.path.clone());
+        broken.insert(p.path.clone());
         findings.push(Finding {
             rule: COMPILE_RULE.into(),
             severity: Severity::Breaking,
@@ -129,7 +144,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         });
     }
     for p in &prev_problems {
-        broken.push(p.path.clone());
+        broken.insert(p.path.clone());
         findings.push(Finding {
             rule: COMPILE_PREVIOUS_RULE.into(),
             severity: Severity::Warning,
@@ -146,15 +161,30 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         });
     }
     // A file that failed on either side (or imports one that did) is compared on neither.
-    let failed: Vec<String> = targets
+    let compiled = |m: &ir::Module| -> HashSet<String> { m.files.iter().map(|f| f.path.clone()).collect() };
+    let (prev_compiled, cur_compiled) = (compiled(&prev_mod), compiled(&cur_mod));
+    let on_prev: HashSet<&str> = prev_targets.iter().map(String::as_str).collect();
+    let on_cur: HashSet<&str> = cur_targets.iter().map(String::as_str).collect();
+    let mut failed: HashSet<String> = targets
         .iter()
         .filter(|t| {
-            let on =
-                |m: &ir::Module, src: &Arc<dyn Source>| src.read(t).is_some() && !m.files.iter().any(|f| &f.path == *t);
-            on(&prev_mod, &prev) || on(&cur_mod, &cur) || broken.contains(t)
+            (on_prev.contains(t.as_str()) && !prev_compiled.contains(*t))
+                || (on_cur.contains(t.as_str()) && !cur_compiled.contains(*t))
+                || broken.contains(*t)
         })
         .cloned()
         .collect();
+    // The well-known types a side holds are those its compiled files import: when a file did
+    // not compile, the ones it imported are missing on that side without being deleted.
+    let only_on = |a: &HashSet<String>, b: &HashSet<String>| -> Vec<String> {
+        a.iter().filter(|p| !targets_set.contains(p.as_str()) && !b.contains(*p)).cloned().collect()
+    };
+    if !cur_problems.is_empty() {
+        failed.extend(only_on(&prev_compiled, &cur_compiled));
+    }
+    if !prev_problems.is_empty() {
+        failed.extend(only_on(&cur_compiled, &prev_compiled));
+    }
     if !failed.is_empty() {
         prev_mod = rebuild_without(&prev_mod, &failed);
         cur_mod = rebuild_without(&cur_mod, &failed);
@@ -162,11 +192,12 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     if opts.changed.is_some() {
         // Only changed files were compiled: learn which packages the unchanged files hold, so
         // a package is not taken for deleted while it lives on elsewhere.
-        let prev_pk: Vec<String> = prev_mod.packages().into_iter().map(String::from).collect();
-        let missing: Vec<String> = prev_pk.into_iter().filter(|p| !cur_mod.packages().contains(p.as_str())).collect();
+        let cur_pk = cur_mod.packages();
+        let missing: HashSet<String> =
+            prev_mod.packages().into_iter().filter(|p| !cur_pk.contains(p)).map(String::from).collect();
         if !missing.is_empty() {
             for path in cur.list(&|p| is_proto(p)) {
-                if targets.contains(&path) || !in_roots(&path, &cfg) {
+                if targets_set.contains(path.as_str()) || !in_roots(&path, &cfg) {
                     continue;
                 }
                 if let Some(pkg) = cur.read(&path).and_then(|b| package_of(&b)) {
@@ -201,7 +232,33 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     Ok(Outcome { findings, files: targets, config: config_source })
 }
 
-fn rebuild_without(m: &ir::Module, drop: &[String]) -> ir::Module {
+/// A running or finished compilation of one side.
+enum Compiling<'scope, T> {
+    Thread(std::thread::ScopedJoinHandle<'scope, T>),
+    /// The thread could not be started (out of resources): compiled on the caller's thread.
+    Done(T),
+}
+
+impl<T> Compiling<'_, T> {
+    fn join(self) -> T {
+        match self {
+            Compiling::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            Compiling::Done(t) => t,
+        }
+    }
+}
+
+fn on_compile_stack<'scope, T: Send + 'scope>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + Clone + 'scope,
+) -> Compiling<'scope, T> {
+    match std::thread::Builder::new().stack_size(limits::COMPILE_STACK_BYTES).spawn_scoped(s, f.clone()) {
+        Ok(h) => Compiling::Thread(h),
+        Err(_) => Compiling::Done(f()),
+    }
+}
+
+fn rebuild_without(m: &ir::Module, drop: &HashSet<String>) -> ir::Module {
     let mut out = ir::Module::default();
     for f in &m.files {
         if !drop.contains(&f.path) {
@@ -223,4 +280,119 @@ pub fn package_of(bytes: &[u8]) -> Option<String> {
         }
     }
     Some(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::DirSource;
+
+    /// Compares `previous` with `current` (path, text) on a thread with a 2 MiB stack, the
+    /// stack of a tokio worker: the analysis must not depend on its caller's stack.
+    fn check(previous: &[(&str, &str)], current: &[(&str, &str)]) -> Outcome {
+        let dir = tempfile::tempdir().unwrap();
+        for (side, files) in [("previous", previous), ("current", current)] {
+            for (path, text) in files {
+                let p = dir.path().join(side).join(path);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
+            }
+        }
+        let root = dir.path().to_path_buf();
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let prev = Arc::new(DirSource { root: root.join("previous") });
+                let cur = Arc::new(DirSource { root: root.join("current") });
+                compare(prev, cur, &Options::default()).unwrap()
+            })
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    const USER_V1: &str =
+        "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n  string email = 2;\n}\n";
+    const USER_V2: &str = "syntax = \"proto3\";\npackage u;\nmessage User {\n  string id = 1;\n}\n";
+
+    /// A message of type M nested `levels` deep in a file option's message literal.
+    fn option_literal(levels: usize) -> String {
+        format!(
+            "syntax = \"proto2\";\npackage d;\nimport \"google/protobuf/descriptor.proto\";\nmessage M {{ optional M a = 1; }}\nextend google.protobuf.FileOptions {{ optional M m = 50000; }}\noption (m) = {{ {}{} }};\n",
+            "a { ".repeat(levels),
+            "} ".repeat(levels)
+        )
+    }
+
+    fn rules(o: &Outcome) -> Vec<(&str, &str, u32)> {
+        o.findings.iter().map(|f| (f.rule.as_str(), f.path.as_str(), f.line)).collect()
+    }
+
+    #[test]
+    fn option_literal_nested_5000_deep_is_a_compile_finding_at_its_line_and_the_rest_is_compared() {
+        let deep = option_literal(5000);
+        let o = check(
+            &[("u.proto", USER_V1), ("d.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", USER_V2), ("d.proto", &deep)],
+        );
+        assert_eq!(rules(&o), vec![("COMPILE", "d.proto", 6), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
+        let m = &o.findings[0].message;
+        assert!(m.contains("d.proto:6:") && m.contains("deeper than the limit of 64 levels"), "{m}");
+    }
+
+    #[test]
+    fn option_literal_at_the_nesting_limit_compiles_on_a_small_caller_stack() {
+        // 63 levels inside the literal's own braces: 64 in all
+        let at_limit = option_literal(limits::MAX_NESTING - 1);
+        let o = check(&[("d.proto", "syntax = \"proto2\";\npackage d;\n")], &[("d.proto", &at_limit)]);
+        assert_eq!(rules(&o), vec![], "{o:?}");
+        let over = option_literal(limits::MAX_NESTING);
+        let o = check(&[("d.proto", "syntax = \"proto2\";\npackage d;\n")], &[("d.proto", &over)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "d.proto", 6)], "{o:?}");
+    }
+
+    #[test]
+    fn messages_nested_5000_deep_are_a_compile_finding_not_a_crash() {
+        let deep = format!("syntax = \"proto3\";\n{}{}", "message A {\n".repeat(5000), "}\n".repeat(5000));
+        let o = check(&[("a.proto", "syntax = \"proto3\";\n")], &[("a.proto", &deep)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "a.proto", limits::MAX_NESTING as u32 + 2)], "{o:?}");
+    }
+
+    #[test]
+    fn an_import_deeply_nested_is_reported_on_the_imported_file() {
+        let deep = format!("syntax = \"proto3\";\npackage a;\n{}{}", "message A {\n".repeat(100), "}\n".repeat(100));
+        let user = "syntax = \"proto3\";\npackage u;\nimport \"a.proto\";\nmessage User {\n  string id = 1;\n}\n";
+        let o = check(
+            &[("u.proto", USER_V1), ("a.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", user), ("a.proto", &deep)],
+        );
+        let compile: Vec<_> = o.findings.iter().filter(|f| f.rule == COMPILE_RULE).collect();
+        assert!(!compile.is_empty() && compile.iter().all(|f| f.path == "a.proto" && f.line == 67), "{o:?}");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_a_compile_finding_naming_the_limit_and_the_rest_is_compared() {
+        let mut big = String::from("syntax = \"proto3\";\npackage b;\n");
+        let mut i = 0;
+        while big.len() <= limits::MAX_PROTO_FILE_BYTES {
+            big.push_str(&format!("message M{i} {{ string a = 1; }}\n"));
+            i += 1;
+        }
+        let o = check(
+            &[("u.proto", USER_V1), ("b.proto", "syntax = \"proto3\";\n")],
+            &[("u.proto", USER_V2), ("b.proto", &big)],
+        );
+        assert_eq!(rules(&o), vec![("COMPILE", "b.proto", 0), ("FIELD_NO_DELETE", "u.proto", 3)], "{o:?}");
+        assert!(o.findings[0].message.contains("over the limit of 4194304 bytes (4 MiB)"), "{o:?}");
+    }
+
+    #[test]
+    fn an_import_of_a_parent_directory_names_the_file_line_and_the_import_path() {
+        let user = "syntax = \"proto3\";\npackage u;\n// shared types\nimport \"../common/money.proto\";\nmessage User {\n  string id = 1;\n}\n";
+        let o = check(&[("api/u.proto", USER_V1)], &[("api/u.proto", user)]);
+        assert_eq!(rules(&o), vec![("COMPILE", "api/u.proto", 4)], "{o:?}");
+        let m = &o.findings[0].message;
+        assert!(m.contains("import \"../common/money.proto\" is not a valid import path") && m.contains("'..'"), "{m}");
+        assert!(!m.contains("group"), "{m}");
+    }
 }

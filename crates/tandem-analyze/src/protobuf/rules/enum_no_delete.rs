@@ -19,7 +19,7 @@ fn check(out: &mut Out, prev: &File, cur: &File) {
     let fi = out.cur.file_by_name[&cur.name];
     for &i in &prev.enums {
         let e = &out.prev.enums[i];
-        let still = cur.enums.iter().any(|&j| out.cur.enums[j].full_name == e.full_name);
+        let still = out.cur.enum_(&e.full_name).is_some_and(|c| c.file == fi);
         if !still {
             let name = enum_name(e, out.prev);
             at_parent_or_file(

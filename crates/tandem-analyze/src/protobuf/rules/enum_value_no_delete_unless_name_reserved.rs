@@ -22,12 +22,11 @@ rule!(
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let e = enum_name(cur, out.cur);
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for v in &prev.values {
-        if seen.contains(&v.number) || cur.values.iter().any(|c| c.number == v.number) {
+        if cur.has_number(v.number) || !seen.insert(v.number) {
             continue;
         }
-        seen.push(v.number);
         if cur.reserved_names.contains(&v.name) {
             continue;
         }

@@ -22,13 +22,12 @@ rule!(
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let e = enum_name(cur, out.cur);
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for v in &prev.values {
-        if seen.contains(&v.number) || cur.values.iter().any(|c| c.number == v.number) {
+        if cur.has_number(v.number) || !seen.insert(v.number) {
             continue;
         }
-        seen.push(v.number);
-        if in_ranges(&cur.reserved_ranges, v.number, false) {
+        if cur.reserved_ranges.contains(v.number) {
             continue;
         }
         out.at(

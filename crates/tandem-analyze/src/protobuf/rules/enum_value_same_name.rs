@@ -22,17 +22,16 @@ rule!(
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let e = enum_name(cur, out.cur);
-    let mut seen = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for v in &cur.values {
-        if seen.contains(&v.number) {
+        if !seen.insert(v.number) {
             continue;
         }
-        seen.push(v.number);
-        let before: Vec<&str> = prev.values.iter().filter(|p| p.number == v.number).map(|p| p.name.as_str()).collect();
+        let before: Vec<&str> = prev.values_numbered(v.number).map(|p| p.name.as_str()).collect();
         if before.is_empty() {
             continue;
         }
-        let after: Vec<&str> = cur.values.iter().filter(|c| c.number == v.number).map(|c| c.name.as_str()).collect();
+        let after: Vec<&str> = cur.values_numbered(v.number).map(|c| c.name.as_str()).collect();
         if before.iter().all(|b| after.contains(b)) {
             continue;
         }

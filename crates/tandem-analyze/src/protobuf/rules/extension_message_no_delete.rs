@@ -21,8 +21,8 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
-    for &r in &prev.extension_ranges {
-        if !range_covered(r, &cur.extension_ranges, true) {
+    for r in prev.extension_ranges.iter() {
+        if !cur.extension_ranges.covers(r) {
             let m = msg_name(cur, out.cur);
             let shown = range_str(r, true);
             at_message(

@@ -17,7 +17,7 @@ rule!("EXTENSION_NO_DELETE", [FILE], "Checks that extensions are not deleted fro
 
 fn check(out: &mut Out, prev: &File, cur: &File) {
     let fi = out.cur.file_by_name[&cur.name];
-    let current: Vec<String> =
+    let current: std::collections::HashSet<String> =
         cur.extensions.iter().map(|&j| extension_full_name(&out.cur.extensions[j], out.cur)).collect();
     for &i in &prev.extensions {
         let name = extension_full_name(&out.prev.extensions[i], out.prev);

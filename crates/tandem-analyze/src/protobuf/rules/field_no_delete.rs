@@ -23,7 +23,7 @@ rule!(
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for f in &prev.fields {
-        if cur.fields.iter().any(|c| c.number == f.number) {
+        if cur.field(f.number).is_some() {
             continue;
         }
         if false {

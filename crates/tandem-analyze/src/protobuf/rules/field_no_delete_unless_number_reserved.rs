@@ -23,10 +23,10 @@ rule!(
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for f in &prev.fields {
-        if cur.fields.iter().any(|c| c.number == f.number) {
+        if cur.field(f.number).is_some() {
             continue;
         }
-        if in_ranges(&cur.reserved_ranges, f.number, true) {
+        if cur.reserved_ranges.contains(f.number) {
             continue;
         }
         let m = msg_name(cur, out.cur);

@@ -19,7 +19,7 @@ fn check(out: &mut Out, prev: &File, cur: &File) {
     let fi = out.cur.file_by_name[&cur.name];
     for &i in &prev.messages {
         let e = &out.prev.messages[i];
-        let still = cur.messages.iter().any(|&j| out.cur.messages[j].full_name == e.full_name);
+        let still = out.cur.message(&e.full_name).is_some_and(|c| c.file == fi);
         if !still {
             let name = msg_name(e, out.prev);
             at_parent_or_file(

@@ -30,14 +30,16 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     };
     let (before, after) = (required(out.prev, prev), required(out.cur, cur));
     let m = msg_name(cur, out.cur);
+    let numbers = |list: &[(i32, String)]| -> std::collections::HashSet<i32> { list.iter().map(|(n, _)| *n).collect() };
+    let (had, has) = (numbers(&before), numbers(&after));
     for (n, name) in &before {
-        if !after.iter().any(|(k, _)| k == n) {
+        if !has.contains(n) {
             at_message(out, cur, format!("Message \"{m}\" had required field \"{n}\" with name \"{name}\" deleted."));
         }
     }
     for (n, name) in &after {
-        if !before.iter().any(|(k, _)| k == n) {
-            if let Some(f) = cur.fields.iter().find(|f| f.number == *n) {
+        if !had.contains(n) {
+            if let Some(f) = cur.field(*n) {
                 at_field(
                     out,
                     f,

@@ -21,7 +21,7 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
-    for o in &prev.oneofs {
+    for o in prev.oneofs.iter() {
         if !cur.oneofs.contains(o) {
             let m = msg_name(cur, out.cur);
             at_message(out, cur, format!("Previously present oneof \"{o}\" on message \"{m}\" was deleted."));

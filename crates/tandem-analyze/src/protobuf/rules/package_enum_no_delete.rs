@@ -22,6 +22,8 @@ rule!(
 
 fn check(out: &mut Out) {
     let current = out.cur.packages();
+    let with_enums: std::collections::HashSet<&str> =
+        out.cur.enums.iter().map(|c| out.cur.files[c.file].package.as_str()).collect();
     for e in &out.prev.enums {
         let package = &out.prev.files[e.file].package;
         if !current.contains(package.as_str()) {
@@ -30,7 +32,7 @@ fn check(out: &mut Out) {
         if out.cur.enum_(&e.full_name).is_some() {
             continue;
         }
-        if !out.cur.enums.iter().any(|c| &out.cur.files[c.file].package == package) {
+        if !with_enums.contains(package.as_str()) {
             continue; // buf compares nothing when the package has no enum left
         }
         let name = nested_name(&e.full_name, package);

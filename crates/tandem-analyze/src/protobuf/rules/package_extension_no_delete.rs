@@ -22,7 +22,10 @@ rule!(
 
 fn check(out: &mut Out) {
     let current = out.cur.packages();
-    let names: Vec<String> = out.cur.extensions.iter().map(|x| extension_full_name(x, out.cur)).collect();
+    let names: std::collections::HashSet<String> =
+        out.cur.extensions.iter().map(|x| extension_full_name(x, out.cur)).collect();
+    let with_extensions: std::collections::HashSet<&str> =
+        out.cur.extensions.iter().map(|c| out.cur.files[c.file].package.as_str()).collect();
     for x in &out.prev.extensions {
         let package = out.prev.files[x.file].package.clone();
         if !current.contains(package.as_str()) {
@@ -32,7 +35,7 @@ fn check(out: &mut Out) {
         if names.contains(&full) {
             continue;
         }
-        if !out.cur.extensions.iter().any(|c| out.cur.files[c.file].package == package) {
+        if !with_extensions.contains(package.as_str()) {
             continue; // buf compares nothing when the package has no extension left
         }
         let name = nested_name(&full, &package);

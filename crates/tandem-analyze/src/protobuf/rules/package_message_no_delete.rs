@@ -22,6 +22,8 @@ rule!(
 
 fn check(out: &mut Out) {
     let current = out.cur.packages();
+    let with_messages: std::collections::HashSet<&str> =
+        out.cur.messages.iter().map(|c| out.cur.files[c.file].package.as_str()).collect();
     for e in &out.prev.messages {
         let package = &out.prev.files[e.file].package;
         if !current.contains(package.as_str()) {
@@ -30,7 +32,7 @@ fn check(out: &mut Out) {
         if out.cur.message(&e.full_name).is_some() {
             continue;
         }
-        if !out.cur.messages.iter().any(|c| &out.cur.files[c.file].package == package) {
+        if !with_messages.contains(package.as_str()) {
             continue; // buf compares nothing when the package has no message left
         }
         let name = nested_name(&e.full_name, package);

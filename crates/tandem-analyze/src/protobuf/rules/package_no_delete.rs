@@ -17,10 +17,10 @@ rule!("PACKAGE_NO_DELETE", [PACKAGE], "Checks that packages are not deleted.", C
 
 fn check(out: &mut Out) {
     let current = out.cur.packages();
-    let mut reported = Vec::new();
-    for f in &out.prev.files {
-        if !current.contains(f.package.as_str()) && !reported.contains(&f.package) {
-            reported.push(f.package.clone());
+    let mut reported = std::collections::HashSet::new();
+    let prev = out.prev;
+    for f in &prev.files {
+        if !current.contains(f.package.as_str()) && reported.insert(f.package.as_str()) {
             let path = f.path.clone();
             out.at_path(&path, format!("Previously present package \"{}\" was deleted.", f.package));
         }

@@ -240,30 +240,8 @@ pub fn message_json_format(module: &Module, m: &Message) -> &'static str {
     }
 }
 
-/// Whether `n` lies in one of the ranges (`end_exclusive` for message ranges, inclusive for enums).
-pub fn in_ranges(ranges: &[(i32, i32)], n: i32, end_exclusive: bool) -> bool {
-    ranges.iter().any(|&(s, e)| n >= s && if end_exclusive { n < e } else { n <= e })
-}
-
 /// The range as buf prints it: "[start,end]" with an inclusive end.
 pub fn range_str(r: (i32, i32), end_exclusive: bool) -> String {
     let end = if end_exclusive { r.1 - 1 } else { r.1 };
     format!("[{},{}]", r.0, end)
-}
-
-/// Whether every number of `r` is covered by `ranges`.
-pub fn range_covered(r: (i32, i32), ranges: &[(i32, i32)], end_exclusive: bool) -> bool {
-    let (start, last) = (r.0, if end_exclusive { r.1 - 1 } else { r.1 });
-    let mut n = start;
-    while n <= last {
-        let Some(&(_, e)) = ranges.iter().find(|&&(s, e)| n >= s && if end_exclusive { n < e } else { n <= e }) else {
-            return false;
-        };
-        let covered_to = if end_exclusive { e - 1 } else { e };
-        if covered_to >= last {
-            return true;
-        }
-        n = covered_to + 1;
-    }
-    true
 }

@@ -22,8 +22,8 @@ rule!(
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     let name = msg_name(cur, out.cur);
-    for &r in &prev.reserved_ranges {
-        if !range_covered(r, &cur.reserved_ranges, true) {
+    for r in prev.reserved_ranges.iter() {
+        if !cur.reserved_ranges.covers(r) {
             let shown = range_str(r, true);
             out.at(
                 cur.file,
@@ -32,7 +32,7 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
             );
         }
     }
-    for n in &prev.reserved_names {
+    for n in prev.reserved_names.iter() {
         if !cur.reserved_names.contains(n) {
             out.at(
                 cur.file,

@@ -23,7 +23,7 @@ rule!(
 fn check(out: &mut Out, prev: &Service, cur: &Service) {
     let s = service_name(cur, out.cur);
     for m in &prev.methods {
-        if !cur.methods.iter().any(|c| c.name == m.name) {
+        if cur.method(&m.name).is_none() {
             out.at(
                 cur.file,
                 &cur.path,

@@ -19,7 +19,7 @@ fn check(out: &mut Out, prev: &File, cur: &File) {
     let fi = out.cur.file_by_name[&cur.name];
     for &i in &prev.services {
         let e = &out.prev.services[i];
-        let still = cur.services.iter().any(|&j| out.cur.services[j].full_name == e.full_name);
+        let still = out.cur.service_by_name.get(&e.full_name).is_some_and(|&j| out.cur.services[j].file == fi);
         if !still {
             let name = service_name(e, out.prev);
             at_parent_or_file(
