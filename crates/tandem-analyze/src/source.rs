@@ -146,7 +146,8 @@ impl GitRepo {
         let Some(branch) = self.default_branch() else {
             return Err(SourceError::Git {
                 repo: self.root.clone(),
-                message: "no default branch (main, master or origin/HEAD) to compare with; pass --base REV".into(),
+                message: "no default branch (main, master or origin/HEAD) to compare with; name the base revision"
+                    .into(),
             });
         };
         let default = self.resolve(&branch)?;

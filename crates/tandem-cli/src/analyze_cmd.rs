@@ -54,12 +54,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     create_coordination: bool,
     /// The least impact that opens a coordination.
-    #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = parse_level)]
+    #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = crate::choice::choice::<ImpactLevel>())]
     min_impact: ImpactLevel,
-}
-
-fn parse_level(s: &str) -> Result<ImpactLevel, String> {
-    s.parse().map_err(|e: tandem_model::UnknownValue| e.to_string())
 }
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode, Failure> {

@@ -23,7 +23,7 @@ pub fn input(i: Input) -> &'static str {
         Input::Repo => "check --repo and the repo's `path` in tandem.toml",
         Input::Item => "give the item's number or part of its text",
         Input::Head => "check --head",
-        Input::Base => "check --base",
+        Input::Base => "give --base REV",
         Input::Worktree => "drop --head or --worktree",
         Input::Against => "check --against",
         Input::OpenCoordination => "drop --create-coordination, or run it in a workspace (`tandem init` writes one)",

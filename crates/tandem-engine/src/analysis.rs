@@ -300,7 +300,9 @@ pub fn analyze(ws: Option<&Workspace>, req: &AnalyzeRequest) -> Result<Analysis>
         let base_oid = match req.compare.base() {
             Some(b) => git.resolve(b).map_err(invalid)?,
             None => {
-                let mb = git.merge_base_with_default(head_oid).map_err(invalid)?;
+                let mb = git
+                    .merge_base_with_default(head_oid)
+                    .map_err(|e| EngineError::input(Input::Base, e.to_string()))?;
                 if mb == head_oid && !worktree {
                     // on the default branch itself: what the head commit changed
                     git.resolve(&format!("{head_oid}^")).unwrap_or(mb)
@@ -589,4 +591,43 @@ pub fn tools_dir() -> PathBuf {
     std::env::var_os("TANDEM_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
         Path::new(&std::env::var("HOME").unwrap_or_else(|_| "/tmp".into())).join(".cache/tandem-tools")
     })
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::*;
+
+    fn input_of(r: Result<Compare>) -> Input {
+        match r {
+            Err(EngineError::Input { input, .. }) => input,
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_consistent_combination_has_one_comparison() {
+        assert_eq!(Compare::from_parts(None, None, false, None).unwrap(), Compare::default());
+        assert_eq!(
+            Compare::from_parts(Some("v1".into()), Some(" HEAD ".into()), false, None).unwrap(),
+            Compare::Revisions { base: Some("v1".into()), head: Some("HEAD".into()) }
+        );
+        assert_eq!(
+            Compare::from_parts(Some("main".into()), None, true, None).unwrap(),
+            Compare::Worktree { base: Some("main".into()) }
+        );
+        assert_eq!(
+            Compare::from_parts(None, None, false, Some("old".into())).unwrap(),
+            Compare::Directories { previous: "old".into() }
+        );
+    }
+
+    /// Regression (issue 10, item 9): a head with the working tree was silently dropped.
+    #[test]
+    fn contradictions_name_the_input_to_blame() {
+        assert_eq!(input_of(Compare::from_parts(None, Some("HEAD~1".into()), true, None)), Input::Worktree);
+        assert_eq!(input_of(Compare::from_parts(None, None, true, Some("old".into()))), Input::Against);
+        assert_eq!(input_of(Compare::from_parts(Some("v1".into()), None, false, Some("old".into()))), Input::Against);
+        assert_eq!(input_of(Compare::from_parts(Some("  ".into()), None, false, None)), Input::Base);
+        assert_eq!(input_of(Compare::from_parts(None, Some(String::new()), false, None)), Input::Head);
+    }
 }

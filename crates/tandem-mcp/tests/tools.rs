@@ -142,3 +142,25 @@ fn check_health_reports_the_engines_verdict() {
     assert!(!err, "{msg}");
     assert_eq!(h["healthy"], json!(verdict == tandem_engine::Verdict::Healthy), "{h}");
 }
+
+/// Regression (issue 10, item 9): `worktree` and `head` together were accepted and `head`
+/// silently dropped; the engine now judges the combination and the tool names the argument.
+#[test]
+fn head_with_the_working_tree_is_a_tool_error_not_a_dropped_argument() {
+    let (_d, s) = server();
+    let (err, msg, _) =
+        check(&s, "analyze_dependency_impact", json!({"repo": "loqa-proto", "worktree": true, "head": "HEAD~1"}));
+    assert!(err, "{msg}");
+    assert!(msg.contains("not both") && msg.contains("`worktree`"), "{msg}");
+}
+
+/// Refusals say what the tool call lacks in the tool's own terms (no CLI flag).
+#[test]
+fn a_refusal_names_the_tool_argument_it_needs() {
+    let (_d, s) = server();
+    check(&s, "create_coordination_issue", json!({"title": "T", "type": "protocol", "from_repo": "loqa-proto"}));
+    check(&s, "sync_coordination_status", json!({"coordination": 1, "status": "in_progress"}));
+    let (err, msg, _) = check(&s, "sync_coordination_status", json!({"coordination": 1, "status": "blocked"}));
+    assert!(err);
+    assert!(msg.contains("needs a reason") && msg.contains("`reason`") && !msg.contains("--reason"), "{msg}");
+}
