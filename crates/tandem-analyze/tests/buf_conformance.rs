@@ -1,7 +1,7 @@
 //! Conformance with the real `buf breaking`, one test per fixture case
 //! (`tests/fixtures/protobuf/<RULE_ID>/<case>/{previous,current}`, plus `_categories` and
 //! `_malformed`). For each case:
-//! - tandem reports the set of (rule ID, file, line, column) that buf 1.75 recorded in
+//! - tandem reports the set of (rule ID, file, line, column, message) that buf 1.75 recorded in
 //!   `expected.json` (`scripts/record-buf-fixtures.sh`);
 //! - the real buf, run live on the case, still prints its recording — so a buf upgrade that
 //!   changes a verdict fails here, naming the case;
@@ -108,7 +108,8 @@ cases! {
     malformed / "_malformed": [duplicate_field_number, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
 }
 
-type Key = (String, String, u32, u32);
+/// (rule ID, file, line, column, message): buf's words are part of the verdict.
+type Key = (String, String, u32, u32, String);
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protobuf")
@@ -161,6 +162,7 @@ fn keys(lines: &[serde_json::Value]) -> BTreeSet<Key> {
                 strip(v["path"].as_str().unwrap_or("")),
                 v["start_line"].as_u64().unwrap_or(0) as u32,
                 v["start_column"].as_u64().unwrap_or(0) as u32,
+                v["message"].as_str().unwrap_or("").to_string(),
             )
         })
         .collect()
@@ -177,8 +179,8 @@ fn tandem_keys(out: &Outcome, expected: &BTreeSet<Key>) -> BTreeSet<Key> {
         .iter()
         .map(|f| {
             // buf names no file for deleted files and packages; neither do we in the key.
-            let pathless = expected.iter().any(|(r, p, _, _)| r == &f.rule && p.is_empty());
-            (f.rule.clone(), if pathless { String::new() } else { f.path.clone() }, f.line, f.column)
+            let pathless = expected.iter().any(|(r, p, _, _, _)| r == &f.rule && p.is_empty());
+            (f.rule.clone(), if pathless { String::new() } else { f.path.clone() }, f.line, f.column, f.message.clone())
         })
         .collect()
 }
