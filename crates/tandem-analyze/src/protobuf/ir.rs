@@ -304,6 +304,26 @@ impl Ranges {
         self.covered_to(n as i64).is_some()
     }
 
+    /// The numbers of `r` (a range of the same kind) in none of the ranges, as inclusive
+    /// (first, last) runs in ascending order.
+    pub fn missing(&self, r: (i32, i32)) -> Vec<(i64, i64)> {
+        let last = if self.end_exclusive { r.1 as i64 - 1 } else { r.1 as i64 };
+        let mut runs = Vec::new();
+        let mut n = r.0 as i64;
+        while n <= last {
+            if let Some(to) = self.covered_to(n) {
+                n = to + 1;
+                continue;
+            }
+            // the gap ends just before the next range that starts after n
+            let i = self.sorted.partition_point(|&(s, _)| s <= n);
+            let end = self.sorted.get(i).map_or(last, |&(s, _)| (s - 1).min(last));
+            runs.push((n, end));
+            n = end + 1;
+        }
+        runs
+    }
+
     /// Whether every number of `r` (a range of the same kind) is in one of the ranges.
     pub fn covers(&self, r: (i32, i32)) -> bool {
         let last = if self.end_exclusive { r.1 as i64 - 1 } else { r.1 as i64 };

@@ -21,7 +21,7 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
-    let e = enum_name(cur, out.cur);
+    let e = short_name(&cur.full_name);
     let mut seen = std::collections::HashSet::new();
     for v in &prev.values {
         if cur.has_number(v.number) || !seen.insert(v.number) {

@@ -21,20 +21,23 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
-    let e = enum_name(cur, out.cur);
+    let e = short_name(&cur.full_name);
     let mut seen = std::collections::HashSet::new();
     for v in &cur.values {
         if !seen.insert(v.number) {
             continue;
         }
-        let before: Vec<&str> = prev.values_numbered(v.number).map(|p| p.name.as_str()).collect();
+        let mut before: Vec<&str> = prev.values_numbered(v.number).map(|p| p.name.as_str()).collect();
         if before.is_empty() {
             continue;
         }
-        let after: Vec<&str> = cur.values_numbered(v.number).map(|c| c.name.as_str()).collect();
+        let mut after: Vec<&str> = cur.values_numbered(v.number).map(|c| c.name.as_str()).collect();
         if before.iter().all(|b| after.contains(b)) {
             continue;
         }
+        // buf lists the names sorted
+        before.sort_unstable();
+        after.sort_unstable();
         let (a, b) = (before.join("\", \""), after.join("\", \""));
         let path = sub(&v.path, &[tag::ENUM_VALUE_NUMBER]);
         out.at_first(

@@ -23,13 +23,9 @@ rule!(
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for r in prev.extension_ranges.iter() {
         if !cur.extension_ranges.covers(r) {
-            let m = msg_name(cur, out.cur);
-            let shown = range_str(r, true);
-            at_message(
-                out,
-                cur,
-                format!("Previously present extension range \"{shown}\" on message \"{m}\" was deleted."),
-            );
+            let m = short_name(&cur.full_name);
+            let text = range_missing("extension range", &format!("message \"{m}\""), r, &cur.extension_ranges, true);
+            at_message(out, cur, text);
         }
     }
 }

@@ -29,7 +29,7 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
         if cur.reserved_ranges.contains(f.number) {
             continue;
         }
-        let m = msg_name(cur, out.cur);
+        let m = short_name(&cur.full_name);
         at_message(
             out,
             cur,

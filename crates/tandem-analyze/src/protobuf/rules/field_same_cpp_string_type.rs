@@ -35,6 +35,6 @@ fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     if a != b {
         let d = field_desc(out.cur, msg, cur);
         let path = sub(&cur.path, &[tag::FIELD_OPTIONS, 1]);
-        out.at_first(cur.file, &[&path, &cur.path], format!("{d} changed option \"ctype\" from \"{a}\" to \"{b}\"."));
+        out.at_first(cur.file, &[&path, &cur.path], format!("{d} changed C++ string type from \"{a}\" to \"{b}\"."));
     }
 }

@@ -23,7 +23,11 @@ rule!(
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     if prev.name != cur.name {
-        let d = field_desc(out.cur, msg, cur);
+        // buf names a renamed field by number alone
+        let d = match msg {
+            Some(m) => format!("Field \"{}\" on message \"{}\"", cur.number, short_name(&m.full_name)),
+            None => field_desc(out.cur, msg, cur),
+        };
         at_field(out, cur, &[tag::FIELD_NAME], format!("{d} changed name from \"{}\" to \"{}\".", prev.name, cur.name));
     }
 }

@@ -23,9 +23,11 @@ rule!(
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     let d = field_desc(out.cur, msg, cur);
     let text = match (&prev.oneof, &cur.oneof) {
-        (Some(a), Some(b)) if a != b => format!("{d} moved from oneof \"{a}\" to oneof \"{b}\"."),
-        (None, Some(b)) => format!("{d} moved from outside to inside oneof \"{b}\"."),
-        (Some(a), None) => format!("{d} moved from oneof \"{a}\" to outside."),
+        // buf 1.75 prints a stray "q" here (a doubled `%q` in its format string); its users'
+        // logs carry it, so ours do too.
+        (Some(a), Some(b)) if a != b => format!("{d}q moved from oneof \"{a}\" to oneof \"{b}\"."),
+        (None, Some(_)) => format!("{d} moved from outside to inside a oneof."),
+        (Some(_), None) => format!("{d} moved from inside to outside a oneof."),
         _ => return,
     };
     at_field(out, cur, &[], text);

@@ -21,8 +21,8 @@ rule!(
 );
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    let (a, b) = (type_str(prev), type_str(cur));
-    if a != b {
+    if type_str(prev) != type_str(cur) {
+        let (a, b) = wire_type_strs(prev, cur);
         let d = field_desc(out.cur, msg, cur);
         at_field(out, cur, type_parts(cur), format!("{d} changed type from \"{a}\" to \"{b}\"."));
     }

@@ -29,6 +29,6 @@ fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     if a != b {
         let d = field_desc(out.cur, msg, cur);
         let name = |v: bool| if v { "VERIFY" } else { "NONE" };
-        at_field(out, cur, &[], format!("{d} changed UTF8 validation from \"{}\" to \"{}\".", name(a), name(b)));
+        at_field(out, cur, &[], format!("{d} changed UTF8 validation from {} to {}.", name(a), name(b)));
     }
 }

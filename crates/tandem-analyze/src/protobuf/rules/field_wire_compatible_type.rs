@@ -43,6 +43,12 @@ fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
         return;
     }
     let d = field_desc(out.cur, msg, cur);
-    let (a, b) = (type_str(prev), type_str(cur));
-    at_field(out, cur, type_parts(cur), format!("{d} changed type from \"{a}\" to \"{b}\"."));
+    let (a, b) = wire_type_strs(prev, cur);
+    // buf points at the compatibility rules only when the kind of type changed
+    let text = if prev.ty == cur.ty {
+        format!("{d} changed type from \"{a}\" to \"{b}\".")
+    } else {
+        format!("{d} changed type from \"{a}\" to \"{b}\". {SEE_WIRE}.")
+    };
+    at_field(out, cur, type_parts(cur), text);
 }

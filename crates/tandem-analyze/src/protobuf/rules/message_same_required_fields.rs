@@ -13,6 +13,9 @@ use super::prelude::*;
 
 const WHY: &str = "Old readers reject messages without a required field they expect; new readers reject old messages that lack a newly required field.";
 
+/// buf's explanation, appended to each of this rule's messages.
+const WHY_REQUIRED: &str = "Required fields must always be sent, so if one side does not know about the required field, this will result in a breakage.";
+
 rule!(
     "MESSAGE_SAME_REQUIRED_FIELDS",
     [CSR, FILE, PACKAGE, WIRE_JSON, WIRE],
@@ -32,19 +35,19 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     let m = msg_name(cur, out.cur);
     let numbers = |list: &[(i32, String)]| -> std::collections::HashSet<i32> { list.iter().map(|(n, _)| *n).collect() };
     let (had, has) = (numbers(&before), numbers(&after));
-    for (n, name) in &before {
+    for (n, _) in &before {
         if !has.contains(n) {
-            at_message(out, cur, format!("Message \"{m}\" had required field \"{n}\" with name \"{name}\" deleted."));
+            at_message(out, cur, format!("Message \"{m}\" had required field \"{n}\" deleted. {WHY_REQUIRED}"));
         }
     }
-    for (n, name) in &after {
+    for (n, _) in &after {
         if !had.contains(n) {
             if let Some(f) = cur.field(*n) {
                 at_field(
                     out,
                     f,
                     &[],
-                    format!("Message \"{m}\" had required field \"{n}\" with name \"{name}\" added."),
+                    format!("Message \"{m}\" had required field \"{n}\" added. {WHY_REQUIRED}"),
                 );
             }
         }

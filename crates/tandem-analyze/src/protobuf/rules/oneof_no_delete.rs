@@ -23,7 +23,7 @@ rule!(
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for o in prev.oneofs.iter() {
         if !cur.oneofs.contains(o) {
-            let m = msg_name(cur, out.cur);
+            let m = short_name(&cur.full_name);
             at_message(out, cur, format!("Previously present oneof \"{o}\" on message \"{m}\" was deleted."));
         }
     }

@@ -1,7 +1,7 @@
 //! What every rule file uses.
 
 pub use super::super::framework::{sub, Category, Check, Out, Rule};
-pub use super::super::ir::{tag, Enum, Field, File, Message, Method, Module, Service, Syntax};
+pub use super::super::ir::{tag, Enum, Ranges, Field, File, Message, Method, Module, Service, Syntax};
 pub use prost_types::field_descriptor_proto::{Label, Type};
 
 pub use Category::{Csr as CSR, File as FILE, Package as PACKAGE, Wire as WIRE, WireJson as WIRE_JSON};
@@ -39,7 +39,7 @@ macro_rules! file_option_rule {
                 out.at_first(
                     fi,
                     &[&[tag::FILE_OPTIONS, $tag]],
-                    format!("File option \"{}\" changed from \"{}\" to \"{}\".", $name, a, b),
+                    format!("File option \"{}\" changed from {} to {}.", $name, go_quote(&a), go_quote(&b)),
                 );
             }
         }
@@ -85,6 +85,22 @@ pub fn type_str(f: &Field) -> String {
     }
 }
 
+/// The two types as buf's wire rules print them: kinds ("enum", "message") when the kinds
+/// differ, names when the kind is the same.
+pub fn wire_type_strs(prev: &Field, cur: &Field) -> (String, String) {
+    if prev.ty == cur.ty {
+        (type_str(prev), type_str(cur))
+    } else {
+        (scalar_name(prev.ty).to_string(), scalar_name(cur.ty).to_string())
+    }
+}
+
+/// The pointers buf appends to the wire rules' messages.
+pub const SEE_WIRE: &str =
+    "See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire compatibility rules";
+pub const SEE_JSON: &str =
+    "and https://developers.google.com/protocol-buffers/docs/proto3#json for JSON compatibility rules.";
+
 pub fn scalar_name(t: Type) -> &'static str {
     match t {
         Type::Double => "double",
@@ -111,7 +127,7 @@ pub fn scalar_name(t: Type) -> &'static str {
 /// How buf names a field (or an extension) in messages.
 pub fn field_desc(module: &Module, msg: Option<&Message>, f: &Field) -> String {
     match msg {
-        Some(m) => format!("Field \"{}\" with name \"{}\" on message \"{}\"", f.number, f.name, msg_name(m, module)),
+        Some(m) => format!("Field \"{}\" with name \"{}\" on message \"{}\"", f.number, f.name, short_name(&m.full_name)),
         None => format!(
             "Extension \"{}\" with name \"{}\" on message \"{}\"",
             f.number,
@@ -243,5 +259,49 @@ pub fn message_json_format(module: &Module, m: &Message) -> &'static str {
 /// The range as buf prints it: "[start,end]" with an inclusive end.
 pub fn range_str(r: (i32, i32), end_exclusive: bool) -> String {
     let end = if end_exclusive { r.1 - 1 } else { r.1 };
-    format!("[{},{}]", r.0, end)
+    run_str((r.0 as i64, end as i64))
+}
+
+/// One inclusive run of numbers as buf prints it: "[n]" for one number, else "[first,last]".
+fn run_str((first, last): (i64, i64)) -> String {
+    if first == last {
+        format!("[{first}]")
+    } else {
+        format!("[{first},{last}]")
+    }
+}
+
+/// buf's sentence for a range that lost numbers: "Previously present <what> "[1,5]" on
+/// <owner> is missing values: [2], [4,5] were removed."
+pub fn range_missing(what: &str, owner: &str, r: (i32, i32), cur: &Ranges, end_exclusive: bool) -> String {
+    let missing: Vec<String> = cur.missing(r).into_iter().map(run_str).collect();
+    format!(
+        "Previously present {what} \"{}\" on {owner} is missing values: {} were removed.",
+        range_str(r, end_exclusive),
+        missing.join(", ")
+    )
+}
+
+/// The last component of a fully-qualified name: buf's name of the message or enum a field,
+/// value, range or oneof belongs to ("on message \"Dimension\"", not "Report.Dimension").
+pub fn short_name(full_name: &str) -> &str {
+    full_name.rsplit('.').next().unwrap_or(full_name)
+}
+
+/// A string quoted as buf quotes it (Go's `%q`): backslashes and quotes escaped.
+pub fn go_quote(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => q.push_str("\\\\"),
+            '"' => q.push_str("\\\""),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
 }

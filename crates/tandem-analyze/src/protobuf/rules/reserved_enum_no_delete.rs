@@ -21,15 +21,11 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
-    let name = enum_name(cur, out.cur);
+    let name = short_name(&cur.full_name);
     for r in prev.reserved_ranges.iter() {
         if !cur.reserved_ranges.covers(r) {
-            let shown = range_str(r, false);
-            out.at(
-                cur.file,
-                &cur.path,
-                format!("Previously present reserved range \"{shown}\" on enum \"{name}\" was deleted."),
-            );
+            let text = range_missing("reserved range", &format!("enum \"{name}\""), r, &cur.reserved_ranges, false);
+            out.at(cur.file, &cur.path, text);
         }
     }
     for n in prev.reserved_names.iter() {

@@ -21,14 +21,14 @@ rule!(
 );
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
-    let name = msg_name(cur, out.cur);
+    let name = short_name(&cur.full_name);
     for r in prev.reserved_ranges.iter() {
         if !cur.reserved_ranges.covers(r) {
-            let shown = range_str(r, true);
+            let text = range_missing("reserved range", &format!("message \"{name}\""), r, &cur.reserved_ranges, true);
             out.at(
                 cur.file,
                 &cur.path,
-                format!("Previously present reserved range \"{shown}\" on message \"{name}\" was deleted."),
+                text,
             );
         }
     }
