@@ -176,7 +176,7 @@ pub fn compile(
         let pool = compiler.descriptor_pool();
         let mut wkt: Vec<(String, prost_types::FileDescriptorProto)> = pool
             .files()
-            .filter(|f| f.name().starts_with("google/protobuf/"))
+            .filter(|f| is_well_known(f.name()))
             .filter(|f| !compiled.iter().any(|(_, n)| n == f.name()))
             .map(|f| (f.name().to_string(), f.file_descriptor_proto().clone()))
             .collect();
@@ -261,4 +261,9 @@ fn invalid_import_at(text: &str, offset: usize, len: usize) -> Option<String> {
     let valid =
         !path.starts_with('/') && path.split('/').all(|c| !c.is_empty() && !c.contains('\\') && c != "." && c != "..");
     (is_import && !valid).then(|| path.to_string())
+}
+
+/// Whether a file name is one of the well-known types the compiler provides.
+pub fn is_well_known(name: &str) -> bool {
+    name.starts_with("google/protobuf/")
 }

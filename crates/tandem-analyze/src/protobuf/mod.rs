@@ -209,6 +209,10 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
         }
     }
 
+    if opts.changed.is_some() {
+        keep_wkts_imported_elsewhere(&prev_mod, &mut cur_mod, cur.as_ref(), &targets_set, &cfg);
+    }
+
     let ignore_unstable = breaking.ignore_unstable_packages;
     let names: BTreeMap<String, String> =
         prev_mod.files.iter().chain(cur_mod.files.iter()).map(|f| (f.path.clone(), f.name.clone())).collect();
@@ -266,6 +270,71 @@ fn rebuild_without(m: &ir::Module, drop: &HashSet<String>) -> ir::Module {
         }
     }
     out
+}
+
+/// Only changed files were compiled, so the current side holds the well-known types those
+/// import, not the whole module's. A well-known type the previous side held that an unchanged
+/// file still imports (directly, or through another well-known type) is still in the module,
+/// as buf sees it: it is added to the current side, so it is not taken for deleted (issue 11).
+fn keep_wkts_imported_elsewhere(
+    prev_mod: &ir::Module,
+    cur_mod: &mut ir::Module,
+    cur: &dyn Source,
+    targets: &HashSet<&str>,
+    cfg: &ProtoConfig,
+) {
+    let gone: Vec<&ir::File> = prev_mod
+        .files
+        .iter()
+        .filter(|f| compile::is_well_known(&f.name) && cur_mod.file(&f.name).is_none())
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let mut kept: HashSet<String> = HashSet::new();
+    for path in cur.list(&|p| p.ends_with(".proto")) {
+        if targets.contains(path.as_str()) || !in_roots(&path, cfg) {
+            continue;
+        }
+        if let Some(bytes) = cur.read(&path) {
+            for import in imports_of(&bytes) {
+                if gone.iter().any(|f| f.name == import) {
+                    kept.insert(import);
+                }
+            }
+        }
+    }
+    // what a kept well-known type imports is in the module too
+    let mut queue: Vec<String> = kept.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        if let Some(f) = prev_mod.file(&name) {
+            for dep in &f.proto.dependency {
+                if gone.iter().any(|g| &g.name == dep) && kept.insert(dep.clone()) {
+                    queue.push(dep.clone());
+                }
+            }
+        }
+    }
+    for f in gone {
+        if kept.contains(&f.name) {
+            cur_mod.add_file_from(f);
+        }
+    }
+}
+
+/// The paths a proto file imports, read without compiling it.
+fn imports_of(bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = std::str::from_utf8(bytes) else { return Vec::new() };
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("import")?;
+            let rest = rest.trim_start();
+            let rest = rest.strip_prefix("public").or_else(|| rest.strip_prefix("weak")).unwrap_or(rest).trim_start();
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let body = &rest[1..];
+            Some(body[..body.find(quote)?].to_string())
+        })
+        .collect()
 }
 
 /// The `package` statement of a proto file, read without compiling it.
