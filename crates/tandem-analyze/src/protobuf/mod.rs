@@ -210,7 +210,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     }
 
     if opts.changed.is_some() {
-        keep_wkts_imported_elsewhere(&prev_mod, &mut cur_mod, cur.as_ref(), &targets_set, &cfg);
+        keep_wkts_imported_elsewhere(&mut prev_mod, &mut cur_mod, cur.as_ref(), &targets_set, &cfg);
     }
 
     let ignore_unstable = breaking.ignore_unstable_packages;
@@ -275,19 +275,16 @@ fn rebuild_without(m: &ir::Module, drop: &HashSet<String>) -> ir::Module {
 /// Only changed files were compiled, so the current side holds the well-known types those
 /// import, not the whole module's. A well-known type the previous side held that an unchanged
 /// file still imports (directly, or through another well-known type) is still in the module,
-/// as buf sees it: it is added to the current side, so it is not taken for deleted (issue 11).
+/// as buf sees it, so it must not be taken for deleted (issue 11).
 fn keep_wkts_imported_elsewhere(
-    prev_mod: &ir::Module,
+    prev_mod: &mut ir::Module,
     cur_mod: &mut ir::Module,
     cur: &dyn Source,
     targets: &HashSet<&str>,
     cfg: &ProtoConfig,
 ) {
-    let gone: Vec<&ir::File> = prev_mod
-        .files
-        .iter()
-        .filter(|f| compile::is_well_known(&f.name) && cur_mod.file(&f.name).is_none())
-        .collect();
+    let gone: Vec<&ir::File> =
+        prev_mod.files.iter().filter(|f| compile::is_well_known(&f.name) && cur_mod.file(&f.name).is_none()).collect();
     if gone.is_empty() {
         return;
     }
@@ -315,11 +312,15 @@ fn keep_wkts_imported_elsewhere(
             }
         }
     }
-    for f in gone {
-        if kept.contains(&f.name) {
-            cur_mod.add_file_from(f);
-        }
+    if kept.is_empty() {
+        return;
     }
+    // Unchanged on both sides, so nothing in them to compare: they leave the previous side,
+    // and their package stays known on the current one.
+    for f in gone.iter().filter(|f| kept.contains(&f.name)) {
+        cur_mod.extra_packages.entry(f.package.clone()).or_insert_with(|| f.path.clone());
+    }
+    *prev_mod = rebuild_without(prev_mod, &kept);
 }
 
 /// The paths a proto file imports, read without compiling it.

@@ -43,12 +43,7 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for (n, _) in &after {
         if !had.contains(n) {
             if let Some(f) = cur.field(*n) {
-                at_field(
-                    out,
-                    f,
-                    &[],
-                    format!("Message \"{m}\" had required field \"{n}\" added. {WHY_REQUIRED}"),
-                );
+                at_field(out, f, &[], format!("Message \"{m}\" had required field \"{n}\" added. {WHY_REQUIRED}"));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! What every rule file uses.
 
 pub use super::super::framework::{sub, Category, Check, Out, Rule};
-pub use super::super::ir::{tag, Enum, Ranges, Field, File, Message, Method, Module, Service, Syntax};
+pub use super::super::ir::{tag, Enum, Field, File, Message, Method, Module, Ranges, Service, Syntax};
 pub use prost_types::field_descriptor_proto::{Label, Type};
 
 pub use Category::{Csr as CSR, File as FILE, Package as PACKAGE, Wire as WIRE, WireJson as WIRE_JSON};
@@ -127,7 +127,9 @@ pub fn scalar_name(t: Type) -> &'static str {
 /// How buf names a field (or an extension) in messages.
 pub fn field_desc(module: &Module, msg: Option<&Message>, f: &Field) -> String {
     match msg {
-        Some(m) => format!("Field \"{}\" with name \"{}\" on message \"{}\"", f.number, f.name, short_name(&m.full_name)),
+        Some(m) => {
+            format!("Field \"{}\" with name \"{}\" on message \"{}\"", f.number, f.name, short_name(&m.full_name))
+        }
         None => format!(
             "Extension \"{}\" with name \"{}\" on message \"{}\"",
             f.number,

@@ -25,11 +25,7 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for r in prev.reserved_ranges.iter() {
         if !cur.reserved_ranges.covers(r) {
             let text = range_missing("reserved range", &format!("message \"{name}\""), r, &cur.reserved_ranges, true);
-            out.at(
-                cur.file,
-                &cur.path,
-                text,
-            );
+            out.at(cur.file, &cur.path, text);
         }
     }
     for n in prev.reserved_names.iter() {

@@ -23,7 +23,11 @@ rule!(
 fn check(out: &mut Out, svc: &Service, prev: &Method, cur: &Method) {
     if prev.client_streaming != cur.client_streaming {
         let s = service_name(svc, out.cur);
-        let (a, b) = if cur.client_streaming { ("client unary", "client streaming") } else { ("client streaming", "client unary") };
+        let (a, b) = if cur.client_streaming {
+            ("client unary", "client streaming")
+        } else {
+            ("client streaming", "client unary")
+        };
         out.at(svc.file, &cur.path, format!("RPC \"{}\" on service \"{s}\" changed from {a} to {b}.", cur.name));
     }
 }

@@ -23,7 +23,11 @@ rule!(
 fn check(out: &mut Out, svc: &Service, prev: &Method, cur: &Method) {
     if prev.server_streaming != cur.server_streaming {
         let s = service_name(svc, out.cur);
-        let (a, b) = if cur.server_streaming { ("server unary", "server streaming") } else { ("server streaming", "server unary") };
+        let (a, b) = if cur.server_streaming {
+            ("server unary", "server streaming")
+        } else {
+            ("server streaming", "server unary")
+        };
         out.at(svc.file, &cur.path, format!("RPC \"{}\" on service \"{s}\" changed from {a} to {b}.", cur.name));
     }
 }
