@@ -95,7 +95,7 @@ cases! {
     package_message_no_delete / "PACKAGE_MESSAGE_NO_DELETE": [breaking, breaking_file_deleted, breaking_nested, ok, ok_last_message_in_package];
     package_no_delete / "PACKAGE_NO_DELETE": [breaking, breaking_renamed, ok];
     package_service_no_delete / "PACKAGE_SERVICE_NO_DELETE": [breaking, breaking_file_deleted, ok];
-    reserved_enum_no_delete / "RESERVED_ENUM_NO_DELETE": [breaking, breaking_name, ok];
+    reserved_enum_no_delete / "RESERVED_ENUM_NO_DELETE": [breaking, breaking_gaps, breaking_name, ok];
     reserved_message_no_delete / "RESERVED_MESSAGE_NO_DELETE": [breaking, breaking_name, ok];
     rpc_no_delete / "RPC_NO_DELETE": [breaking, ok];
     rpc_same_client_streaming / "RPC_SAME_CLIENT_STREAMING": [breaking, breaking_removed, ok];

@@ -134,3 +134,26 @@ fn unescape_c(s: &str) -> Vec<u8> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{go_float, unescape_c};
+
+    #[test]
+    fn floats_are_printed_as_go_prints_them() {
+        let cases =
+            [(0.0, "0"), (1.5, "1.5"), (1e10, "1e+10"), (0.0025, "0.0025"), (1e-5, "1e-05"), (123456.0, "123456")];
+        for (v, want) in cases {
+            assert_eq!(go_float(v), want, "{v}");
+        }
+        assert_eq!(go_float(1.5e7), "1.5e+07");
+        assert_eq!(go_float(f64::INFINITY), "+Inf");
+        assert_eq!(go_float(f64::NEG_INFINITY), "-Inf");
+        assert_eq!(go_float(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn c_escaped_bytes_defaults_are_unescaped() {
+        assert_eq!(unescape_c("ab\\001\\x7f\\n\\\\"), b"ab\x01\x7f\n\\".to_vec());
+    }
+}

@@ -307,3 +307,25 @@ pub fn go_quote(s: &str) -> String {
     q.push('"');
     q
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_values_are_listed_as_buf_lists_them() {
+        let cur = Ranges::new(vec![(2, 3), (6, 7)], false);
+        assert_eq!(
+            range_missing("reserved range", "enum \"Role\"", (1, 9), &cur, false),
+            "Previously present reserved range \"[1,9]\" on enum \"Role\" is missing values: [1], [4,5], [8,9] were removed."
+        );
+        let messages = Ranges::new(vec![(1, 5)], true);
+        assert_eq!(messages.missing((1, 8)), vec![(5, 7)]);
+        assert_eq!(range_str((4, 5), true), "[4]");
+    }
+
+    #[test]
+    fn quoting_escapes_backslashes_and_quotes_as_go_does() {
+        assert_eq!(go_quote("Acme\\V1 \"x\"\t"), "\"Acme\\\\V1 \\\"x\\\"\\t\"");
+    }
+}
