@@ -104,7 +104,7 @@ cases! {
     rpc_same_response_type / "RPC_SAME_RESPONSE_TYPE": [breaking, breaking_streaming, ok];
     rpc_same_server_streaming / "RPC_SAME_SERVER_STREAMING": [breaking, ok];
     service_no_delete / "SERVICE_NO_DELETE": [breaking, breaking_moved_file, ok];
-    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, ok_wire_compatible];
+    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, ok_wire_compatible];
     malformed / "_malformed": [duplicate_field_number, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
 }
 

@@ -32,7 +32,7 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
             .collect()
     };
     let (before, after) = (required(out.prev, prev), required(out.cur, cur));
-    let m = msg_name(cur, out.cur);
+    let m = short_name(&cur.full_name);
     let numbers = |list: &[(i32, String)]| -> std::collections::HashSet<i32> { list.iter().map(|(n, _)| *n).collect() };
     let (had, has) = (numbers(&before), numbers(&after));
     for (n, _) in &before {
