@@ -42,7 +42,7 @@ macro_rules! cases {
 cases! {
     enum_no_delete / "ENUM_NO_DELETE": [breaking, breaking_nested, ok];
     enum_same_json_format / "ENUM_SAME_JSON_FORMAT": [breaking, breaking_file_feature, ok, ok_legacy_to_allow];
-    enum_same_type / "ENUM_SAME_TYPE": [breaking, breaking_closed_to_open, breaking_syntax, ok];
+    enum_same_type / "ENUM_SAME_TYPE": [breaking, breaking_closed_to_open, breaking_nested, breaking_syntax, ok];
     enum_value_no_delete / "ENUM_VALUE_NO_DELETE": [breaking, breaking_reserved_nested, ok];
     enum_value_no_delete_unless_name_reserved / "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED": [breaking, ok];
     enum_value_no_delete_unless_number_reserved / "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED": [breaking, ok];

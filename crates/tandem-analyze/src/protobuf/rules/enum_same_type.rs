@@ -19,7 +19,7 @@ rule!("ENUM_SAME_TYPE", [FILE, PACKAGE], "Checks that enums have the same type (
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let (a, b) = (enum_type(out.prev, prev), enum_type(out.cur, cur));
     if a != b {
-        let e = enum_name(cur, out.cur);
+        let e = short_name(&cur.full_name);
         out.at(cur.file, &cur.path, format!("Enum \"{e}\" changed from {a} to {b}."));
     }
 }
