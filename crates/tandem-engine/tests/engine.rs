@@ -45,6 +45,13 @@ impl Fixture {
     }
 }
 
+/// An engine with its own connection to the database at `path`, as a separate process has.
+fn engine_on(path: &Path, ws: Workspace, actor: impl Into<String>) -> Engine {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path).unwrap());
+    Engine::new(ws, store.clone(), Arc::new(LocalForge::new(store)), Arc::new(tandem_model::SystemClock), actor.into())
+        .unwrap()
+}
+
 fn names(v: &[RepoName]) -> Vec<&str> {
     v.iter().map(RepoName::as_str).collect()
 }
@@ -204,15 +211,7 @@ fn concurrent_creations_with_one_key_record_each_link_once() {
             let ws = fx.ws();
             let path = path.clone();
             std::thread::spawn(move || {
-                let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-                let e = Engine::new(
-                    ws,
-                    store.clone(),
-                    Arc::new(LocalForge::new(store)),
-                    Arc::new(tandem_model::SystemClock),
-                    "racer".into(),
-                )
-                .unwrap();
+                let e = engine_on(&path, ws, "racer");
                 e.create_coordination(&auth().key("race"), &mut |_| {}).unwrap().issues_opened
             })
         })
@@ -243,15 +242,7 @@ fn concurrent_ticks_on_one_child_leave_the_forge_equal_to_the_store() {
                 let ws = fx.ws();
                 let path = path.clone();
                 std::thread::spawn(move || {
-                    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-                    let e = Engine::new(
-                        ws,
-                        store.clone(),
-                        Arc::new(LocalForge::new(store)),
-                        Arc::new(tandem_model::SystemClock),
-                        format!("w{t}"),
-                    )
-                    .unwrap();
+                    let e = engine_on(&path, ws, format!("w{t}"));
                     for i in 0..items {
                         let item = (i + t) % items + 1;
                         let checked = (round + t + i) % 2 == 0;
@@ -398,15 +389,7 @@ fn concurrent_writers_never_lose_an_update() {
             let path = path.clone();
             std::thread::spawn(move || {
                 // each thread has its own connection, as separate processes would
-                let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-                let e = Engine::new(
-                    ws,
-                    store.clone(),
-                    Arc::new(LocalForge::new(store)),
-                    Arc::new(tandem_model::SystemClock),
-                    repo.into(),
-                )
-                .unwrap();
+                let e = engine_on(&path, ws, repo);
                 for i in 1..=4 {
                     e.check_item(id, repo, &i.to_string(), true).unwrap();
                 }
