@@ -24,6 +24,7 @@ pub mod render;
 pub mod report;
 pub mod templates;
 mod verdict;
+pub mod webhook;
 
 pub use analysis::{Analysis, AnalyzeRequest};
 pub use create::{CreateRequest, Created, Step};
@@ -36,6 +37,7 @@ pub use health::{
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
 pub use verdict::Verdict;
+pub use webhook::WebhookOutcome;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -146,6 +146,9 @@ impl Forge for FlakyForge {
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>, ForgeError> {
         self.inner.list_issues(repo)
     }
+    fn comment(&self, r: &IssueRef, body: &str, now: chrono::DateTime<Utc>) -> Result<(), ForgeError> {
+        self.inner.comment(r, body, now)
+    }
 }
 
 fn flaky(store: &Arc<dyn Store>, creations: usize, updates: usize) -> Arc<FlakyForge> {

@@ -84,6 +84,15 @@ pub fn missing_issues_are_not_found(forge: &dyn Forge) {
     assert!(matches!(forge.get_issue(&missing), Err(ForgeError::NotFound(r)) if r == missing));
     let update = IssueUpdate { title: Some("x".into()), ..Default::default() };
     assert!(matches!(forge.update_issue(&missing, &update, now()), Err(ForgeError::NotFound(r)) if r == missing));
+    assert!(matches!(forge.comment(&missing, "hello", now()), Err(ForgeError::NotFound(r)) if r == missing));
+}
+
+/// Comments can be added to an issue the forge holds.
+pub fn comments_are_added_to_existing_issues(forge: &dyn Forge) {
+    let issue = forge.ensure_issue(&spec("hub", "m-comment"), now()).unwrap();
+    forge.comment(&issue.reference, "Progress: 1/3 done", now()).unwrap();
+    forge.comment(&issue.reference, "Progress: 2/3 done", now()).unwrap();
+    assert_eq!(forge.get_issue(&issue.reference).unwrap().title, issue.title);
 }
 
 /// A sub-issue keeps its parent.
@@ -105,4 +114,5 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Forge>) {
     update_changes_only_the_named_fields(make().as_ref());
     missing_issues_are_not_found(make().as_ref());
     children_keep_their_parent(make().as_ref());
+    comments_are_added_to_existing_issues(make().as_ref());
 }

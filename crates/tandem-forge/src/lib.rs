@@ -49,6 +49,8 @@ pub trait Forge: Send + Sync {
     fn update_issue(&self, r: &IssueRef, update: &IssueUpdate, now: DateTime<Utc>) -> Result<Issue>;
     fn get_issue(&self, r: &IssueRef) -> Result<Issue>;
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>>;
+    /// Adds a comment to an issue (answers to `/tandem` commands, refusals).
+    fn comment(&self, r: &IssueRef, body: &str, now: DateTime<Utc>) -> Result<()>;
 }
 
 /// Issues kept in tandem's own store: the embedded default.
@@ -84,5 +86,12 @@ impl Forge for LocalForge {
 
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>> {
         Ok(self.store.list_issues(repo)?)
+    }
+
+    fn comment(&self, r: &IssueRef, body: &str, now: DateTime<Utc>) -> Result<()> {
+        match self.store.add_issue_comment(r, tandem_model::coordination::SYSTEM_ACTOR, body, now) {
+            Err(StoreError::IssueNotFound(_)) => Err(ForgeError::NotFound(r.clone())),
+            other => other.map(|_| ()).map_err(ForgeError::from),
+        }
     }
 }

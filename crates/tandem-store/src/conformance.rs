@@ -279,4 +279,133 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     linking_the_same_issue_again_appends_no_event(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());
+    deliveries_are_inserted_once_and_claimed_by_one(make().as_ref());
+    failed_deliveries_retry_then_give_up(make().as_ref());
+    expired_leases_are_taken_over(make().as_ref());
+    comments_state_and_last_event_id(make().as_ref());
+}
+
+fn at(minute: u32, second: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, minute, second).single().expect("valid date")
+}
+
+fn delivery(id: &str, received: chrono::DateTime<Utc>) -> crate::NewDelivery {
+    crate::NewDelivery {
+        id: id.into(),
+        event: "issues".into(),
+        payload: format!("{{\"n\":\"{id}\"}}"),
+        received_at: received,
+    }
+}
+
+/// A delivery is stored once; a redelivery of its id changes nothing; claims go oldest first and
+/// a held delivery is not claimed twice.
+pub fn deliveries_are_inserted_once_and_claimed_by_one(s: &dyn Store) {
+    use crate::DeliveryState;
+    let lease = chrono::Duration::seconds(30);
+    assert!(s.insert_delivery(&delivery("d-2", at(0, 2))).unwrap());
+    assert!(s.insert_delivery(&delivery("d-1", at(0, 1))).unwrap());
+    let mut again = delivery("d-1", at(5, 0));
+    again.payload = "{}".into();
+    assert!(!s.insert_delivery(&again).unwrap(), "a redelivery is not inserted");
+    let d1 = s.get_delivery("d-1").unwrap().expect("stored");
+    assert_eq!((d1.payload.as_str(), d1.received_at, d1.state), ("{\"n\":\"d-1\"}", at(0, 1), DeliveryState::Pending));
+    assert_eq!(s.delivery_counts().unwrap(), crate::DeliveryCounts { pending: 2, done: 0, failed: 0 });
+    assert!(s.claim_delivery("a", at(0, 0), lease).unwrap().is_none(), "nothing is due before it was received");
+
+    let first = s.claim_delivery("a", at(1, 0), lease).unwrap().expect("due");
+    assert_eq!((first.id.as_str(), first.attempts, first.lease_owner.as_deref()), ("d-1", 1, Some("a")));
+    assert_eq!(first.lease_until, Some(at(1, 30)));
+    let second = s.claim_delivery("b", at(1, 0), lease).unwrap().expect("the other one");
+    assert_eq!(second.id, "d-2");
+    assert!(s.claim_delivery("c", at(1, 0), lease).unwrap().is_none(), "both are held");
+
+    assert!(!s.finish_delivery("d-1", "b", "wrong owner", at(1, 1)).unwrap());
+    assert!(s.finish_delivery("d-1", "a", "moved loqa-core to in_progress", at(1, 2)).unwrap());
+    assert!(!s.finish_delivery("d-1", "a", "twice", at(1, 3)).unwrap(), "a done delivery is not finished again");
+    let done = s.get_delivery("d-1").unwrap().unwrap();
+    assert_eq!(done.state, DeliveryState::Done);
+    assert_eq!(done.outcome.as_deref(), Some("moved loqa-core to in_progress"));
+    assert_eq!((done.finished_at, done.lease_owner), (Some(at(1, 2)), None));
+    assert!(s.claim_delivery("c", at(9, 0), lease).unwrap().map(|d| d.id) == Some("d-2".into()));
+    assert!(!s.insert_delivery(&delivery("d-1", at(9, 0))).unwrap(), "a processed id stays known");
+}
+
+/// A failed attempt keeps its error and waits for its retry time; without one it fails for good.
+pub fn failed_deliveries_retry_then_give_up(s: &dyn Store) {
+    use crate::DeliveryState;
+    let lease = chrono::Duration::seconds(30);
+    s.insert_delivery(&delivery("f", at(0, 0))).unwrap();
+    let d = s.claim_delivery("a", at(0, 1), lease).unwrap().unwrap();
+    assert!(!s.fail_delivery(&d.id, "b", "not mine", Some(at(0, 5)), at(0, 2)).unwrap());
+    assert!(s.fail_delivery(&d.id, "a", "forge unreachable", Some(at(2, 0)), at(0, 2)).unwrap());
+    let kept = s.get_delivery("f").unwrap().unwrap();
+    assert_eq!(
+        (kept.state, kept.last_error.as_deref(), kept.next_attempt_at),
+        (DeliveryState::Pending, Some("forge unreachable"), at(2, 0))
+    );
+    assert!(s.claim_delivery("a", at(1, 59), lease).unwrap().is_none(), "not before its retry time");
+    let d = s.claim_delivery("b", at(2, 0), lease).unwrap().expect("due again");
+    assert_eq!(d.attempts, 2);
+    assert!(s.fail_delivery("f", "b", "still unreachable", None, at(2, 1)).unwrap());
+    let gone = s.get_delivery("f").unwrap().unwrap();
+    assert_eq!(
+        (gone.state, gone.last_error.as_deref(), gone.finished_at),
+        (DeliveryState::Failed, Some("still unreachable"), Some(at(2, 1)))
+    );
+    assert!(s.claim_delivery("a", at(59, 0), lease).unwrap().is_none(), "a failed delivery is not retried");
+    assert_eq!(s.delivery_counts().unwrap(), crate::DeliveryCounts { pending: 0, done: 0, failed: 1 });
+}
+
+/// The holder of an expired lease loses the delivery to the next claimer and can no longer finish it.
+pub fn expired_leases_are_taken_over(s: &dyn Store) {
+    let lease = chrono::Duration::seconds(30);
+    s.insert_delivery(&delivery("x", at(0, 0))).unwrap();
+    s.claim_delivery("crashed", at(0, 0), lease).unwrap().unwrap();
+    assert!(s.claim_delivery("b", at(0, 29), lease).unwrap().is_none(), "the lease still holds");
+    let taken = s.claim_delivery("b", at(0, 30), lease).unwrap().expect("taken over");
+    assert_eq!((taken.lease_owner.as_deref(), taken.attempts), (Some("b"), 2));
+    assert!(!s.finish_delivery("x", "crashed", "late", at(0, 31)).unwrap(), "the old holder lost it");
+    assert!(s.finish_delivery("x", "b", "ok", at(0, 32)).unwrap());
+}
+
+/// Comments on local issues, named state and the newest event's id.
+pub fn comments_state_and_last_event_id(s: &dyn Store) {
+    assert_eq!(s.last_event_id().unwrap(), 0);
+    let c = sample("comments");
+    let (id, _) = s.insert_coordination(&c, &created(&c)).unwrap();
+    let first = s.last_event_id().unwrap();
+    assert!(first > 0);
+    let mut loaded = s.load_coordination(id).unwrap();
+    let events = loaded.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    s.save_coordination(&loaded, &events).unwrap();
+    assert!(s.last_event_id().unwrap() > first);
+
+    let spec = IssueSpec {
+        repo: name("loqa-core"),
+        kind: IssueKind::Child,
+        coordination: Some(id),
+        marker: "comment-marker".into(),
+        title: "t".into(),
+        body: "b".into(),
+        labels: vec![],
+        parent: None,
+    };
+    let (issue, _) = s.create_issue(&spec, at(0, 0)).unwrap();
+    let a = s.add_issue_comment(&issue.reference, "tandem", "Progress: 1/3", at(0, 1)).unwrap();
+    let b = s.add_issue_comment(&issue.reference, "alice", "second", at(0, 2)).unwrap();
+    assert!(b.id > a.id);
+    let all = s.issue_comments(&issue.reference).unwrap();
+    assert_eq!(
+        all.iter().map(|c| (c.author.as_str(), c.body.as_str(), c.at)).collect::<Vec<_>>(),
+        vec![("tandem", "Progress: 1/3", at(0, 1)), ("alice", "second", at(0, 2))]
+    );
+    let missing = IssueRef { repo: name("loqa-core"), number: 999 };
+    assert!(matches!(s.add_issue_comment(&missing, "a", "b", at(0, 3)), Err(StoreError::IssueNotFound(_))));
+    assert!(s.issue_comments(&missing).unwrap().is_empty());
+
+    assert_eq!(s.get_state("scheduler.health.next_run").unwrap(), None);
+    s.set_state("scheduler.health.next_run", "2026-03-02T10:00:00Z").unwrap();
+    s.set_state("scheduler.health.next_run", "2026-03-02T10:05:00Z").unwrap();
+    assert_eq!(s.get_state("scheduler.health.next_run").unwrap().as_deref(), Some("2026-03-02T10:05:00Z"));
 }

@@ -13,9 +13,11 @@
 //! ```
 
 mod error;
+mod records;
 mod sqlite;
 
 pub use error::{Result, StoreError};
+pub use records::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 
 use tandem_model::{CoordId, Coordination, Event, Issue, IssueRef, IssueSpec, IssueUpdate, RepoName};
@@ -68,6 +70,54 @@ pub trait Store: Send + Sync {
     fn update_issue(&self, r: &IssueRef, update: &IssueUpdate, now: chrono::DateTime<chrono::Utc>) -> Result<Issue>;
     fn get_issue(&self, r: &IssueRef) -> Result<Option<Issue>>;
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>>;
+    /// Adds a comment to an issue of the local forge.
+    fn add_issue_comment(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<IssueComment>;
+    /// An issue's comments, oldest first.
+    fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>>;
+
+    /// The id of the newest event in the whole history (0 when there is none): what live views
+    /// poll to notice that anything changed.
+    fn last_event_id(&self) -> Result<i64>;
+
+    /// Persists a webhook delivery unless one with the same id exists. Returns whether it was
+    /// inserted now (`false`: a redelivery of a known id, which is not processed again).
+    fn insert_delivery(&self, d: &NewDelivery) -> Result<bool>;
+    /// Claims the oldest pending delivery that is due (`next_attempt_at <= now`) and whose lease is
+    /// free or expired, for `owner` until `now + lease`, counting an attempt. `None` when nothing
+    /// is due. Two claimers never hold the same delivery at once.
+    fn claim_delivery(
+        &self,
+        owner: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<Delivery>>;
+    /// Marks a delivery `owner` holds as done with a one-line outcome and releases it. `false`
+    /// (and nothing written) when `owner` no longer holds it.
+    fn finish_delivery(&self, id: &str, owner: &str, outcome: &str, now: chrono::DateTime<chrono::Utc>)
+        -> Result<bool>;
+    /// Records a failed attempt of a delivery `owner` holds: keeps `error`, releases the lease;
+    /// with `retry_at` it stays pending until then, without it it has failed for good. `false`
+    /// (and nothing written) when `owner` no longer holds it.
+    fn fail_delivery(
+        &self,
+        id: &str,
+        owner: &str,
+        error: &str,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+    fn get_delivery(&self, id: &str) -> Result<Option<Delivery>>;
+    fn delivery_counts(&self) -> Result<DeliveryCounts>;
+
+    /// Named state that must survive restarts (e.g. `scheduler.health.next_run`).
+    fn get_state(&self, key: &str) -> Result<Option<String>>;
+    fn set_state(&self, key: &str, value: &str) -> Result<()>;
 }
 
 #[cfg(feature = "conformance")]

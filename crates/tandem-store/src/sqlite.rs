@@ -1,7 +1,7 @@
 //! The embedded SQLite backend.
 
 use crate::error::{Context, Result, StoreError};
-use crate::{Store, StoredEvent};
+use crate::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery, Store, StoredEvent};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -13,8 +13,11 @@ use tandem_model::{
 };
 
 /// Embedded migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_analyses.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_analyses.sql"),
+    include_str!("../migrations/0003_service.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -260,6 +263,27 @@ fn map_row_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError 
 }
 
 const ANALYSIS_COLS: &str = "id, repo, base, head, at, impact, findings, consumers, coord_id";
+
+const DELIVERY_COLS: &str = "id, event, payload, received_at, state, attempts, last_error, next_attempt_at, lease_owner, lease_until, finished_at, outcome";
+
+fn delivery_row(r: &Row) -> rusqlite::Result<Delivery> {
+    let state: String = r.get(4)?;
+    let opt_ts = |i: usize| r.get::<_, Option<String>>(i)?.as_deref().map(parse_ts).transpose();
+    Ok(Delivery {
+        id: r.get(0)?,
+        event: r.get(1)?,
+        payload: r.get(2)?,
+        received_at: parse_ts(&r.get::<_, String>(3)?)?,
+        state: DeliveryState::parse(&state).ok_or_else(|| corrupt(format!("delivery state '{state}'")))?,
+        attempts: r.get(5)?,
+        last_error: r.get(6)?,
+        next_attempt_at: parse_ts(&r.get::<_, String>(7)?)?,
+        lease_owner: r.get(8)?,
+        lease_until: opt_ts(9)?,
+        finished_at: opt_ts(10)?,
+        outcome: r.get(11)?,
+    })
+}
 
 fn analysis_row(r: &Row) -> rusqlite::Result<AnalysisRecord> {
     let impact: String = r.get(5)?;
@@ -613,5 +637,167 @@ impl Store for SqliteStore {
             .ctx("listing issues")?;
         let rows = stmt.query_map([repo.map(RepoName::as_str)], issue_row).and_then(|rows| rows.collect());
         rows.map_err(map_row_err("listing issues"))
+    }
+
+    fn add_issue_comment(&self, r: &IssueRef, author: &str, body: &str, now: DateTime<Utc>) -> Result<IssueComment> {
+        let conn = self.conn();
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM issues WHERE repo = ?1 AND number = ?2",
+                params![r.repo.as_str(), r.number as i64],
+                |row| row.get(0),
+            )
+            .optional()
+            .ctx("looking up an issue")?;
+        if found.is_none() {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        conn.execute(
+            "INSERT INTO issue_comments (repo, number, author, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![r.repo.as_str(), r.number as i64, author, body, ts(now)],
+        )
+        .ctx("adding a comment")?;
+        Ok(IssueComment {
+            id: conn.last_insert_rowid(),
+            issue: r.clone(),
+            author: author.to_string(),
+            body: body.to_string(),
+            at: now,
+        })
+    }
+
+    fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, author, body, at FROM issue_comments WHERE repo = ?1 AND number = ?2 ORDER BY id",
+            )
+            .ctx("reading comments")?;
+        let rows = stmt
+            .query_map(params![r.repo.as_str(), r.number as i64], |row| {
+                Ok(IssueComment {
+                    id: row.get(0)?,
+                    issue: r.clone(),
+                    author: row.get(1)?,
+                    body: row.get(2)?,
+                    at: parse_ts(&row.get::<_, String>(3)?)?,
+                })
+            })
+            .and_then(|rows| rows.collect());
+        rows.map_err(map_row_err("reading comments"))
+    }
+
+    fn last_event_id(&self) -> Result<i64> {
+        self.conn().query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0)).ctx("reading history")
+    }
+
+    fn insert_delivery(&self, d: &NewDelivery) -> Result<bool> {
+        let n = self
+            .conn()
+            .execute(
+                "INSERT INTO deliveries (id, event, payload, received_at, state, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?4) ON CONFLICT (id) DO NOTHING",
+                params![d.id, d.event, d.payload, ts(d.received_at)],
+            )
+            .ctx("recording a delivery")?;
+        Ok(n == 1)
+    }
+
+    fn claim_delivery(&self, owner: &str, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Option<Delivery>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let id: Option<String> = tx
+            .query_row(
+                "SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?1
+                   AND (lease_until IS NULL OR lease_until <= ?1)
+                 ORDER BY next_attempt_at, received_at, id LIMIT 1",
+                [ts(now)],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("finding a due delivery")?;
+        let Some(id) = id else { return Ok(None) };
+        tx.execute(
+            "UPDATE deliveries SET lease_owner = ?2, lease_until = ?3, attempts = attempts + 1 WHERE id = ?1",
+            params![id, owner, ts(now + lease)],
+        )
+        .ctx("claiming a delivery")?;
+        let d = tx
+            .query_row(&format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = ?1"), [&id], delivery_row)
+            .map_err(map_row_err("reading a delivery"))?;
+        tx.commit().ctx("committing a claim")?;
+        Ok(Some(d))
+    }
+
+    fn finish_delivery(&self, id: &str, owner: &str, outcome: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE deliveries SET state = 'done', outcome = ?3, finished_at = ?4, lease_owner = NULL,
+                   lease_until = NULL WHERE id = ?1 AND lease_owner = ?2 AND state = 'pending'",
+                params![id, owner, outcome, ts(now)],
+            )
+            .ctx("finishing a delivery")?;
+        Ok(n == 1)
+    }
+
+    fn fail_delivery(
+        &self,
+        id: &str,
+        owner: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE deliveries SET last_error = ?3, lease_owner = NULL, lease_until = NULL,
+                   state = CASE WHEN ?4 IS NULL THEN 'failed' ELSE 'pending' END,
+                   next_attempt_at = COALESCE(?4, next_attempt_at),
+                   finished_at = CASE WHEN ?4 IS NULL THEN ?5 ELSE NULL END
+                 WHERE id = ?1 AND lease_owner = ?2 AND state = 'pending'",
+                params![id, owner, error, retry_at.map(ts), ts(now)],
+            )
+            .ctx("recording a failed delivery")?;
+        Ok(n == 1)
+    }
+
+    fn get_delivery(&self, id: &str) -> Result<Option<Delivery>> {
+        self.conn()
+            .query_row(&format!("SELECT {DELIVERY_COLS} FROM deliveries WHERE id = ?1"), [id], delivery_row)
+            .optional()
+            .map_err(map_row_err("reading a delivery"))
+    }
+
+    fn delivery_counts(&self) -> Result<DeliveryCounts> {
+        self.conn()
+            .query_row(
+                "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'done'), 0),
+                        COALESCE(SUM(state = 'failed'), 0) FROM deliveries",
+                [],
+                |r| {
+                    let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+                    Ok(DeliveryCounts { pending: n(0)?, done: n(1)?, failed: n(2)? })
+                },
+            )
+            .ctx("counting deliveries")
+    }
+
+    fn get_state(&self, key: &str) -> Result<Option<String>> {
+        self.conn()
+            .query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .ctx("reading state")
+    }
+
+    fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .ctx("writing state")?;
+        Ok(())
     }
 }
