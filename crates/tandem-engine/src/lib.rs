@@ -17,6 +17,7 @@
 pub mod analysis;
 mod create;
 mod error;
+pub mod github;
 mod health;
 mod metrics;
 mod ops;

@@ -44,6 +44,9 @@ pub struct CoordinationSettings {
     pub forge: ForgeKind,
     /// Strategy per change type; change types not listed use their default.
     pub strategies: BTreeMap<ChangeType, Strategy>,
+    /// Open a coordination (instead of only recording a health finding) when a push to a
+    /// default branch changes a contract in a breaking way (`open_on_breaking_push = true`).
+    pub open_on_breaking_push: bool,
 }
 
 /// Which issue tracker holds the issues.
@@ -342,7 +345,12 @@ impl Workspace {
         }
 
         let coordination = match &raw.coordination {
-            None => CoordinationSettings { repo: None, forge: ForgeKind::Local, strategies: BTreeMap::new() },
+            None => CoordinationSettings {
+                repo: None,
+                forge: ForgeKind::Local,
+                strategies: BTreeMap::new(),
+                open_on_breaking_push: false,
+            },
             Some(c) => {
                 if let Some(r) = &c.repo {
                     if !index.contains_key(r.get_ref()) {
@@ -357,6 +365,7 @@ impl Workspace {
                     repo: c.repo.as_ref().map(|r| r.get_ref().clone()),
                     forge: c.forge.unwrap_or(ForgeKind::Local),
                     strategies: c.strategies.clone(),
+                    open_on_breaking_push: c.open_on_breaking_push,
                 }
             }
         };
@@ -491,6 +500,8 @@ struct RawCoordination {
     forge: Option<ForgeKind>,
     #[serde(default)]
     strategies: BTreeMap<ChangeType, Strategy>,
+    #[serde(default)]
+    open_on_breaking_push: bool,
 }
 
 #[derive(Deserialize)]
