@@ -7,6 +7,7 @@
 mod analyze_cmd;
 mod choice;
 mod demo;
+mod github_cmd;
 mod health_cmd;
 mod output;
 mod wording;
@@ -112,6 +113,9 @@ enum Command {
     /// Coordination metrics over a window of the history: completion and resolution times,
     /// outcomes, time blocked, deployment success rate, open coordinations' ages.
     Metrics(health_cmd::MetricsArgs),
+    /// GitHub: write the issue forms and workflows; apply a webhook event from a file.
+    #[command(subcommand)]
+    Github(github_cmd::GithubCmd),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -377,6 +381,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
+        Command::Github(cmd) => return github_cmd::run(&cli, cmd),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
