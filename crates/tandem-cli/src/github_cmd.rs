@@ -41,7 +41,9 @@ pub fn run(cli: &Cli, cmd: &GithubCmd) -> Result<ExitCode, Failure> {
         GithubCmd::Init { dir, install, force } => {
             let manifest = match &cli.workspace {
                 Some(p) => p.clone(),
-                None => tandem_engine::find_manifest(&std::env::current_dir().context("reading the current directory")?)?,
+                None => {
+                    tandem_engine::find_manifest(&std::env::current_dir().context("reading the current directory")?)?
+                }
             };
             let ws = tandem_engine::load_workspace(&manifest)?;
             let opts = GithubInitOptions { install: install.clone(), force: *force };
@@ -59,7 +61,11 @@ pub fn run(cli: &Cli, cmd: &GithubCmd) -> Result<ExitCode, Failure> {
             const MAX_PAYLOAD: u64 = 25 << 20;
             let size = std::fs::metadata(payload).with_context(|| format!("reading {}", payload.display()))?.len();
             if size > MAX_PAYLOAD {
-                return Err(anyhow::anyhow!("{} is {size} bytes; a webhook payload is at most 25 MiB", payload.display()).into());
+                return Err(anyhow::anyhow!(
+                    "{} is {size} bytes; a webhook payload is at most 25 MiB",
+                    payload.display()
+                )
+                .into());
             }
             let text = std::fs::read_to_string(payload).with_context(|| format!("reading {}", payload.display()))?;
             let value: serde_json::Value =
