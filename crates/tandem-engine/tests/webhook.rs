@@ -20,29 +20,32 @@ fn examples_file() -> PathBuf {
         .join("webhooks-npm/node_modules/@octokit/webhooks-examples/api.github.com/index.json")
 }
 
-/// Every example as (event name, payload).
-fn examples() -> Vec<(String, Value)> {
-    let path = examples_file();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; run scripts/setup.sh to install @octokit/webhooks-examples", path.display())
-    });
-    let defs: Vec<Value> = serde_json::from_str(&text).unwrap();
-    let mut out = Vec::new();
-    for d in defs {
-        let name = d["name"].as_str().unwrap().to_string();
-        for ex in d["examples"].as_array().unwrap() {
-            out.push((name.clone(), ex.clone()));
+/// Every example as (event name, payload), read once.
+fn examples() -> &'static [(String, Value)] {
+    static ALL: std::sync::OnceLock<Vec<(String, Value)>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let path = examples_file();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{}: {e}; run scripts/setup.sh to install @octokit/webhooks-examples", path.display())
+        });
+        let defs: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let mut out = Vec::new();
+        for d in defs {
+            let name = d["name"].as_str().unwrap().to_string();
+            for ex in d["examples"].as_array().unwrap() {
+                out.push((name.clone(), ex.clone()));
+            }
         }
-    }
-    out
+        out
+    })
 }
 
 /// The first example of `event` with `action` (any action when `None`).
 fn example(event: &str, action: Option<&str>) -> Value {
     examples()
-        .into_iter()
+        .iter()
         .find(|(n, p)| n == event && action.is_none_or(|a| p["action"] == a))
-        .map(|(_, p)| p)
+        .map(|(_, p)| p.clone())
         .unwrap_or_else(|| panic!("no {event}.{action:?} example"))
 }
 

@@ -127,48 +127,42 @@ pub fn render_form(kind: FormKind, ws: &Workspace) -> String {
     y.push_str("  - type: markdown\n    attributes:\n");
     y.push_str(&format!("      value: {}\n", q(&intro)));
 
-    y.push_str("  - type: dropdown\n    id: change-type\n    attributes:\n");
-    y.push_str(&format!("      label: {}\n", q(CHANGE_TYPE)));
-    y.push_str(&format!(
-        "      description: {}\n",
-        q("What kind of change this is; it decides the strategy and the checklists.")
-    ));
-    y.push_str("      options:\n");
-    for ct in kind.change_types() {
-        y.push_str(&format!("        - {}\n", q(ct.as_str())));
-    }
-    y.push_str("    validations:\n      required: true\n");
-
-    y.push_str("  - type: dropdown\n    id: priority\n    attributes:\n");
-    y.push_str(&format!("      label: {}\n", q(PRIORITY)));
-    y.push_str(&format!(
-        "      description: {}\n",
-        q("Leave empty for the change type's default; some change types are never below a minimum.")
-    ));
-    y.push_str("      options:\n");
-    for p in Priority::ALL {
-        y.push_str(&format!("        - {}\n", q(p.as_str())));
-    }
-    y.push_str("    validations:\n      required: false\n");
-
-    y.push_str("  - type: checkboxes\n    id: repos\n    attributes:\n");
-    y.push_str(&format!("      label: {}\n", q(REPOSITORIES)));
-    y.push_str(&format!("      description: {}\n", q("Every repository that must change. Check at least one.")));
-    y.push_str("      options:\n");
-    for r in &ws.repos {
-        y.push_str(&format!("        - label: {}\n", q(r.name.as_str())));
-    }
-
-    y.push_str("  - type: textarea\n    id: description\n    attributes:\n");
-    y.push_str(&format!("      label: {}\n", q(DESCRIPTION)));
-    y.push_str(&format!("      description: {}\n", q("What changes and why.")));
-    y.push_str("    validations:\n      required: true\n");
-
-    y.push_str("  - type: textarea\n    id: plan\n    attributes:\n");
-    y.push_str(&format!("      label: {}\n", q(PLAN)));
-    y.push_str(&format!("      description: {}\n", q("Steps, rollout notes, links (optional).")));
-    y.push_str("    validations:\n      required: false\n");
+    let change_types: Vec<String> = kind.change_types().iter().map(|c| q(c.as_str())).collect();
+    let description = "What kind of change this is; it decides the strategy and the checklists.";
+    element(&mut y, "dropdown", "change-type", CHANGE_TYPE, description, &change_types, Some(true));
+    let priorities: Vec<String> = Priority::ALL.iter().map(|p| q(p.as_str())).collect();
+    let description = "Leave empty for the change type's default; some change types are never below a minimum.";
+    element(&mut y, "dropdown", "priority", PRIORITY, description, &priorities, Some(false));
+    let repos: Vec<String> = ws.repos.iter().map(|r| format!("label: {}", q(r.name.as_str()))).collect();
+    let description = "Every repository that must change. Check at least one.";
+    element(&mut y, "checkboxes", "repos", REPOSITORIES, description, &repos, None);
+    element(&mut y, "textarea", "description", DESCRIPTION, "What changes and why.", &[], Some(true));
+    element(&mut y, "textarea", "plan", PLAN, "Steps, rollout notes, links (optional).", &[], Some(false));
     y
+}
+
+/// One input of a form: `options` are YAML list items as written, `required` is left out
+/// when `None` (checkboxes are required per option, not as a group).
+fn element(
+    y: &mut String,
+    kind: &str,
+    id: &str,
+    label: &str,
+    description: &str,
+    options: &[String],
+    required: Option<bool>,
+) {
+    y.push_str(&format!("  - type: {kind}\n    id: {id}\n    attributes:\n"));
+    y.push_str(&format!("      label: {}\n      description: {}\n", q(label), q(description)));
+    if !options.is_empty() {
+        y.push_str("      options:\n");
+        for o in options {
+            y.push_str(&format!("        - {o}\n"));
+        }
+    }
+    if let Some(r) = required {
+        y.push_str(&format!("    validations:\n      required: {r}\n"));
+    }
 }
 
 /// Reads a rendered form body back into a request (its `key` left for the caller to set).
