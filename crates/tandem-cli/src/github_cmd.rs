@@ -31,7 +31,7 @@ pub enum GithubCmd {
         /// The JSON payload.
         payload: PathBuf,
         /// The delivery's ID: the same ID handled twice has the effect of once.
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", value_parser = clap::builder::NonEmptyStringValueParser::new())]
         delivery: String,
     },
 }
