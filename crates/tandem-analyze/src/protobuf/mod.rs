@@ -154,8 +154,13 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
             message: format!("The file does not compile: {}", p.message),
         });
     }
+    let mut prev_broken: HashSet<&str> = HashSet::new();
     for p in &prev_problems {
         broken.insert(p.path.clone());
+        // one note per file: the previous revision's errors are not the change's
+        if !prev_broken.insert(p.path.as_str()) {
+            continue;
+        }
         findings.push(Finding {
             rule: COMPILE_PREVIOUS_RULE.into(),
             severity: Severity::Warning,
