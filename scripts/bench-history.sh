@@ -42,7 +42,7 @@ git clone -q "$SRC" "$WORK/src"
   echo "  use:"
   IFS=',' read -ra rules <<<"$RULES"
   for r in "${rules[@]}"; do echo "    - $r"; done
-} >"$WORK/buf.yaml"
+} >"$WORK/template.yaml"
 
 mapfile -t commits < <(git -C "$WORK/src" rev-list --first-parent --reverse HEAD -- '*.proto')
 if [[ "$MAX" -gt 0 && ${#commits[@]} -gt "$MAX" ]]; then
@@ -57,7 +57,7 @@ tree() { # commit dest
   if [[ ${#files[@]} -gt 0 ]]; then
     git -C "$WORK/src" archive "$1" -- "${files[@]}" | tar -x -C "$2"
   fi
-  cp "$WORK/buf.yaml" "$2/buf.yaml"
+  cp "$WORK/template.yaml" "$2/buf.yaml"
 }
 
 mkdir -p "$WORK/out" "$WORK/scratch"
@@ -71,17 +71,17 @@ for c in "${commits[@]}"; do
   n=$((n + 1))
   out="$WORK/out/$(printf '%05d' "$n")-${c:0:12}"
   mkdir -p "$out"
-  rm -rf "$WORK/prev" "$WORK/cur"
-  tree "$parent" "$WORK/prev"
-  tree "$c" "$WORK/cur"
+  rm -rf "$WORK/trees"
+  tree "$parent" "$WORK/trees/prev"
+  tree "$c" "$WORK/trees/cur"
   # the scratch repository: previous, then current
   for side in prev cur; do
     find "$WORK/scratch" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
-    cp -r "$WORK/$side/." "$WORK/scratch/"
+    cp -r "$WORK/trees/$side/." "$WORK/scratch/"
     git -C "$WORK/scratch" add -A
     git -C "$WORK/scratch" commit -qm "$side ${c:0:12}" --allow-empty
   done
-  (cd "$WORK" && /usr/bin/time -v -o "$out/buf.time" "$BUF" breaking cur --against prev --error-format json >"$out/buf.json" 2>"$out/buf.err") || true
+  (cd "$WORK/trees" && /usr/bin/time -v -o "$out/buf.time" "$BUF" breaking cur --against prev --error-format json >"$out/buf.json" 2>"$out/buf.err") || true
   (cd "$WORK/scratch" && /usr/bin/time -v -o "$out/tandem.time" "$TANDEM" analyze --base HEAD~1 --head HEAD --format json >"$out/tandem.json" 2>"$out/tandem.err") || true
 done
 

@@ -62,7 +62,7 @@ cases! {
     field_same_oneof / "FIELD_SAME_ONEOF": [breaking, breaking_into_oneof, breaking_oneof_renamed, ok];
     field_same_type / "FIELD_SAME_TYPE": [breaking, breaking_enum_and_group, breaking_extension, breaking_map, breaking_message_type, breaking_proto2_labelled, breaking_tabs, breaking_utf8_column, breaking_wire_compatible, ok];
     field_same_utf8_validation / "FIELD_SAME_UTF8_VALIDATION": [breaking, breaking_syntax, ok];
-    field_wire_compatible_cardinality / "FIELD_WIRE_COMPATIBLE_CARDINALITY": [breaking, breaking_required, ok];
+    field_wire_compatible_cardinality / "FIELD_WIRE_COMPATIBLE_CARDINALITY": [breaking, breaking_required, bufsuite_breaking_length_delimited, ok];
     field_wire_compatible_type / "FIELD_WIRE_COMPATIBLE_TYPE": [breaking, breaking_enum_to_int32, breaking_message, breaking_sint, ok];
     field_wire_json_compatible_cardinality / "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY": [breaking, breaking_map, ok];
     field_wire_json_compatible_type / "FIELD_WIRE_JSON_COMPATIBLE_TYPE": [breaking, breaking_enum, breaking_int, ok];
