@@ -35,7 +35,8 @@ fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export BUF_CACHE_DIR="$WORK/buf-cache"
-git clone -q "$SRC" "$WORK/src"
+# no checkout: the trees are read with ls-tree and archive
+git clone -q --no-checkout "$SRC" "$WORK/src"
 {
   echo "version: v1"
   echo "breaking:"
@@ -53,7 +54,16 @@ fi
 tree() { # commit dest
   mkdir -p "$2"
   local files
-  mapfile -t files < <(git -C "$WORK/src" ls-tree -r --name-only "$1" | grep '\.proto$' || true)
+  # .proto files whose content the repository holds (a partial copy may lack some large ones:
+  # they are left out of both sides alike)
+  local listing
+  listing="$(git -C "$WORK/src" ls-tree -r "$1" | awk -F'\t' '$1 ~ / blob / && $2 ~ /\.proto$/' || true)"
+  files=()
+  if [[ -n "$listing" ]]; then
+    mapfile -t files < <(paste <(cut -f1 <<<"$listing" | awk '{print $3}' |
+      git -C "$WORK/src" cat-file --batch-check='%(objecttype)') <(cut -f2 <<<"$listing") |
+      awk -F'\t' '$1 == "blob" {print $2}')
+  fi
   if [[ ${#files[@]} -gt 0 ]]; then
     git -C "$WORK/src" archive "$1" -- "${files[@]}" | tar -x -C "$2"
   fi
@@ -97,7 +107,7 @@ def timing(path):
     return secs, int(rss.group(1)) if rss else 0
 
 commits = sorted(os.listdir(out))
-agree = found = missed = extra = buf_failed = total = 0
+agree = found = missed = extra = buf_failed = total = both_refuse = 0
 t_time = b_time = 0.0
 t_rss = b_rss = 0
 for c in commits:
@@ -117,7 +127,17 @@ for c in commits:
         theirs.add((v["type"], path, v.get("start_line", 0), v.get("start_column", 0)))
     if compile_error or "Failure" in open(f"{d}/buf.err").read():
         buf_failed += 1
-        print(f"buf-fail {c}: {open(f'{d}/buf.err').read().strip()[:200]}")
+        # a tree that does not compile: does tandem say so on the same files?
+        theirs_files = {p for r, p, _, _ in theirs if r == "COMPILE"}
+        try:
+            doc = json.load(open(f"{d}/tandem.json"))
+            ours_files = {f["path"] for f in doc.get("findings", []) if f["rule"].startswith("COMPILE")}
+        except ValueError:
+            ours_files = set()
+        first = next((json.loads(l)["message"] for l in open(f"{d}/buf.json") if '"COMPILE"' in l), "")
+        same = "tandem too" if theirs_files and theirs_files <= ours_files else f"tandem reports {sorted(ours_files)}"
+        print(f"buf-fail {c}: {sorted(theirs_files)[:3]} {first[:80]} {open(f'{d}/buf.err').read().strip()[:120]} ({same})")
+        both_refuse += bool(theirs_files) and theirs_files <= ours_files
         continue
     try:
         doc = json.load(open(f"{d}/tandem.json"))
@@ -143,7 +163,7 @@ for c in commits:
             for k in sorted(ours - theirs, key=str):
                 print(f"    extra   {k}")
 judged = len(commits) - buf_failed
-print(f"rules: {rules}; {len(commits)} commits touching .proto files, {buf_failed} where buf failed (not judged)")
+print(f"rules: {rules}; {len(commits)} commits touching .proto files, {buf_failed} where buf failed (not judged; tandem reports the same files as not compiling on {both_refuse})")
 print(f"agreement: {agree} of {judged} commits agree; {found} of {total} buf findings found, {missed} missed, {extra} extra")
 print(f"tandem analyze (commit mode): total {t_time:.1f} s, {t_time / max(judged + buf_failed, 1) * 1000:.0f} ms per commit, peak {t_rss / 1024:.0f} MB")
 print(f"buf breaking (directories) : total {b_time:.1f} s, {b_time / max(judged + buf_failed, 1) * 1000:.0f} ms per commit, peak {b_rss / 1024:.0f} MB")
