@@ -127,7 +127,8 @@ while IFS= read -r case_dir; do
 
   if [[ "$group" != _* ]]; then
     own="$(grep -c "\"type\":\"$group\"" "$tmp_out" || true)"
-    case "$name" in
+    # a helper's prefix (e.g. bufsuite_) may stand before breaking/ok
+    case "${name#bufsuite_}" in
       breaking*) [[ "$own" -ge 1 ]] || fail "$rel: breaking case produced no $group finding" ;;
       ok*) [[ "$own" -eq 0 ]] || fail "$rel: ok case produced $own $group finding(s)" ;;
       *) fail "$rel: case name must start with 'breaking' or 'ok'" ;;

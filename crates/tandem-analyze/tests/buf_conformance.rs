@@ -46,9 +46,9 @@ cases! {
     enum_value_no_delete / "ENUM_VALUE_NO_DELETE": [breaking, breaking_reserved_nested, ok];
     enum_value_no_delete_unless_name_reserved / "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED": [breaking, ok];
     enum_value_no_delete_unless_number_reserved / "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED": [breaking, ok];
-    enum_value_same_name / "ENUM_VALUE_SAME_NAME": [breaking, breaking_alias_removed, ok];
+    enum_value_same_name / "ENUM_VALUE_SAME_NAME": [breaking, breaking_alias_removed, bufsuite_breaking_aliases_renamed, ok];
     extension_message_no_delete / "EXTENSION_MESSAGE_NO_DELETE": [breaking, breaking_shrunk, ok, ok_split];
-    extension_no_delete / "EXTENSION_NO_DELETE": [breaking, breaking_block, ok];
+    extension_no_delete / "EXTENSION_NO_DELETE": [breaking, breaking_block, bufsuite_breaking_nested, ok];
     field_no_delete / "FIELD_NO_DELETE": [breaking, breaking_map, breaking_nested_oneof, breaking_reserved, ok];
     field_no_delete_unless_name_reserved / "FIELD_NO_DELETE_UNLESS_NAME_RESERVED": [breaking, ok];
     field_no_delete_unless_number_reserved / "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED": [breaking, ok, ok_range];
@@ -56,13 +56,13 @@ cases! {
     field_same_cpp_string_type / "FIELD_SAME_CPP_STRING_TYPE": [breaking, breaking_editions, breaking_removed_editions, ok, ok_editions];
     field_same_default / "FIELD_SAME_DEFAULT": [breaking, breaking_added, breaking_enum_string, breaking_removed, breaking_value_formats, ok];
     field_same_java_utf8_validation / "FIELD_SAME_JAVA_UTF8_VALIDATION": [breaking, breaking_editions, ok, ok_proto3];
-    field_same_json_name / "FIELD_SAME_JSON_NAME": [breaking, breaking_removed, breaking_renamed, ok];
+    field_same_json_name / "FIELD_SAME_JSON_NAME": [breaking, breaking_removed, breaking_renamed, bufsuite_breaking_added_among_options, ok];
     field_same_jstype / "FIELD_SAME_JSTYPE": [breaking, breaking_changed, breaking_removed, ok];
-    field_same_name / "FIELD_SAME_NAME": [breaking, breaking_crlf, breaking_oneof_member, ok];
+    field_same_name / "FIELD_SAME_NAME": [breaking, breaking_crlf, breaking_oneof_member, bufsuite_breaking_extension_moved, ok];
     field_same_oneof / "FIELD_SAME_ONEOF": [breaking, breaking_into_oneof, breaking_oneof_renamed, ok];
     field_same_type / "FIELD_SAME_TYPE": [breaking, breaking_enum_and_group, breaking_extension, breaking_map, breaking_message_type, breaking_proto2_labelled, breaking_tabs, breaking_utf8_column, breaking_wire_compatible, ok];
     field_same_utf8_validation / "FIELD_SAME_UTF8_VALIDATION": [breaking, breaking_syntax, ok];
-    field_wire_compatible_cardinality / "FIELD_WIRE_COMPATIBLE_CARDINALITY": [breaking, breaking_required, ok];
+    field_wire_compatible_cardinality / "FIELD_WIRE_COMPATIBLE_CARDINALITY": [breaking, breaking_required, bufsuite_breaking_length_delimited, ok];
     field_wire_compatible_type / "FIELD_WIRE_COMPATIBLE_TYPE": [breaking, breaking_enum_to_int32, breaking_message, breaking_sint, ok];
     field_wire_json_compatible_cardinality / "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY": [breaking, breaking_map, ok];
     field_wire_json_compatible_type / "FIELD_WIRE_JSON_COMPATIBLE_TYPE": [breaking, breaking_enum, breaking_int, ok];
@@ -77,7 +77,7 @@ cases! {
     file_same_java_package / "FILE_SAME_JAVA_PACKAGE": [breaking, breaking_removed, ok];
     file_same_objc_class_prefix / "FILE_SAME_OBJC_CLASS_PREFIX": [breaking, breaking_removed, ok];
     file_same_optimize_for / "FILE_SAME_OPTIMIZE_FOR": [breaking, breaking_removed, ok];
-    file_same_package / "FILE_SAME_PACKAGE": [breaking, breaking_two_files, ok];
+    file_same_package / "FILE_SAME_PACKAGE": [breaking, breaking_two_files, bufsuite_breaking_roots_moved, ok];
     file_same_php_class_prefix / "FILE_SAME_PHP_CLASS_PREFIX": [breaking, breaking_removed, ok];
     file_same_php_metadata_namespace / "FILE_SAME_PHP_METADATA_NAMESPACE": [breaking, breaking_removed, ok];
     file_same_php_namespace / "FILE_SAME_PHP_NAMESPACE": [breaking, breaking_removed, ok];
@@ -85,14 +85,14 @@ cases! {
     file_same_ruby_package / "FILE_SAME_RUBY_PACKAGE": [breaking, breaking_removed, ok];
     file_same_swift_prefix / "FILE_SAME_SWIFT_PREFIX": [breaking, breaking_removed, ok];
     file_same_syntax / "FILE_SAME_SYNTAX": [breaking, breaking_editions, ok];
-    message_no_delete / "MESSAGE_NO_DELETE": [breaking, breaking_license_header, breaking_moved_file, breaking_nested, breaking_parent_with_nested, ok];
+    message_no_delete / "MESSAGE_NO_DELETE": [breaking, breaking_license_header, breaking_moved_file, breaking_nested, breaking_parent_with_nested, bufsuite_breaking_grandparent, ok];
     message_no_remove_standard_descriptor_accessor / "MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR": [breaking, ok, ok_removed];
     message_same_json_format / "MESSAGE_SAME_JSON_FORMAT": [breaking, ok, ok_legacy_to_allow];
     message_same_required_fields / "MESSAGE_SAME_REQUIRED_FIELDS": [breaking, breaking_removed, ok, ok_editions_legacy_required, ok_existing_becomes_required];
     oneof_no_delete / "ONEOF_NO_DELETE": [breaking, ok];
-    package_enum_no_delete / "PACKAGE_ENUM_NO_DELETE": [breaking, breaking_nested, ok, ok_last_enum_in_package];
-    package_extension_no_delete / "PACKAGE_EXTENSION_NO_DELETE": [breaking, ok, ok_last_extension_in_package];
-    package_message_no_delete / "PACKAGE_MESSAGE_NO_DELETE": [breaking, breaking_file_deleted, breaking_nested, ok, ok_last_message_in_package];
+    package_enum_no_delete / "PACKAGE_ENUM_NO_DELETE": [breaking, breaking_nested, bufsuite_breaking_file_deleted, ok, ok_last_enum_in_package];
+    package_extension_no_delete / "PACKAGE_EXTENSION_NO_DELETE": [breaking, bufsuite_breaking_nested, ok, ok_last_extension_in_package];
+    package_message_no_delete / "PACKAGE_MESSAGE_NO_DELETE": [breaking, breaking_file_deleted, breaking_nested, bufsuite_breaking_parent_moved, ok, ok_last_message_in_package];
     package_no_delete / "PACKAGE_NO_DELETE": [breaking, breaking_renamed, ok];
     package_service_no_delete / "PACKAGE_SERVICE_NO_DELETE": [breaking, breaking_file_deleted, ok];
     reserved_enum_no_delete / "RESERVED_ENUM_NO_DELETE": [breaking, breaking_gaps, breaking_name, ok];
@@ -104,9 +104,15 @@ cases! {
     rpc_same_response_type / "RPC_SAME_RESPONSE_TYPE": [breaking, breaking_streaming, ok];
     rpc_same_server_streaming / "RPC_SAME_SERVER_STREAMING": [breaking, ok];
     service_no_delete / "SERVICE_NO_DELETE": [breaking, breaking_moved_file, ok];
-    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, ok_wire_compatible];
-    malformed / "_malformed": [duplicate_field_number, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
+    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, bufsuite_breaking_v1_field_same_label, ok_wire_compatible];
+    malformed / "_malformed": [bufsuite_several_errors, bufsuite_several_syntax_errors, duplicate_field_number, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
 }
+
+/// Errors buf's compiler lists that protox does not: (case, line). protox stops at a file's
+/// syntax errors without resolving names (`syntax_error`: buf also reports the unknown type
+/// `int46` on line 26). (On one statement buf may report two errors where protox reports one,
+/// `bufsuite_several_syntax_errors` line 11: compared by line, that is no gap.)
+const COMPILER_GAPS: &[(&str, u32)] = &[("_malformed/syntax_error", 26)];
 
 /// (rule ID, file, line, column, message): buf's words are part of the verdict.
 type Key = (String, String, u32, u32, String);
@@ -336,6 +342,15 @@ fn check_case(rel: &str) {
                     .push(format!("{}:{} is not one of buf's error lines {on_file:?} ({})", f.path, f.line, f.message));
             }
         }
+        // Every error buf lists in a current file is listed by tandem too (all of a file's
+        // errors, not only the first), save where the two compilers part ways.
+        for e in recorded.iter().filter(|e| e["path"].as_str().is_some_and(|p| p.starts_with("current/"))) {
+            let (path, line) = (strip(e["path"].as_str().unwrap_or("")), e["start_line"].as_u64().unwrap_or(0) as u32);
+            let placed = compile.iter().any(|f| f.path == path && (f.line == line || f.line == 0));
+            if !placed && !COMPILER_GAPS.contains(&(rel, line)) {
+                problems.push(format!("buf lists an error at {path}:{line} that tandem does not: {e}"));
+            }
+        }
     } else if uses_editions(&case) {
         // FIXME(issue 3): the compiler in use reads proto2 and proto3 but not editions. Until
         // it does, an editions file must be reported as not compiled, saying why — never
@@ -359,14 +374,7 @@ fn check_case(rel: &str) {
         }
         // The same verdict when only the changed files are compiled (a commit's view): what
         // is deleted is judged on the whole module, not on the changed files' imports.
-        // FIXME(issue 11): given only the changed files, a package whose other files are
-        // unchanged is not known to still hold messages, so messages deleted with a whole file
-        // go unreported under PACKAGE_MESSAGE_NO_DELETE. Asserted as it is today.
-        let want_changed: BTreeSet<Key> = if rel == "PACKAGE_MESSAGE_NO_DELETE/breaking_file_deleted" {
-            want.iter().filter(|k| k.0 != "PACKAGE_MESSAGE_NO_DELETE").cloned().collect()
-        } else {
-            want.clone()
-        };
+        let want_changed = want.clone();
         let got = tandem_keys(&run_tandem_changed(&case), &want);
         if got != want_changed {
             let missing: Vec<_> = want_changed.difference(&got).collect();

@@ -167,7 +167,7 @@ pub fn compile(
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
-                    Err(e) => problems.push(problem(path, &e, &opened.borrow(), &refused.borrow())),
+                    Err(e) => problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow())),
                 }
             }
         }
@@ -206,14 +206,14 @@ fn problem(
     e: &protox::Error,
     opened: &HashMap<String, (String, Rc<str>)>,
     refused: &HashMap<String, (String, Refusal)>,
-) -> CompileProblem {
+) -> Vec<CompileProblem> {
     use miette::Diagnostic;
     if let Some((at_path, r)) = refused.get(&e.to_string()) {
         let mut message = r.message.clone();
         if at_path != path {
             message = format!("{message} (imported by {path})");
         }
-        return CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message };
+        return vec![CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message }];
     }
     // Locate the error in the file it names (an import may be the broken one).
     let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {
@@ -244,7 +244,29 @@ fn problem(
     if at_path != path {
         message = format!("{message} (in {at_path}, imported by {path})");
     }
-    CompileProblem { path: at_path, line, column, message }
+    let mut out = vec![CompileProblem { path: at_path.clone(), line, column, message }];
+    // buf lists every error of a file; the compiler gives the ones after the first as related
+    // diagnostics (several syntax errors, or several errors found checking the file)
+    for d in e.related().into_iter().flatten() {
+        let labels: Vec<miette::LabeledSpan> = d.labels().map(|l| l.collect()).unwrap_or_default();
+        let label = labels.iter().find(|l| l.primary()).or(labels.last());
+        let (line, column) = match (label, text.as_deref()) {
+            (Some(l), Some(t)) => {
+                let (l, c) = tandem_model::manifest::line_col(t, l.offset());
+                (l as u32, c as u32)
+            }
+            _ => (0, 0),
+        };
+        let mut message = d.to_string();
+        if at_path != path {
+            message = format!("{message} (in {at_path}, imported by {path})");
+        }
+        let p = CompileProblem { path: at_path.clone(), line, column, message };
+        if !out.iter().any(|o| o.line == p.line && o.column == p.column && o.message == p.message) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when

@@ -258,10 +258,14 @@ pub fn load(source: &dyn Source) -> Result<ProtoConfig, ConfigError> {
 }
 
 /// Deprecated IDs of older configurations, mapped to the rules that replaced them.
-fn replacements(id: &str) -> Option<&'static [&'static str]> {
+fn replacements(id: &str, version: BufVersion) -> Option<&'static [&'static str]> {
     Some(match id {
         "FIELD_SAME_CTYPE" => &["FIELD_SAME_CPP_STRING_TYPE"],
-        "FIELD_SAME_LABEL" => &["FIELD_SAME_CARDINALITY"],
+        // v1beta1 replaces it by one rule; v1 and v2 by the three cardinality rules
+        "FIELD_SAME_LABEL" if version == BufVersion::V1Beta1 => &["FIELD_SAME_CARDINALITY"],
+        "FIELD_SAME_LABEL" => {
+            &["FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY", "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"]
+        }
         "FILE_SAME_JAVA_STRING_CHECK_UTF8" => &["FIELD_SAME_JAVA_UTF8_VALIDATION"],
         "FILE_SAME_PHP_GENERIC_SERVICES"
         | "MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT"
@@ -281,7 +285,7 @@ fn expand(item: &str, source: &str, version: BufVersion) -> Result<Vec<&'static 
     if let Some(r) = rules::by_id(item).filter(|r| version.categories(r).is_some()) {
         return Ok(vec![r]);
     }
-    if let Some(ids) = replacements(item) {
+    if let Some(ids) = replacements(item, version) {
         return Ok(ids.iter().filter_map(|id| rules::by_id(id)).collect());
     }
     Err(ConfigError {

@@ -131,6 +131,18 @@ impl Locations {
                         }
                     }
                 }
+                if n >= 3
+                    && loc.path[n - 1] == tag::FIELD_JSON_NAME
+                    && matches!(loc.path[n - 3], tag::MSG_FIELD | tag::FILE_EXTENSION | tag::MSG_EXTENSION)
+                {
+                    // the compiler may record `json_name` twice (the option and its value), in
+                    // either order; buf places it at the option's name, the earlier one
+                    let e = spans.entry(loc.path.clone()).or_insert(span);
+                    if (span.line, span.column) < (e.line, e.column) {
+                        *e = span;
+                    }
+                    continue;
+                }
                 // the first location recorded for a path is the whole element
                 spans.entry(loc.path.clone()).or_insert(span);
             }

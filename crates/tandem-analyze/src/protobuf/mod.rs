@@ -78,17 +78,25 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let version = if opts.breaking.is_some() { config::BufVersion::V2 } else { cfg.version };
     let rules = breaking.select(&config_source, version)?;
     cfg.breaking = breaking.clone();
+    // The previous revision is laid out by its own buf.yaml (its roots may differ, e.g. v1beta1
+    // `build.roots`); the rules are the current one's, as buf takes them. A previous buf.yaml
+    // that does not load leaves the current layout.
+    let prev_cfg = match config::load(prev.as_ref()) {
+        Ok(p) => ProtoConfig { breaking: breaking.clone(), ..p },
+        Err(_) => cfg.clone(),
+    };
 
     let is_proto = |p: &str| p.ends_with(".proto");
+    let in_either = |p: &str| in_roots(p, &cfg) || in_roots(p, &prev_cfg);
     let targets: Vec<String> = match &opts.changed {
-        Some(list) => list.iter().filter(|p| is_proto(p) && in_roots(p, &cfg)).cloned().collect(),
+        Some(list) => list.iter().filter(|p| is_proto(p) && in_either(p)).cloned().collect(),
         None => {
             let mut all: Vec<String> =
                 prev.list(&|p| is_proto(p)).into_iter().chain(cur.list(&|p| is_proto(p))).collect();
             all.sort();
             all.dedup();
             // Like buf, compare whole modules; skip the work only when nothing differs.
-            let all: Vec<String> = all.into_iter().filter(|p| in_roots(p, &cfg)).collect();
+            let all: Vec<String> = all.into_iter().filter(|p| in_either(p)).collect();
             if all.iter().all(|p| prev.read(p) == cur.read(p)) {
                 Vec::new()
             } else {
@@ -101,7 +109,10 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     }
     let (mut prev_targets, mut cur_targets, mut largest) = (Vec::new(), Vec::new(), 0usize);
     for t in &targets {
-        for (source, list) in [(&prev, &mut prev_targets), (&cur, &mut cur_targets)] {
+        for (source, list, side) in [(&prev, &mut prev_targets, &prev_cfg), (&cur, &mut cur_targets, &cfg)] {
+            if !in_roots(t, side) {
+                continue;
+            }
             if let Some(bytes) = source.read(t) {
                 largest = largest.max(bytes.len());
                 list.push(t.clone());
@@ -114,7 +125,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     // once saves a third of the time; with a large file one after the other cuts the peak
     // memory by a quarter (the compiler takes ~200 times the size of what it compiles).
     let memory = opts.compiler_memory;
-    let compile_prev = || compile::compile(prev.clone(), &prev_targets, &cfg.roots, memory);
+    let compile_prev = || compile::compile(prev.clone(), &prev_targets, &prev_cfg.roots, memory);
     let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
     let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
         if largest > limits::CONCURRENT_COMPILE_FILE_BYTES {
@@ -143,8 +154,13 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
             message: format!("The file does not compile: {}", p.message),
         });
     }
+    let mut prev_broken: HashSet<&str> = HashSet::new();
     for p in &prev_problems {
         broken.insert(p.path.clone());
+        // one note per file: the previous revision's errors are not the change's
+        if !prev_broken.insert(p.path.as_str()) {
+            continue;
+        }
         findings.push(Finding {
             rule: COMPILE_PREVIOUS_RULE.into(),
             severity: Severity::Warning,
@@ -210,6 +226,7 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     }
 
     if opts.changed.is_some() {
+        add_unchanged_files_of_thinned_packages(&prev_mod, &mut cur_mod, &cur, &targets_set, &cfg, memory);
         keep_wkts_imported_elsewhere(&mut prev_mod, &mut cur_mod, cur.as_ref(), &targets_set, &cfg);
     }
 
@@ -270,6 +287,52 @@ fn rebuild_without(m: &ir::Module, drop: &HashSet<String>) -> ir::Module {
         }
     }
     out
+}
+
+/// Only changed files were compiled. buf judges a deleted message, enum, service or extension
+/// under the PACKAGE_*_NO_DELETE rules only while the package still holds an element of that
+/// kind, in the whole module: when the changed files hold none any more (say, a whole file was
+/// deleted), the unchanged current files of that package are compiled too, so the rules see
+/// what the package still holds (issue 11). They are unchanged, so only their elements are
+/// added: their compile problems are not the commit's.
+fn add_unchanged_files_of_thinned_packages(
+    prev_mod: &ir::Module,
+    cur_mod: &mut ir::Module,
+    cur: &Arc<dyn Source>,
+    targets: &HashSet<&str>,
+    cfg: &ProtoConfig,
+    memory: CompilerMemory,
+) {
+    let kinds = |m: &ir::Module| -> [HashSet<String>; 4] {
+        let pk = |file: usize| m.files[file].package.clone();
+        [
+            m.messages.iter().map(|e| pk(e.file)).collect(),
+            m.enums.iter().map(|e| pk(e.file)).collect(),
+            m.services.iter().map(|e| pk(e.file)).collect(),
+            m.extensions.iter().map(|e| pk(e.file)).collect(),
+        ]
+    };
+    let (before, after) = (kinds(prev_mod), kinds(cur_mod));
+    let thinned: HashSet<&String> =
+        before.iter().zip(after.iter()).flat_map(|(b, a)| b.iter().filter(|p| !a.contains(*p))).collect();
+    if thinned.is_empty() {
+        return;
+    }
+    let extra: Vec<String> = cur
+        .list(&|p| p.ends_with(".proto"))
+        .into_iter()
+        .filter(|p| !targets.contains(p.as_str()) && in_roots(p, cfg))
+        .filter(|p| cur.read(p).and_then(|b| package_of(&b)).is_some_and(|pkg| thinned.contains(&pkg)))
+        .collect();
+    if extra.is_empty() {
+        return;
+    }
+    let (more, _problems) = compile::compile(cur.clone(), &extra, &cfg.roots, memory);
+    for f in &more.files {
+        if cur_mod.file(&f.name).is_none() {
+            cur_mod.add_file_from(f);
+        }
+    }
 }
 
 /// Only changed files were compiled, so the current side holds the well-known types those

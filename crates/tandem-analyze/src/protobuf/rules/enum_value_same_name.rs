@@ -39,11 +39,15 @@ fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
         before.sort_unstable();
         after.sort_unstable();
         let (a, b) = (before.join("\", \""), after.join("\", \""));
-        let path = sub(&v.path, &[tag::ENUM_VALUE_NUMBER]);
-        out.at_first(
-            cur.file,
-            &[&path, &v.path],
-            format!("Enum value \"{}\" on enum \"{e}\" changed name from \"{a}\" to \"{b}\".", v.number),
-        );
+        // "names" when both sides have aliases; one finding on each current value of the number
+        let s = if before.len() > 1 && after.len() > 1 { "s" } else { "" };
+        for c in cur.values_numbered(v.number) {
+            let path = sub(&c.path, &[tag::ENUM_VALUE_NUMBER]);
+            out.at_first(
+                cur.file,
+                &[&path, &c.path],
+                format!("Enum value \"{}\" on enum \"{e}\" changed name{s} from \"{a}\" to \"{b}\".", v.number),
+            );
+        }
     }
 }

@@ -23,7 +23,8 @@ fn check(out: &mut Out, prev: &File, cur: &File) {
         let name = extension_full_name(&out.prev.extensions[i], out.prev);
         if !current.contains(&name) {
             let shown = nested_name(&name, &prev.package);
-            out.at_file(fi, format!("Previously present extension \"{shown}\" was deleted from file."));
+            let text = format!("Previously present extension \"{shown}\" was deleted from file.");
+            at_parent_or_file(out, fi, &name, &prev.package, text);
         }
     }
 }

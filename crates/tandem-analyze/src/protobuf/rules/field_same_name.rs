@@ -22,12 +22,21 @@ rule!(
 );
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    if prev.name != cur.name {
-        // buf names a renamed field by number alone
-        let d = match msg {
-            Some(m) => format!("Field \"{}\" on message \"{}\"", cur.number, short_name(&m.full_name)),
-            None => field_desc(out.cur, msg, cur),
-        };
-        at_field(out, cur, &[tag::FIELD_NAME], format!("{d} changed name from \"{}\" to \"{}\".", prev.name, cur.name));
+    // buf names a renamed field by number alone; an extension by its full name, so one that
+    // moves to another scope is renamed too
+    let (d, a, b) = match msg {
+        Some(m) => (
+            format!("Field \"{}\" on message \"{}\"", cur.number, short_name(&m.full_name)),
+            prev.name.clone(),
+            cur.name.clone(),
+        ),
+        None => (
+            format!("Extension \"{}\" on message \"{}\"", cur.number, cur.extendee.clone().unwrap_or_default()),
+            extension_full_name(prev, out.prev),
+            extension_full_name(cur, out.cur),
+        ),
+    };
+    if a != b {
+        at_field(out, cur, &[tag::FIELD_NAME], format!("{d} changed name from \"{a}\" to \"{b}\"."));
     }
 }

@@ -30,11 +30,8 @@ fn class(c: &str) -> &str {
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     let (a, b) = (cardinality(out.prev, prev), cardinality(out.cur, cur));
-    if class(a) != class(b)
-        && !(class(a) != "required"
-            && class(b) != "required"
-            && matches!(cur.ty, Type::String | Type::Bytes | Type::Message))
-    {
+    // buf makes no exception for length-delimited types (string, bytes, messages)
+    if class(a) != class(b) {
         let d = field_desc(out.cur, msg, cur);
         at_field(out, cur, &[], format!("{d} changed cardinality from \"{a}\" to \"{b}\"."));
     }

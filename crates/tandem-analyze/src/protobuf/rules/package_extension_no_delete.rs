@@ -42,7 +42,7 @@ fn check(out: &mut Out) {
         let text = format!("Previously present extension \"{name}\" was deleted from package \"{package}\".");
         let file_name = out.prev.files[x.file].name.clone();
         match out.cur.file_by_name.get(&file_name).copied() {
-            Some(fi) => out.at_file(fi, text),
+            Some(fi) => at_parent_or_file(out, fi, &full, &package, text),
             None => {
                 let path = out.prev.files[x.file].path.clone();
                 out.at_path(&path, text);

@@ -39,11 +39,28 @@ fn check(out: &mut Out) {
         let text = format!("Previously present message \"{name}\" was deleted from package \"{package}\".");
         let file_name = out.prev.files[e.file].name.clone();
         match out.cur.file_by_name.get(&file_name).copied() {
-            Some(fi) => at_parent_or_file(out, fi, &e.full_name, package, text),
+            Some(fi) => at_parent_in_package_or_file(out, fi, &e.full_name, package, text),
             None => {
                 let path = out.prev.files[e.file].path.clone();
                 out.at_path(&path, text);
             }
         }
     }
+}
+
+/// buf looks for the innermost enclosing message still in the package, in any of its files
+/// (a parent that moved to another file is reported there), else reports at the file (1:1).
+fn at_parent_in_package_or_file(out: &mut Out, file: usize, full_name: &str, package: &str, text: String) {
+    let mut scope = full_name;
+    while let Some((parent, _)) = scope.rsplit_once('.') {
+        if parent == package || parent.len() < package.len() {
+            break;
+        }
+        if let Some(m) = out.cur.message(parent) {
+            let (fi, path) = (m.file, m.path.clone());
+            return out.at(fi, &path, text);
+        }
+        scope = parent;
+    }
+    out.at_file(file, text)
 }

@@ -139,15 +139,23 @@ pub fn field_desc(module: &Module, msg: Option<&Message>, f: &Field) -> String {
     }
 }
 
-/// Reports a deleted element at its enclosing message when that still exists in the current
-/// file, else at the file (1:1), as buf does.
+/// Reports a deleted element at the innermost enclosing message that still exists in the
+/// current file (its parent, else the parent's parent, ...), else at the file (1:1), as buf does.
 pub fn at_parent_or_file(out: &mut Out, file: usize, full_name: &str, package: &str, text: String) {
-    let parent = full_name.rsplit_once('.').map(|(p, _)| p).filter(|p| *p != package);
-    match parent.and_then(|p| out.cur.message(p)).filter(|m| m.file == file) {
-        Some(m) => {
-            let path = m.path.clone();
-            out.at(file, &path, text)
+    let mut scope = full_name;
+    let mut found = None;
+    while let Some((parent, _)) = scope.rsplit_once('.') {
+        if parent == package || parent.len() < package.len() {
+            break;
         }
+        if let Some(m) = out.cur.message(parent).filter(|m| m.file == file) {
+            found = Some(m.path.clone());
+            break;
+        }
+        scope = parent;
+    }
+    match found {
+        Some(path) => out.at(file, &path, text),
         None => out.at_file(file, text),
     }
 }
