@@ -9,6 +9,7 @@ mod choice;
 mod demo;
 mod health_cmd;
 mod output;
+mod rollout_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -92,6 +93,9 @@ enum Command {
     /// Deployment and rollback plans.
     #[command(subcommand)]
     Plan(PlanCmd),
+    /// Deploy a ready coordination wave by wave, gated on health endpoints and Prometheus,
+    /// rolling back on failure; resumes an interrupted run. `rollout status ID` shows where it is.
+    Rollout(rollout_cmd::RolloutArgs),
     /// The issues of the local forge: parents, children, integration testing.
     #[command(subcommand)]
     Issues(IssuesCmd),
@@ -378,6 +382,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
+        Command::Rollout(args) => return rollout_cmd::run(&open_engine(&cli)?, json, args),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
             let engine = open_engine(&cli)?;
