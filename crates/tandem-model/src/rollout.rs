@@ -868,3 +868,124 @@ pub(crate) fn read_settings(raw: Option<&RawRollout>, root: &std::path::Path) ->
     s.gates = read_gates(&r.gate, s.prometheus.is_some(), root, "the rollout")?;
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const REPOS: &str = "[[repo]]\nname = \"a\"\nrole = \"service\"\n";
+
+    fn parse(text: &str) -> Result<Workspace, crate::manifest::ManifestError> {
+        Workspace::parse(text, Path::new("/ws/tandem.toml"))
+    }
+
+    #[test]
+    fn rollout_settings_are_read_with_their_defaults() {
+        let ws = parse(&format!(
+            "[rollout]\ninterval = \"1s\"\nthreshold = 3\nprometheus = \"http://127.0.0.1:9090\"\n\
+             [rollout.flags]\ncommand = \"flag $TANDEM_PERCENT\"\nbake = \"500ms\"\n\
+             [[rollout.gate]]\nquery = \"max(x)\"\nmax = 0.2\n{REPOS}\
+             [repo.deploy]\ncommand = \"d\"\ntimeout = \"2m\"\nidempotent = true\n\
+             [[repo.gate]]\nname = \"errors\"\nquery = \"sum(e)\"\nmin = 0.5\n"
+        ))
+        .unwrap();
+        let r = &ws.rollout;
+        assert_eq!((r.interval, r.threshold, r.iterations), (Duration::from_secs(1), 3, 3));
+        assert_eq!(r.flags.as_ref().unwrap().stages, [10, 25, 50, 100]);
+        assert_eq!(r.flags.as_ref().unwrap().bake, Duration::from_millis(500));
+        assert_eq!(r.gates[0].name, "max(x) < 0.2");
+        let a = &ws.repos[0];
+        assert_eq!(a.deploy.as_ref().unwrap().timeout, Some(Duration::from_secs(120)));
+        assert!(a.deploy.as_ref().unwrap().idempotent);
+        assert_eq!(a.gates[0].check, GateCheck::Prometheus { query: "sum(e)".into(), bound: Bound::Above(0.5) });
+    }
+
+    #[test]
+    fn bad_rollout_settings_are_refused_with_their_place() {
+        let check = |text: String, line: usize, needle: &str| {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.to_string().contains(needle), "{e}");
+            assert!(e.to_string().starts_with("/ws/tandem.toml:"), "{e}");
+        };
+        check(format!("[rollout]\ninterval = \"soon\"\n{REPOS}"), 2, "'soon' is not a duration");
+        check(format!("[rollout]\nthreshold = 0\n{REPOS}"), 2, "threshold is 0");
+        check(format!("[rollout]\n[[rollout.gate]]\nquery = \"up\"\nmax = 1\n{REPOS}"), 4, "no Prometheus server");
+        check(
+            format!("[rollout]\nprometheus = \"http://p:9090\"\n[[rollout.gate]]\nquery = \"up\"\n{REPOS}"),
+            4,
+            "exactly one finite threshold",
+        );
+        check(format!("[rollout.flags]\ncommand = \"f\"\nstages = [50, 25]\n{REPOS}"), 3, "flag stage 25");
+        check(format!("{REPOS}[repo.deploy]\ncommand = \"d\"\ntimeout = \"0s\"\n"), 6, "deploy timeout of 'a'");
+        check(format!("{REPOS}[[repo.gate]]\nname = \"x\"\n"), 4, "either query (Prometheus) or url (HTTP)");
+        check(format!("[rollout]\nbake = \"1s\"\n{REPOS}"), 2, "unknown field `bake`");
+    }
+
+    #[test]
+    fn durations_read_their_units_and_refuse_zero_and_more_than_a_day() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        for bad in ["", "s", "0s", "25h", "3 days", "-1s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(show_duration(Duration::from_secs(120)), "2m");
+    }
+
+    #[test]
+    fn analysis_passes_after_iterations_in_a_row_and_fails_at_the_threshold() {
+        let s = RolloutSettings { threshold: 2, iterations: 2, ..RolloutSettings::default() };
+        let mut c = AnalysisCounter::default();
+        assert_eq!(c.record(true, &s, true), Analysis::Continue);
+        assert_eq!(c.record(false, &s, true), Analysis::Continue);
+        assert_eq!(c.record(true, &s, true), Analysis::Continue, "successes are consecutive");
+        assert_eq!(c.record(true, &s, false), Analysis::Continue, "not baked yet");
+        assert_eq!(c.record(true, &s, true), Analysis::Healthy);
+        let mut c = AnalysisCounter::default();
+        c.record(false, &s, true);
+        assert_eq!(c.record(false, &s, true), Analysis::Failed);
+    }
+
+    fn ev(action: Action, subject: Subject, from: Option<&str>, to: &str) -> Event {
+        Event {
+            at: chrono::Utc::now(),
+            actor: "t".into(),
+            subject,
+            action,
+            from: from.map(str::to_string),
+            to: Some(to.to_string()),
+            reason: Some("why".into()),
+        }
+    }
+
+    #[test]
+    fn the_history_of_the_last_run_says_which_steps_completed_and_which_never_finished() {
+        let hub = Subject::Child(RepoName::parse("hub").unwrap());
+        let events = [
+            ev(Action::Status, Subject::Coordination, Some("ready"), "deploying"),
+            ev(Action::RolloutStepStarted, hub.clone(), None, "deploy hub"),
+            ev(Action::RolloutStepCompleted, hub.clone(), None, "deploy hub"),
+            ev(Action::RollbackStarted, Subject::Coordination, None, "rollback"),
+            ev(Action::Status, Subject::Coordination, Some("deploying"), "ready"),
+            ev(Action::Status, Subject::Coordination, Some("ready"), "blocked"),
+            ev(Action::Status, Subject::Coordination, Some("blocked"), "ready"),
+            // A new run: the earlier one's steps do not count.
+            ev(Action::Status, Subject::Coordination, Some("ready"), "deploying"),
+            ev(Action::RolloutStepStarted, hub.clone(), None, "deploy hub"),
+        ];
+        let run = RunRecord::from_history(events.iter());
+        assert_eq!(run.phase, Phase::Forward);
+        assert_eq!(run.steps["deploy hub"].state, StepState::Started);
+        assert_eq!(run.deploys_started, [RepoName::parse("hub").unwrap()]);
+        assert!(run.failure.is_none());
+
+        let first = RunRecord::from_history(events[..6].iter());
+        assert_eq!(first.phase, Phase::Finished);
+        assert_eq!(first.failure.as_deref(), Some("why"));
+        assert_eq!(first.steps["deploy hub"].state, StepState::Completed);
+        assert_eq!(RunRecord::from_history([].iter()).phase, Phase::NotStarted);
+    }
+}
