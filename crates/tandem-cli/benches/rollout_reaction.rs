@@ -50,11 +50,8 @@ fn main() {
         exporter.state.force_bad.store(true, Ordering::SeqCst);
         let status = run.0.wait().expect("waiting for the rollout");
         assert_eq!(status.code(), Some(1), "the rollout rolls back");
-        let rollback = f
-            .history(id)
-            .into_iter()
-            .find(|e| e["action"] == "rollback_started")
-            .expect("a rollback_started event");
+        let rollback =
+            f.history(id).into_iter().find(|e| e["action"] == "rollback_started").expect("a rollback_started event");
         let at: chrono::DateTime<chrono::Utc> = rollback["at"].as_str().unwrap().parse().unwrap();
         let ms = (at - crossed).num_milliseconds();
         println!("round {round}: crossed → rollback started in {ms} ms");

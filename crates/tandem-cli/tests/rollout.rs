@@ -71,7 +71,8 @@ fn a_rollout_whose_gates_pass_deploys_every_wave_in_order_and_completes() {
     // The hub's health endpoint is one of its gates, over HTTP.
     let status = f.json(&["rollout", "status", &id.to_string()]);
     let wave2 = status["forward"].as_array().unwrap().iter().find(|s| s["key"] == "analysis wave 2").unwrap().clone();
-    let gates: Vec<String> = wave2["gates"].as_array().unwrap().iter().map(|g| g.as_str().unwrap().to_string()).collect();
+    let gates: Vec<String> =
+        wave2["gates"].as_array().unwrap().iter().map(|g| g.as_str().unwrap().to_string()).collect();
     assert!(gates.iter().any(|g| g.starts_with("hub: hub health (GET http://127.0.0.1:")), "{gates:?}");
     assert!(wave2["detail"].as_str().unwrap().contains("healthy after"), "{wave2}");
 
@@ -193,6 +194,10 @@ fn a_rollout_killed_half_way_resumes_after_its_last_completed_step() {
     // Killed while the hub deploys: its outcome is unknown.
     let mut run = start(&[]);
     wait_for("the hub deploy to start", Duration::from_secs(60), || pid.exists());
+    // A second run meanwhile is refused: one rollout of a coordination at a time.
+    let (code, _, err) = f.run(&["rollout", &ids]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("is being rolled out by process"), "{err}");
     run.0.kill().expect("SIGKILL to tandem");
     run.0.wait().unwrap();
     kill_group(&pid);

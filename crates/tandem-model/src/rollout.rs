@@ -51,11 +51,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// A duration as `tandem.toml` spells it.
 pub fn show_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 3_600_000 == 0 {
+    if ms.is_multiple_of(3_600_000) {
         format!("{}h", ms / 3_600_000)
-    } else if ms % 60_000 == 0 {
+    } else if ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
@@ -483,10 +483,11 @@ impl RunRecord {
                     run.phase = Phase::RollingBack;
                     run.failure = e.reason.clone();
                 }
-                Action::Status if e.subject == Subject::Coordination => {
-                    if e.from.as_deref() == Some(CoordStatus::Deploying.as_str()) {
-                        run.phase = Phase::Finished;
-                    }
+                Action::Status
+                    if e.subject == Subject::Coordination
+                        && e.from.as_deref() == Some(CoordStatus::Deploying.as_str()) =>
+                {
+                    run.phase = Phase::Finished;
                 }
                 _ => {}
             }
@@ -911,7 +912,7 @@ mod tests {
         };
         check(format!("[rollout]\ninterval = \"soon\"\n{REPOS}"), 2, "'soon' is not a duration");
         check(format!("[rollout]\nthreshold = 0\n{REPOS}"), 2, "threshold is 0");
-        check(format!("[rollout]\n[[rollout.gate]]\nquery = \"up\"\nmax = 1\n{REPOS}"), 4, "no Prometheus server");
+        check(format!("[rollout]\n[[rollout.gate]]\nquery = \"up\"\nmax = 1\n{REPOS}"), 3, "no Prometheus server");
         check(
             format!("[rollout]\nprometheus = \"http://p:9090\"\n[[rollout.gate]]\nquery = \"up\"\n{REPOS}"),
             4,

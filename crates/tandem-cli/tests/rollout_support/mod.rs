@@ -280,7 +280,16 @@ impl Fleet {
 
     /// Opens a coordination of `change_type` over the three services and brings it to ready.
     pub fn ready_coordination(&self, change_type: &str) -> i64 {
-        let created = self.json(&["coord", "create", "--title", "Roll it out", "--type", change_type, "--repos", "proto,hub,relay"]);
+        let created = self.json(&[
+            "coord",
+            "create",
+            "--title",
+            "Roll it out",
+            "--type",
+            change_type,
+            "--repos",
+            "proto,hub,relay",
+        ]);
         let id = created["coordination"]["id"].as_i64().expect("an id");
         let ids = id.to_string();
         self.ok(&["coord", "status", &ids, "in_progress"]);
@@ -300,7 +309,10 @@ impl Fleet {
     }
 
     pub fn status(&self, id: i64) -> String {
-        self.json(&["coord", "show", &id.to_string()])["coordination"]["status"].as_str().unwrap_or_default().to_string()
+        self.json(&["coord", "show", &id.to_string()])["coordination"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 

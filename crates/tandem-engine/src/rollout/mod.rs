@@ -25,6 +25,7 @@
 
 pub mod exec;
 pub mod gates;
+mod lease;
 
 use crate::error::{EngineError, Result};
 use crate::Engine;
@@ -173,6 +174,8 @@ impl Engine {
             }
             return Ok(RolloutOutcome { result: RolloutResult::DryRun, view });
         }
+        // One run at a time; a killed run's lease is taken over at once.
+        let _lease = lease::Lease::acquire(&self.store, id)?;
         if c.status == CoordStatus::Ready {
             self.mutate(id, &|c, ctx| c.begin_rollout(ctx))?;
             self.say(notify, "rollout", format!("coordination #{id} is deploying"));
@@ -302,7 +305,7 @@ impl Engine {
                 _ => {}
             }
             let outcome = match step.kind {
-                StepKind::Flag => self.flag_step(id, &c, step, &logs, notify)?,
+                StepKind::Flag => self.command_step(id, &c, step, &logs, notify)?,
                 StepKind::Analysis => self.analysis_step(id, &c, &steps, step, notify)?,
                 _ => None,
             };
@@ -427,9 +430,9 @@ impl Engine {
     }
 
     /// The flag's HTTP call for a percentage, when the flag is an HTTP one.
-    fn flag_http(&self, c: &Coordination, percent: u8) -> Option<tandem_model::health::HealthUrl> {
+    fn flag_http(&self, c: &Coordination) -> Option<tandem_model::health::HealthUrl> {
         match model::staged_flags(c, &self.ws).map(|f| &f.action) {
-            Some(FlagAction::Http(u)) => Some(u.clone()).map(|u| (u, percent)).map(|(u, _)| u),
+            Some(FlagAction::Http(u)) => Some(u.clone()),
             _ => None,
         }
     }
@@ -445,8 +448,8 @@ impl Engine {
     ) -> Result<Option<Failure>> {
         let key = step.key();
         let http = match step.kind {
-            StepKind::Flag => self.flag_http(c, step.percent.unwrap_or(0)),
-            StepKind::StopTraffic if self.ws.rollout.stop_traffic.is_none() => self.flag_http(c, 0),
+            StepKind::Flag => self.flag_http(c),
+            StepKind::StopTraffic if self.ws.rollout.stop_traffic.is_none() => self.flag_http(c),
             _ => None,
         };
         let spec = self.command_for(c, step, logs);
@@ -483,17 +486,6 @@ impl Engine {
         self.step_event(id, step, action, Some(what.clone()))?;
         self.say(notify, &key, if ok { format!("completed: {what}") } else { format!("FAILED: {what}") });
         Ok((!ok).then(|| Failure { reason: format!("{key} failed: {what}") }))
-    }
-
-    fn flag_step(
-        &self,
-        id: CoordId,
-        c: &Coordination,
-        step: &RolloutStep,
-        logs: &std::path::Path,
-        notify: &Notify<'_>,
-    ) -> Result<Option<Failure>> {
-        self.command_step(id, c, step, logs, notify)
     }
 
     /// The gates an analysis step evaluates: those of the repos deployed by then, and the
@@ -613,7 +605,6 @@ impl Engine {
         let logs = self.log_dir(id, &run);
         let failure = run.failure.clone().unwrap_or_else(|| "the rollout failed".into());
         let steps = rollback_steps(&c, &run.deploys_started);
-        let mut problems = Vec::new();
         for step in &steps {
             if matches!(run.state(step), StepState::Completed | StepState::Failed) {
                 continue;
@@ -635,14 +626,12 @@ impl Engine {
                     self.step_event(id, step, action, Some(what.clone()))?;
                     self.say(notify, &step.key(), what);
                 }
+                // A failed rollback step is recorded as failed; the rollback goes on with the others.
                 _ => {
-                    if let Some(f) = self.command_step(id, &c, step, &logs, notify)? {
-                        problems.push(f.reason);
-                    }
+                    self.command_step(id, &c, step, &logs, notify)?;
                 }
             }
         }
-        let _ = problems;
         self.mutate(id, &|c, ctx| c.end_rolled_back(&failure, ctx))?;
         self.say(notify, "rollback", format!("rolled back; coordination #{id} is blocked: {failure}"));
         Ok(())
@@ -659,8 +648,8 @@ impl Engine {
         let logs = self.log_dir(c.id, run);
         let spec = self.command_for(c, step, &logs);
         let http = match step.kind {
-            StepKind::Flag => self.flag_http(c, step.percent.unwrap_or(0)),
-            StepKind::StopTraffic if self.ws.rollout.stop_traffic.is_none() => self.flag_http(c, 0),
+            StepKind::Flag => self.flag_http(c),
+            StepKind::StopTraffic if self.ws.rollout.stop_traffic.is_none() => self.flag_http(c),
             _ => None,
         }
         .map(|u| {
@@ -689,9 +678,7 @@ impl Engine {
             timeout: spec.as_ref().map(|s| show_duration(s.timeout)),
             gates: gate_list.iter().map(|(r, g)| describe_gate(r.as_ref(), g)).collect(),
             bake: match (step.kind, step.percent) {
-                (StepKind::Analysis, Some(_)) => {
-                    model::staged_flags(c, &self.ws).map(|f| show_duration(f.bake)).filter(|_| true)
-                }
+                (StepKind::Analysis, Some(_)) => model::staged_flags(c, &self.ws).map(|f| show_duration(f.bake)),
                 _ => None,
             },
             started_at: record.and_then(|r| r.started_at),
