@@ -307,3 +307,42 @@ fn a_dry_run_prints_what_would_run_and_changes_nothing_and_an_unready_coordinati
     assert!(f.actions().is_empty());
     assert_eq!(f.status(id), "ready");
 }
+
+#[test]
+fn a_rollout_killed_while_rolling_back_resumes_the_rollback_without_deploying_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let once = dir.path().join("rollback-once");
+    let pid = dir.path().join("rollback.pid");
+    // The hub's deploy fails; its first rollback hangs (until the test kills the run).
+    let hub = format!(
+        "[repo.deploy]\ncommand = \"exit 1\"\n\
+         rollback = \"if [ ! -f '{o}' ]; then touch '{o}'; echo $$ > '{p}'; sleep 120; fi; echo rollback $TANDEM_REPO >> '{{ACTIONS}}'\"\n",
+        o = once.display(),
+        p = pid.display()
+    );
+    let f = fleet(&FleetSpec { rollout: "interval = \"1s\"\n", repo_extra: &[("hub", &hub)] });
+    let id = f.ready_coordination("bugfix");
+    let ids = id.to_string();
+    let mut c = f.cmd();
+    c.args(["rollout", &ids]).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut run = Running(c.spawn().expect("starting tandem rollout"));
+    wait_for("the hub rollback to start", Duration::from_secs(60), || pid.exists());
+    run.0.kill().expect("SIGKILL to tandem");
+    run.0.wait().unwrap();
+    kill_group(&pid);
+    drop(run);
+    let status = f.json(&["rollout", "status", &ids]);
+    assert_eq!(status["phase"], "rolling_back", "{status}");
+    assert_eq!(f.status(id), "deploying");
+
+    // Rollbacks may run twice: no choice is asked for.
+    let (code, out, err) = f.run(&["rollout", &ids]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(f.actions(), ["deploy proto", "rollback hub", "rollback proto"]);
+    assert_eq!(f.status(id), "blocked");
+    let s = steps(&f.history(id));
+    assert_eq!(count(&s, "started deploy proto"), 1, "{s:?}");
+    assert_eq!(count(&s, "started rollback hub"), 2, "{s:?}");
+    assert_eq!(count(&s, "completed rollback proto"), 1, "{s:?}");
+    assert_eq!(count(&s, "rollback rollback"), 1, "{s:?}");
+}
