@@ -193,14 +193,16 @@ fn a_rollout_killed_half_way_resumes_after_its_last_completed_step() {
 
     // Killed while the hub deploys: its outcome is unknown.
     let mut run = start(&[]);
-    wait_for("the hub deploy to start", Duration::from_secs(60), || pid.exists());
+    wait_for("the hub deploy to start", Duration::from_secs(60), || {
+        std::fs::read_to_string(&pid).is_ok_and(|p| p.ends_with('\n'))
+    });
     // A second run meanwhile is refused: one rollout of a coordination at a time.
     let (code, _, err) = f.run(&["rollout", &ids]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("is being rolled out by process"), "{err}");
     run.0.kill().expect("SIGKILL to tandem");
     run.0.wait().unwrap();
-    kill_group(&pid);
+    kill_group(&pid, &once.display().to_string());
     drop(run);
 
     let status = f.json(&["rollout", "status", &ids]);
@@ -326,10 +328,12 @@ fn a_rollout_killed_while_rolling_back_resumes_the_rollback_without_deploying_ag
     let mut c = f.cmd();
     c.args(["rollout", &ids]).stdout(Stdio::null()).stderr(Stdio::null());
     let mut run = Running(c.spawn().expect("starting tandem rollout"));
-    wait_for("the hub rollback to start", Duration::from_secs(60), || pid.exists());
+    wait_for("the hub rollback to start", Duration::from_secs(60), || {
+        std::fs::read_to_string(&pid).is_ok_and(|p| p.ends_with('\n'))
+    });
     run.0.kill().expect("SIGKILL to tandem");
     run.0.wait().unwrap();
-    kill_group(&pid);
+    kill_group(&pid, &once.display().to_string());
     drop(run);
     let status = f.json(&["rollout", "status", &ids]);
     assert_eq!(status["phase"], "rolling_back", "{status}");

@@ -354,12 +354,19 @@ pub fn default_deploy(extra: &str) -> String {
     )
 }
 
-/// Kills a process group started by a deploy command that outlived a killed tandem.
-pub fn kill_group(pid_file: &Path) {
-    if let Ok(pid) = std::fs::read_to_string(pid_file) {
-        if let Ok(pid) = pid.trim().parse::<i32>() {
-            let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
-        }
+/// Kills the process group of a deploy command that outlived a killed tandem: the group led by
+/// the pid in `pid_file`, and only if that process still runs a command mentioning `marker`
+/// (a pid read late may have been reused by an unrelated process).
+pub fn kill_group(pid_file: &Path, marker: &str) {
+    let Some(pid) = std::fs::read_to_string(pid_file).ok().and_then(|p| p.trim().parse::<u32>().ok()) else {
+        return;
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Field 5 of stat (after the parenthesised command) is the process group.
+    let pgrp = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(2)).unwrap_or("");
+    if pid > 1 && pgrp == pid.to_string() && String::from_utf8_lossy(&cmdline).contains(marker) {
+        let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
     }
 }
 
