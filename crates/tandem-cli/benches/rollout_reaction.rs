@@ -26,7 +26,7 @@ fn main() {
     let exporter = Exporter::start(dir.path().join("unused-flag"), 101);
     let prom = Prometheus::start(exporter.port);
     let settings = format!(
-        "interval = \"1s\"\nthreshold = 1\niterations = 100000\nprometheus = \"{}\"\n\
+        "interval = \"1s\"\nthreshold = 1\niterations = 1000\nprometheus = \"{}\"\n\
          [[rollout.gate]]\nname = \"p95 latency\"\nquery = \"max(fleet_latency_p95_seconds)\"\nmax = 0.2\n",
         prom.url()
     );
