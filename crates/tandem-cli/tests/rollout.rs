@@ -350,3 +350,29 @@ fn a_rollout_killed_while_rolling_back_resumes_the_rollback_without_deploying_ag
     assert_eq!(count(&s, "completed rollback proto"), 1, "{s:?}");
     assert_eq!(count(&s, "rollback rollback"), 1, "{s:?}");
 }
+
+#[test]
+fn feature_flag_stages_can_be_moved_by_an_http_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let exporter = Exporter::start(dir.path().join("unused-flag"), 101);
+    let settings = format!(
+        "interval = \"1s\"\niterations = 1\n[rollout.flags]\n\
+         url = \"http://127.0.0.1:{}/flags/checkout?percent={{percent}}\"\nstages = [50, 100]\n",
+        exporter.port
+    );
+    let f = fleet(&FleetSpec { rollout: &settings, repo_extra: &[] });
+    let id = f.ready_coordination("feature");
+    let (code, out, err) = f.run(&["rollout", &id.to_string(), "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("POST http://127.0.0.1:{}/flags/checkout?*** {{\"percent\": 50}}", exporter.port)),
+        "{out}"
+    );
+    let (code, out, err) = f.run(&["rollout", &id.to_string()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(
+        *exporter.state.posts.lock().unwrap(),
+        ["/flags/checkout?percent=50 {\"percent\": 50}", "/flags/checkout?percent=100 {\"percent\": 100}"]
+    );
+    assert_eq!(f.status(id), "done");
+}

@@ -27,6 +27,8 @@ pub struct FleetState {
     pub force_bad: AtomicBool,
     /// Health endpoints answer 503 while set.
     pub unhealthy: AtomicBool,
+    /// Every POST received: `PATH BODY`.
+    pub posts: std::sync::Mutex<Vec<String>>,
 }
 
 pub struct Exporter {
@@ -45,6 +47,7 @@ impl Exporter {
             bad_at_percent,
             force_bad: AtomicBool::new(false),
             unhealthy: AtomicBool::new(false),
+            posts: std::sync::Mutex::new(Vec::new()),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
@@ -99,9 +102,27 @@ fn serve(mut c: TcpStream, st: &FleetState) {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
-    let head = String::from_utf8_lossy(&buf);
+    let head = String::from_utf8_lossy(&buf).into_owned();
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let (status, body) = if path.starts_with("/metrics") {
+    let (status, body) = if head.starts_with("POST ") {
+        // A flag service: remember the call, keep the percentage like the flag command does.
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let start = head.find("\r\n\r\n").map_or(buf.len(), |i| i + 4);
+        let mut body = buf[start.min(buf.len())..].to_vec();
+        while body.len() < len {
+            match c.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        st.posts.lock().unwrap().push(format!("{path} {body}"));
+        ("200 OK", "ok\n".to_string())
+    } else if path.starts_with("/metrics") {
         let l = latency(st);
         let mut b = String::from("# TYPE fleet_latency_p95_seconds gauge\n");
         for s in ["proto", "hub", "relay"] {
