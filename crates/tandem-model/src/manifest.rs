@@ -240,7 +240,8 @@ impl Workspace {
                         h.max_latency_ms,
                         h.ca_file.as_deref(),
                         &root,
-                        &format!("health url of '{name}'"),
+                        "health",
+                        &format!("'{name}'"),
                     )
                     .map_err(placed)?,
                 ),

@@ -664,11 +664,12 @@ pub(crate) fn http_check(
     max_latency_ms: Option<u64>,
     ca_file: Option<&str>,
     root: &std::path::Path,
-    what: &str,
+    kind: &str,
+    owner: &str,
 ) -> Result<HealthCheck, RawError> {
     let parsed = HealthUrl::parse(url.get_ref()).map_err(|e| RawError {
         span: Some(url.span()),
-        message: format!("{what} {e}"),
+        message: format!("{kind} url of {owner} {e}"),
         expected: Some(e.expected().into()),
     })?;
     let max = crate::manifest::MAX_HEALTH_TIMEOUT_MS;
@@ -676,7 +677,7 @@ pub(crate) fn http_check(
         Some(t) if !(1..=max).contains(t.get_ref()) => {
             return Err(raw_err(
                 Some(t.span()),
-                format!("{what} timeout_ms is {}", t.get_ref()),
+                format!("{kind} timeout_ms of {owner} is {}", t.get_ref()),
                 &format!("a timeout from 1 to {max} ms (default 2000)"),
             ))
         }
@@ -747,7 +748,8 @@ pub(crate) fn read_gates(
                     g.max_latency_ms,
                     g.ca_file.as_deref(),
                     root,
-                    &format!("gate url of {owner}"),
+                    "gate",
+                    owner,
                 )?)
             }
             _ => {
