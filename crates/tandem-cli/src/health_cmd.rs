@@ -236,6 +236,7 @@ pub fn render_metrics(m: &MetricsReport) -> String {
         }
         None => s.push_str("Deployments                 none in this window (no success rate)\n"),
     }
+    let _ = writeln!(s, "Gate failures               {}", m.gate_failures);
     let _ = writeln!(
         s,
         "Open coordinations          {}{}",

@@ -10,6 +10,7 @@ mod demo;
 mod github_cmd;
 mod health_cmd;
 mod output;
+mod rollout_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -93,6 +94,9 @@ enum Command {
     /// Deployment and rollback plans.
     #[command(subcommand)]
     Plan(PlanCmd),
+    /// Deploy a ready coordination wave by wave, gated on health endpoints and Prometheus,
+    /// rolling back on failure; resumes an interrupted run. `rollout status ID` shows where it is.
+    Rollout(rollout_cmd::RolloutArgs),
     /// The issues of the local forge: parents, children, integration testing.
     #[command(subcommand)]
     Issues(IssuesCmd),
@@ -383,6 +387,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Github(cmd) => return github_cmd::run(&cli, cmd),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
+        Command::Rollout(args) => return rollout_cmd::run(&open_engine(&cli)?, json, args),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
             let engine = open_engine(&cli)?;

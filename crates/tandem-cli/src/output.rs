@@ -387,6 +387,11 @@ fn event_line(e: &Event) -> String {
         (Action::Unchecked, s) => format!("{s}: unticked \"{}\"", e.to.as_deref().unwrap_or("")),
         (Action::IssueLinked, Subject::Coordination) => format!("parent issue {}", e.to.as_deref().unwrap_or("")),
         (Action::IssueLinked, s) => format!("{s}: issue {}", e.to.as_deref().unwrap_or("")),
+        (Action::RolloutStepStarted, _) => format!("rollout: {} started", e.to.as_deref().unwrap_or("")),
+        (Action::RolloutStepCompleted, _) => format!("rollout: {} completed", e.to.as_deref().unwrap_or("")),
+        (Action::RolloutStepFailed, _) => format!("rollout: {} FAILED", e.to.as_deref().unwrap_or("")),
+        (Action::GateFailed, s) => format!("{s}: gate \"{}\" failed", e.to.as_deref().unwrap_or("")),
+        (Action::RollbackStarted, _) => "rollout: rolling back".to_string(),
     };
     let why = e.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
     format!("{} {} {what}{why}", e.at.format("%Y-%m-%d %H:%M"), pad(&e.actor, 8))

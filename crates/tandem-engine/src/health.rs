@@ -31,7 +31,7 @@
 //! | `ENDPOINT_NOT_PROBED` | info | deprecated: https is probed now; kept because IDs are API |
 //! | `UNCOORDINATED_BREAKING_CHANGE` | critical | a recorded analysis with breaking findings that belongs to no coordination |
 
-mod probe;
+pub(crate) mod probe;
 
 pub use probe::{ProbeTarget, MAX_REDIRECTS};
 pub use tandem_model::health::{

@@ -23,6 +23,7 @@ mod metrics;
 mod ops;
 pub mod render;
 pub mod report;
+pub mod rollout;
 pub mod templates;
 mod verdict;
 pub mod webhook;
@@ -37,6 +38,7 @@ pub use health::{
 };
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
+pub use rollout::{Notice, RolloutOptions, RolloutOutcome, RolloutResult, RolloutView, StepView, Unfinished};
 pub use verdict::Verdict;
 pub use webhook::WebhookOutcome;
 

@@ -19,6 +19,8 @@
 //!   `done` is a success, `ready` a rollback, `cancelled` an abort (a move to `blocked` pauses
 //!   it). The success rate is successes / deployments, and is absent — not 100 % — when there
 //!   were none.
+//! - **gate failures**: rollout gates that failed their step in the window (`gate_failed`
+//!   events: one per failing gate of the check that made a rollout roll back).
 //! - **open coordinations**: created by `until` and not done or cancelled at `until`, with their
 //!   age at `until`.
 //! - **median**: the middle value, or the mean of the two middle values; **p90**: the
@@ -154,6 +156,8 @@ pub struct MetricsReport {
     pub outcomes: Outcomes,
     pub blocked: BlockedTime,
     pub deployments: Deployments,
+    /// Rollout gates that failed in the window (each made its rollout roll back).
+    pub gate_failures: usize,
     pub open: OpenCoordinations,
 }
 
@@ -235,7 +239,11 @@ impl Engine {
                 Subject::Integration => {}
             }
         }
-        Ok(compute(&coordinations, histories, from, until))
+        let gate_failures = events
+            .iter()
+            .filter(|e| e.event.action == Action::GateFailed && e.event.at >= from && e.event.at <= until)
+            .count();
+        Ok(MetricsReport { gate_failures, ..compute(&coordinations, histories, from, until) })
     }
 }
 
@@ -351,6 +359,7 @@ fn compute(
             aborted,
             success_rate: (total > 0).then(|| succeeded as f64 / total as f64),
         },
+        gate_failures: 0,
         open: OpenCoordinations {
             count: open.len(),
             ages: DurationStats::of(&ages),

@@ -91,7 +91,7 @@ impl Engine {
     }
 
     /// Load, apply, save; retried when someone else saved in between.
-    fn mutate(&self, id: CoordId, f: &Mutation<'_>) -> Result<Change> {
+    pub(crate) fn mutate(&self, id: CoordId, f: &Mutation<'_>) -> Result<Change> {
         let mut attempts = 0;
         loop {
             let mut c = self.store.load_coordination(id)?;

@@ -205,6 +205,24 @@ pub fn all() -> Vec<ToolDef> {
             true,
             crate::health::check,
         ),
+        def(
+            "run_rollout",
+            "Run a rollout",
+            "Deploy a ready coordination wave by wave (each repository's [repo.deploy] command), gating every \
+             wave and feature-flag stage on health endpoints and Prometheus queries, and rolling back in \
+             reverse order when a deploy or gate fails. Resumes an interrupted run after its last completed \
+             step. With `dry_run`, only says exactly what would run. Blocks until the rollout ends.",
+            false,
+            crate::rollout::run,
+        ),
+        def(
+            "get_rollout_status",
+            "Rollout status",
+            "Where a coordination's rollout stands, read from its history: each step's state, when it ran \
+             and what it did, the failure and the rollback.",
+            true,
+            crate::rollout::status,
+        ),
     ]
 }
 

@@ -27,7 +27,7 @@ fn check(server: &TandemMcp, tool: &str, args: Value) -> (bool, String, Value) {
 fn every_tool_has_object_schemas_with_only_standard_formats() {
     let (_d, s) = server();
     let tools = s.tools();
-    assert_eq!(tools.len(), 12);
+    assert_eq!(tools.len(), 14);
     for t in &tools {
         assert_eq!(t.input_schema.get("type"), Some(&json!("object")), "{}", t.name);
         let out = t.output_schema.as_ref().unwrap_or_else(|| panic!("{} has no output schema", t.name));
@@ -163,4 +163,25 @@ fn a_refusal_names_the_tool_argument_it_needs() {
     let (err, msg, _) = check(&s, "sync_coordination_status", json!({"coordination": 1, "status": "blocked"}));
     assert!(err);
     assert!(msg.contains("needs a reason") && msg.contains("`reason`") && !msg.contains("--reason"), "{msg}");
+}
+
+#[test]
+fn rollout_tools_show_the_plan_and_refuse_an_unready_coordination() {
+    let (_d, s) = server();
+    check(
+        &s,
+        "create_coordination_issue",
+        json!({"title": "T", "type": "bugfix", "repos": ["loqa-proto", "loqa-hub"]}),
+    );
+    let (err, msg, v) = check(&s, "get_rollout_status", json!({"coordination": 1}));
+    assert!(!err, "{msg}");
+    assert_eq!(v["phase"], "not_started", "{v}");
+    let keys: Vec<&str> = v["steps"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+    assert_eq!(&keys[..1], ["deploy loqa-proto"], "{keys:?}");
+    assert_eq!(v["rollback"][0]["key"], "stop traffic");
+    let (err, msg, _) = check(&s, "run_rollout", json!({"coordination": 1, "dry_run": true}));
+    assert!(err, "{msg}");
+    assert!(msg.contains("not ready to deploy"), "{msg}");
+    let (err, msg, _) = check(&s, "run_rollout", json!({"coordination": 1, "unfinished_deploy": "maybe"}));
+    assert!(err && msg.contains("unknown variant"), "{msg}");
 }

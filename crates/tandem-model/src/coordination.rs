@@ -145,6 +145,16 @@ pub enum Action {
     Checked,
     Unchecked,
     IssueLinked,
+    /// A rollout step is about to run (`to`: the step's key, e.g. `deploy loqa-hub`).
+    RolloutStepStarted,
+    /// A rollout step finished well (`reason`: what it did, its log).
+    RolloutStepCompleted,
+    /// A rollout step failed (`reason`: why).
+    RolloutStepFailed,
+    /// A rollout gate failed (`to`: the gate; `reason`: the checks that failed).
+    GateFailed,
+    /// A rollout started rolling back (`reason`: the failure).
+    RollbackStarted,
 }
 
 impl Action {
@@ -155,13 +165,29 @@ impl Action {
             Action::Checked => "checked",
             Action::Unchecked => "unchecked",
             Action::IssueLinked => "issue_linked",
+            Action::RolloutStepStarted => "rollout_step_started",
+            Action::RolloutStepCompleted => "rollout_step_completed",
+            Action::RolloutStepFailed => "rollout_step_failed",
+            Action::GateFailed => "gate_failed",
+            Action::RollbackStarted => "rollback_started",
         }
     }
 
     pub fn parse(s: &str) -> Option<Action> {
-        [Action::Created, Action::Status, Action::Checked, Action::Unchecked, Action::IssueLinked]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Action::Created,
+            Action::Status,
+            Action::Checked,
+            Action::Unchecked,
+            Action::IssueLinked,
+            Action::RolloutStepStarted,
+            Action::RolloutStepCompleted,
+            Action::RolloutStepFailed,
+            Action::GateFailed,
+            Action::RollbackStarted,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 

@@ -35,6 +35,7 @@ pub mod manifest;
 pub mod names;
 pub mod plan;
 pub mod progress;
+pub mod rollout;
 pub mod status;
 
 pub use checklist::{ChecklistItem, ItemSelector};

@@ -98,6 +98,12 @@ pub const MAX_HEALTH_TIMEOUT_MS: u64 = 60_000;
 pub struct DeploySteps {
     pub command: String,
     pub rollback: Option<String>,
+    /// This repo's limit for its deploy and rollback commands (default `[rollout] step_timeout`).
+    #[serde(serialize_with = "crate::rollout::ser_opt_duration")]
+    pub timeout: Option<std::time::Duration>,
+    /// Running the deploy command twice does no harm: a resumed rollout re-runs a deploy whose
+    /// outcome is unknown (its run was killed) instead of refusing.
+    pub idempotent: bool,
 }
 
 /// Which protobuf breaking rules apply to a repo (buf's `use`/`except`/`ignore`; overrides any
@@ -129,6 +135,8 @@ pub struct Repo {
     pub depends_on: Vec<Dependency>,
     pub health: Option<HealthCheck>,
     pub deploy: Option<DeploySteps>,
+    /// Rollout gates (`[[repo.gate]]`); none: the health endpoint is the gate.
+    pub gates: Vec<crate::rollout::Gate>,
     pub breaking: Option<BreakingRules>,
     /// SQL dialect of the repo's migrations: `postgres` (default), `mysql` or `sqlite`.
     pub sql_dialect: Option<String>,
@@ -156,6 +164,8 @@ pub struct Workspace {
     pub manifest_path: PathBuf,
     pub repos: Vec<Repo>,
     pub coordination: CoordinationSettings,
+    /// `[rollout]`: timing, Prometheus, flag stages and gates of `tandem rollout`.
+    pub rollout: crate::rollout::RolloutSettings,
     #[serde(skip)]
     index: HashMap<RepoName, usize>,
     #[serde(skip)]
@@ -176,6 +186,8 @@ impl Workspace {
             err_at(e.span(), message, expected)
         })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let placed = |e: crate::rollout::RawError| err_at(e.span, e.message, e.expected);
+        let rollout = crate::rollout::read_settings(raw.rollout.as_ref(), &root).map_err(placed)?;
 
         let mut index = HashMap::new();
         let mut repos = Vec::with_capacity(raw.repo.len());
@@ -222,30 +234,40 @@ impl Workspace {
                     globs: c.globs.iter().map(|g| g.get_ref().clone()).collect(),
                 });
             }
+            // The URL is never echoed: it may carry credentials (see `HealthUrl`).
             let health = match &r.health {
-                Some(h) => {
-                    // The URL is never echoed: it may carry credentials (see `HealthUrl`).
-                    let url = HealthUrl::parse(h.url.get_ref()).map_err(|e| {
-                        err_at(Some(h.url.span()), format!("health url of '{name}' {e}"), Some(e.expected().into()))
-                    })?;
-                    let timeout_ms = match &h.timeout_ms {
-                        Some(t) if !(1..=MAX_HEALTH_TIMEOUT_MS).contains(t.get_ref()) => {
-                            return Err(err_at(
+                Some(h) => Some(
+                    crate::rollout::http_check(
+                        &h.url,
+                        h.timeout_ms.as_ref(),
+                        h.max_latency_ms,
+                        h.ca_file.as_deref(),
+                        &root,
+                        "health",
+                        &format!("'{name}'"),
+                    )
+                    .map_err(placed)?,
+                ),
+                None => None,
+            };
+            let gates = crate::rollout::read_gates(&r.gate, rollout.prometheus.is_some(), &root, &format!("'{name}'"))
+                .map_err(placed)?;
+            let deploy = match &r.deploy {
+                Some(d) => Some(DeploySteps {
+                    command: d.command.clone(),
+                    rollback: d.rollback.clone(),
+                    timeout: match &d.timeout {
+                        Some(t) => Some(crate::rollout::parse_duration(t.get_ref()).map_err(|e| {
+                            err_at(
                                 Some(t.span()),
-                                format!("health timeout_ms of '{name}' is {}", t.get_ref()),
-                                Some(format!("a timeout from 1 to {MAX_HEALTH_TIMEOUT_MS} ms (default 2000)")),
-                            ))
-                        }
-                        Some(t) => *t.get_ref(),
-                        None => 2000,
-                    };
-                    Some(HealthCheck {
-                        url,
-                        timeout_ms,
-                        max_latency_ms: h.max_latency_ms,
-                        ca_file: h.ca_file.as_ref().map(|p| root.join(p)),
-                    })
-                }
+                                format!("deploy timeout of '{name}': {e}"),
+                                Some("a duration such as \"30s\" or \"10m\"".into()),
+                            )
+                        })?),
+                        None => None,
+                    },
+                    idempotent: d.idempotent.unwrap_or(false),
+                }),
                 None => None,
             };
             repos.push(Repo {
@@ -258,10 +280,8 @@ impl Workspace {
                 contracts,
                 depends_on: Vec::new(),
                 health,
-                deploy: r
-                    .deploy
-                    .as_ref()
-                    .map(|d| DeploySteps { command: d.command.clone(), rollback: d.rollback.clone() }),
+                deploy,
+                gates,
                 breaking: r.breaking.clone(),
                 sql_dialect: match &r.sql_dialect {
                     Some(d) if !["postgres", "mysql", "sqlite"].contains(&d.get_ref().as_str()) => {
@@ -388,7 +408,7 @@ impl Workspace {
             .and_then(|w| w.name)
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "workspace".into());
-        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, index, graph })
+        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, index, graph })
     }
 
     /// The directory holding `tandem.toml`.
@@ -483,6 +503,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 struct RawManifest {
     workspace: Option<RawWorkspace>,
     coordination: Option<RawCoordination>,
+    rollout: Option<crate::rollout::RawRollout>,
     #[serde(default)]
     repo: Vec<RawRepo>,
 }
@@ -520,6 +541,8 @@ struct RawRepo {
     depends_on: Vec<RawDependency>,
     health: Option<RawHealth>,
     deploy: Option<RawDeploy>,
+    #[serde(default)]
+    gate: Vec<Spanned<crate::rollout::RawGate>>,
     breaking: Option<BreakingRules>,
     sql_dialect: Option<Spanned<String>>,
     sql_transaction: Option<SqlTransaction>,
@@ -554,6 +577,8 @@ struct RawHealth {
 struct RawDeploy {
     command: String,
     rollback: Option<String>,
+    timeout: Option<Spanned<String>>,
+    idempotent: Option<bool>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ EXPECTED_TOOLS = {
     "plan_deployment": {"coordination"},
     "get_dependency_graph": set(),
     "check_health": set(),
+    "run_rollout": {"coordination"},
+    "get_rollout_status": {"coordination"},
 }
 
 LOQA = ["loqa-proto", "loqa-hub", "loqa-commander", "loqa-relay", "loqa-skills", "loqa"]
