@@ -1,7 +1,7 @@
 //! Sample workspaces for the dashboard's example server, tests and benchmarks, built with the
 //! same engine calls as `tandem demo` (no rule of their own):
 //! - [`demo`]: the Loqa example with a handful of coordinations in every state, one child
-//!   blocked, one coordination finished (so the charts have data);
+//!   blocked (a ready one: a child blocked while pending resumes to pending, which the model refuses), one coordination finished (so the charts have data);
 //! - [`generated`]: N repositories in layers and M coordinations over them, for scale.
 
 use chrono::{DateTime, Duration, Utc};
@@ -89,7 +89,7 @@ pub fn demo(dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
     tick(48);
     e.set_status(exp, CoordStatus::Cancelled, Some("JetStream adds too much to the relay's footprint"), true)?;
 
-    // The protocol change under way: proto done, hub in review, skills blocked.
+    // The protocol change under way: proto and hub done, relay in progress, skills blocked.
     tick(100);
     let req = CreateRequest {
         title: "Add authentication metadata to AudioStream".into(),
@@ -106,11 +106,10 @@ pub fn demo(dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
     tick(5);
     finish(&e, proto, "loqa-proto")?;
     tick(8);
-    e.set_child_status(proto, "loqa-hub", ChildStatus::InProgress, None)?;
-    e.check_item(proto, "loqa-hub", "1", true)?;
-    e.check_item(proto, "loqa-hub", "2", true)?;
+    finish(&e, proto, "loqa-hub")?;
     tick(4);
-    e.set_child_status(proto, "loqa-hub", ChildStatus::InReview, None)?;
+    e.set_child_status(proto, "loqa-relay", ChildStatus::InProgress, None)?;
+    e.check_item(proto, "loqa-relay", "1", true)?;
     tick(2);
     e.set_child_status(
         proto,

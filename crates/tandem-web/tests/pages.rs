@@ -168,17 +168,17 @@ fn acting_needs_the_token_and_shows_refusals() {
     let (_, page) = get(&s.base, "/coordinations/3", Some(&cookie));
     assert!(page.contains("waiting for QA hardware") && page.contains("Unblock"));
 
-    // Tick a checklist item of loqa-hub and move the coordination.
+    // Tick a checklist item of loqa-commander and move the coordination.
     let before = s.engine.coordination(tandem_model::CoordId(3)).unwrap();
     let hub = |c: &tandem_model::Coordination| {
-        c.children.iter().find(|c| c.repo.as_str() == "loqa-hub").unwrap().checklist[2].checked
+        c.children.iter().find(|c| c.repo.as_str() == "loqa-commander").unwrap().checklist[0].checked
     };
     assert!(!hub(&before));
     let (st, _) = post(
         &s.base,
         "/coordinations/3/checklist",
         Some(&cookie),
-        &[("target", "loqa-hub"), ("item", "3"), ("checked", "1"), ("csrf", &csrf)],
+        &[("target", "loqa-commander"), ("item", "1"), ("checked", "1"), ("csrf", &csrf)],
     );
     assert_eq!(st, 303);
     assert!(hub(&s.engine.coordination(tandem_model::CoordId(3)).unwrap()));
