@@ -12,10 +12,14 @@ use tandem_web::auth::Viewer;
 use tandem_web::pages::{self, Ctx, History, ListQuery};
 
 fn bench(c: &mut Criterion) {
+    // `cargo test --all-targets` runs each benchmark once without `--bench`: small sizes there.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (repos, coordinations) = if full { (500, 2000) } else { (60, 40) };
     let dir = tempfile::tempdir().expect("temp dir");
-    let manifest = tandem_web::sample::generated(dir.path(), 500, 2000, 4, Utc::now()).expect("generated workspace");
+    let manifest =
+        tandem_web::sample::generated(dir.path(), repos, coordinations, 4, Utc::now()).expect("generated workspace");
     let engine = tandem_web::sample::open(&manifest, "bench").expect("engine");
-    let wide = tandem_web::sample::wide_coordination(&engine, 500).expect("wide coordination");
+    let wide = tandem_web::sample::wide_coordination(&engine, repos).expect("wide coordination");
     let viewer = Viewer::Signed { csrf: "0".repeat(64) };
     let ctx = |engine| Ctx { engine, viewer: &viewer, now: Utc::now(), event_id: 1 };
 

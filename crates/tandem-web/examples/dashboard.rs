@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 fn usage() -> ! {
-    eprintln!("usage: dashboard demo DIR | generated DIR REPOS COORDINATIONS CHILDREN | open DIR  [--token T] [--port P]");
+    eprintln!(
+        "usage: dashboard demo DIR | generated DIR REPOS COORDINATIONS CHILDREN | open DIR  [--token T] [--port P]"
+    );
     std::process::exit(2)
 }
 

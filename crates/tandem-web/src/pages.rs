@@ -105,6 +105,10 @@ impl ListQuery {
 /// Rows per page of the list.
 pub const PAGE_ROWS: usize = 500;
 
+/// One blocked item of the attention panel: coordination, title, child (none: the
+/// coordination itself), reason, since, and the status it resumes to.
+type Attention = (CoordId, String, Option<RepoName>, String, DateTime<Utc>, String);
+
 struct Row {
     c: Coordination,
     effective: CoordStatus,
@@ -119,7 +123,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     let needle = query.q.to_lowercase();
     let show = if query.show.is_empty() { "open" } else { query.show.as_str() };
     let mut rows: Vec<Row> = Vec::new();
-    let mut attention: Vec<(CoordId, String, Option<RepoName>, String, DateTime<Utc>, String)> = Vec::new();
+    let mut attention: Vec<Attention> = Vec::new();
     let mut counts: HashMap<CoordStatus, usize> = HashMap::new();
     for c in all {
         let p = c.progress();
@@ -167,8 +171,8 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
         });
     }
     match query.sort.as_str() {
-        "updated" => rows.sort_by(|a, b| b.c.updated_at.cmp(&a.c.updated_at)),
-        "age" => rows.sort_by(|a, b| a.c.created_at.cmp(&b.c.created_at)),
+        "updated" => rows.sort_by_key(|r| std::cmp::Reverse(r.c.updated_at)),
+        "age" => rows.sort_by_key(|r| r.c.created_at),
         "progress" => rows.sort_by(|a, b| a.overall.total_cmp(&b.overall)),
         "priority" => rows.sort_by_key(|r| std::cmp::Reverse(priority_rank(r.c.priority))),
         "id" => rows.sort_by_key(|r| r.c.id),
@@ -180,7 +184,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
                 .then(b.c.updated_at.cmp(&a.c.updated_at))
         }),
     }
-    attention.sort_by(|a, b| a.4.cmp(&b.4));
+    attention.sort_by_key(|a| a.4);
 
     let mut o = String::with_capacity(256 * rows.len().min(PAGE_ROWS) + 4096);
     o.push_str("<h1>Coordinations</h1>");
@@ -293,7 +297,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
             );
             badge(&mut o, c.status.as_str());
             if blocked && c.status != CoordStatus::Blocked {
-                o.push_str(" ");
+                o.push(' ');
                 badge(&mut o, "blocked");
             }
             let _ = write!(
@@ -1030,6 +1034,15 @@ fn chart(o: &mut String, title: &str, unit: &str, buckets: &[Bucket], value: &dy
                     b.until.format("%b %d"),
                     fmt_value(v, unit)
                 );
+                if buckets.len() <= 12 && v > 0.0 {
+                    let _ = write!(
+                        o,
+                        "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                        x + (bw - 6.0) / 2.0,
+                        (H - h - 3.0).max(10.0),
+                        fmt_value(v, unit)
+                    );
+                }
             }
             None => {
                 let _ = write!(o, "<text class=\"nodata\" x=\"{:.1}\" y=\"{}\">–</text>", x + bw / 2.0 - 6.0, H - 4.0);

@@ -21,9 +21,9 @@ impl Drop for Kill {
 }
 
 fn tools() -> PathBuf {
-    let base = std::env::var_os("TANDEM_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache").join("tandem-tools")
-    });
+    let base = std::env::var_os("TANDEM_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache").join("tandem-tools"));
     base.join("browser-npm").join("node_modules")
 }
 
