@@ -261,11 +261,15 @@ async fn act(
         .and_then(|r| {
             r.map_err(|e| match e {
                 EngineError::Refused(r) => Notice::Refused(refusal(&r)),
-                EngineError::NoCoordination(_) => Notice::Error(e.to_string()),
                 e => Notice::Error(e.to_string()),
             })
         }),
     };
+    match &outcome {
+        Ok(change) => tracing::info!(coordination = %id, events = change.events.len(), "dashboard action applied"),
+        Err(Notice::Refused(why)) => tracing::info!(coordination = %id, %why, "dashboard action refused"),
+        Err(Notice::Error(why)) => tracing::warn!(coordination = %id, %why, "dashboard action failed"),
+    }
     match outcome {
         Ok(_) => Redirect::to(&format!("/coordinations/{id}{anchor}")).into_response(),
         Err(n) => {
