@@ -339,3 +339,26 @@ async fn live_stream(State(app): State<App>) -> impl IntoResponse {
     let rx = app.live.subscribe(&app.engine, first);
     Sse::new(live::stream(rx, first)).keep_alive(KeepAlive::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_local_paths() {
+        assert_eq!(local_next(Some("/coordinations/3")), "/coordinations/3");
+        assert_eq!(local_next(Some("//evil.example/x")), "/");
+        assert_eq!(local_next(Some("https://evil.example/")), "/");
+        assert_eq!(local_next(Some("/\\evil.example")), "/");
+        assert_eq!(local_next(None), "/");
+    }
+
+    #[test]
+    fn coordination_numbers_are_positive_integers() {
+        assert_eq!(parse_id("3"), Some(CoordId(3)));
+        assert_eq!(parse_id("#3"), Some(CoordId(3)));
+        assert_eq!(parse_id("0"), None);
+        assert_eq!(parse_id("-1"), None);
+        assert_eq!(parse_id("x"), None);
+    }
+}
