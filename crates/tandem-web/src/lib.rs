@@ -43,11 +43,19 @@ struct App {
     engine: Arc<Engine>,
     auth: Arc<Auth>,
     live: Arc<live::Live>,
+    snapshot: Arc<pages::Snapshot>,
+    charts: Arc<pages::Memo>,
 }
 
 /// The dashboard's routes. `write_token`: `None` (or empty) makes it read-only.
 pub fn router(engine: Arc<Engine>, write_token: Option<Arc<str>>) -> Router {
-    let app = App { engine, auth: Arc::new(Auth::new(write_token)), live: Arc::new(live::Live::default()) };
+    let app = App {
+        engine,
+        auth: Arc::new(Auth::new(write_token)),
+        live: Arc::new(live::Live::default()),
+        snapshot: Arc::new(pages::Snapshot::default()),
+        charts: Arc::new(pages::Memo::default()),
+    };
     Router::new()
         .route("/", get(list))
         .route("/coordinations/{id}", get(coordination))
@@ -94,11 +102,12 @@ where
     F: FnOnce(&Ctx<'_>) -> Result<(StatusCode, String), EngineError> + Send + 'static,
 {
     let engine = app.engine.clone();
+    let snapshot = app.snapshot.clone();
     let viewer = app.auth.viewer(headers);
     let done = tokio::task::spawn_blocking(move || {
         // The id first: the page then reflects at least this event, never claims a newer one.
         let event_id = engine.store().last_event_id().unwrap_or(0);
-        let ctx = Ctx { engine: &engine, viewer: &viewer, now: chrono::Utc::now(), event_id };
+        let ctx = Ctx { engine: &engine, snapshot: &snapshot, viewer: &viewer, now: chrono::Utc::now(), event_id };
         match f(&ctx) {
             Ok(r) => r,
             Err(e) => {
@@ -161,7 +170,8 @@ async fn health(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuer
 
 async fn charts(State(app): State<App>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let weeks = field(&pairs(q.as_deref()), "weeks").and_then(|w| w.parse().ok()).unwrap_or(8);
-    render(&app, &headers, move |ctx| Ok((StatusCode::OK, pages::charts(ctx, weeks)?))).await
+    let memo = app.charts.clone();
+    render(&app, &headers, move |ctx| Ok((StatusCode::OK, pages::charts(ctx, weeks, &memo)?))).await
 }
 
 async fn issue(State(app): State<App>, headers: HeaderMap, Path((repo, number)): Path<(String, String)>) -> Response {

@@ -11,8 +11,10 @@ use crate::html::{self, badge, bar, esc, seg, time, Frame, Nav};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
+use std::sync::{Arc, Mutex};
 use tandem_engine::{Engine, EngineError, HealthOptions, Level, MetricsOptions, Remedy};
 use tandem_model::coordination::BlockCause;
+use tandem_model::progress::Progress;
 use tandem_model::{ChildStatus, CoordId, CoordStatus, Coordination, IssueRef, Priority, RepoName, Subject};
 
 /// A message shown at the top of a page after an action.
@@ -25,6 +27,7 @@ pub enum Notice {
 /// The page's frame data common to all pages.
 pub struct Ctx<'a> {
     pub engine: &'a Engine,
+    pub snapshot: &'a Snapshot,
     pub viewer: &'a Viewer,
     pub now: DateTime<Utc>,
     pub event_id: i64,
@@ -109,24 +112,55 @@ pub const PAGE_ROWS: usize = 500;
 /// coordination itself), reason, since, and the status it resumes to.
 type Attention = (CoordId, String, Option<RepoName>, String, DateTime<Utc>, String);
 
-struct Row {
-    c: Coordination,
+struct Row<'s> {
+    c: &'s Coordination,
     effective: CoordStatus,
     overall: f64,
     done: usize,
     total: usize,
 }
 
+/// Every coordination with its progress as of one event id, shared by all requests: pages
+/// rendered for the same newest event (every open tab refreshing after one change, say) load
+/// the aggregates once. A request that sees a newer event id loads them again; the lock makes
+/// concurrent requests wait for that one load instead of repeating it.
+#[derive(Default)]
+pub struct Snapshot {
+    inner: Mutex<Option<(i64, Arc<Vec<(Coordination, Progress)>>)>>,
+}
+
+impl Snapshot {
+    pub fn get(&self, engine: &Engine, event_id: i64) -> Result<Arc<Vec<(Coordination, Progress)>>, EngineError> {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((id, all)) = guard.as_ref() {
+            if *id == event_id {
+                return Ok(all.clone());
+            }
+        }
+        let all: Vec<(Coordination, Progress)> = engine
+            .store()
+            .list_coordinations()?
+            .into_iter()
+            .map(|c| {
+                let p = c.progress();
+                (c, p)
+            })
+            .collect();
+        let all = Arc::new(all);
+        *guard = Some((event_id, all.clone()));
+        Ok(all)
+    }
+}
+
 pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
-    let all = ctx.engine.store().list_coordinations()?;
+    let all = ctx.snapshot.get(ctx.engine, ctx.event_id)?;
     let total_all = all.len();
     let needle = query.q.to_lowercase();
     let show = if query.show.is_empty() { "open" } else { query.show.as_str() };
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Row<'_>> = Vec::new();
     let mut attention: Vec<Attention> = Vec::new();
     let mut counts: HashMap<CoordStatus, usize> = HashMap::new();
-    for c in all {
-        let p = c.progress();
+    for (c, p) in all.iter() {
         *counts.entry(p.effective_status).or_default() += 1;
         if p.effective_status == CoordStatus::Blocked {
             if let Some(h) = &c.hold {
@@ -186,7 +220,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     }
     attention.sort_by_key(|a| a.4);
 
-    let mut o = String::with_capacity(256 * rows.len().min(PAGE_ROWS) + 4096);
+    let mut o = String::with_capacity(600 * rows.len().min(PAGE_ROWS) + 4096);
     o.push_str("<h1>Coordinations</h1>");
     // What needs attention: every blocker, oldest first, with what clears it.
     o.push_str("<section aria-labelledby=\"att\" class=\"card attention\" id=\"attention\" data-live><h2 id=\"att\">");
@@ -860,6 +894,9 @@ pub fn graph(ctx: &Ctx<'_>) -> Result<String, EngineError> {
 // ---------------------------------------------------------------------------------------------
 // Health.
 
+/// Findings shown per level; the rest are counted.
+const HEALTH_SHOWN: usize = 100;
+
 pub fn health(ctx: &Ctx<'_>, probe: bool) -> Result<String, EngineError> {
     let opts = HealthOptions {
         endpoints: if probe { tandem_engine::Endpoints::Probe } else { tandem_engine::Endpoints::Skip },
@@ -887,12 +924,13 @@ pub fn health(ctx: &Ctx<'_>, probe: bool) -> Result<String, EngineError> {
         o.push_str("<p class=\"card ok\">Everything is healthy.</p>");
     }
     for level in [Level::Critical, Level::Warning, Level::Info] {
-        let fs: Vec<_> = r.findings.iter().filter(|f| f.level == level).collect();
-        if fs.is_empty() {
+        let all: Vec<_> = r.findings.iter().filter(|f| f.level == level).collect();
+        if all.is_empty() {
             continue;
         }
-        let _ = write!(o, "<section aria-labelledby=\"h-{l}\"><h2 id=\"h-{l}\" class=\"lvl l-{l}\">{l} ({})</h2><ul class=\"findings\">", fs.len(), l = level.as_str());
-        for f in fs {
+        let fs = &all[..all.len().min(HEALTH_SHOWN)];
+        let _ = write!(o, "<section aria-labelledby=\"h-{l}\"><h2 id=\"h-{l}\" class=\"lvl l-{l}\">{l} ({})</h2><ul class=\"findings\">", all.len(), l = level.as_str());
+        for f in fs.iter() {
             let _ = write!(o, "<li class=\"card\"><code class=\"check\">{}</code> {}", f.check, esc(&f.message));
             let _ = write!(o, "<div class=\"next\">To clear it: {}</div>", esc(&f.action));
             if let Some(rem) = &f.remedy {
@@ -942,7 +980,16 @@ pub fn health(ctx: &Ctx<'_>, probe: bool) -> Result<String, EngineError> {
             }
             o.push_str("</li>");
         }
-        o.push_str("</ul></section>");
+        o.push_str("</ul>");
+        if all.len() > fs.len() {
+            let _ = write!(
+                o,
+                "<p class=\"muted\">… and {} more {} findings (<code>tandem health</code> lists them all).</p>",
+                all.len() - fs.len(),
+                level.as_str()
+            );
+        }
+        o.push_str("</section>");
     }
     Ok(html::page(&ctx.frame("Health", Nav::Health), &o))
 }
@@ -973,8 +1020,30 @@ struct Bucket {
     done: usize,
 }
 
-pub fn charts(ctx: &Ctx<'_>, weeks: usize) -> Result<String, EngineError> {
+/// Rendered chart bodies, kept while no event is added and for at most a minute (the weeks
+/// move with the clock): the metrics of many windows are the dashboard's most expensive read.
+#[derive(Default)]
+pub struct Memo {
+    inner: Mutex<HashMap<usize, (i64, std::time::Instant, String)>>,
+}
+
+const MEMO_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+pub fn charts(ctx: &Ctx<'_>, weeks: usize, memo: &Memo) -> Result<String, EngineError> {
     let weeks = weeks.clamp(2, 52);
+    let mut guard = memo.inner.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((id, at, body)) = guard.get(&weeks) {
+        if *id == ctx.event_id && at.elapsed() < MEMO_FOR {
+            return Ok(html::page(&ctx.frame("Metrics", Nav::Charts), body));
+        }
+    }
+    let body = chart_body(ctx, weeks)?;
+    let page = html::page(&ctx.frame("Metrics", Nav::Charts), &body);
+    guard.insert(weeks, (ctx.event_id, std::time::Instant::now(), body));
+    Ok(page)
+}
+
+fn chart_body(ctx: &Ctx<'_>, weeks: usize) -> Result<String, EngineError> {
     let mut buckets = Vec::with_capacity(weeks);
     for i in (0..weeks).rev() {
         let until = ctx.now - Duration::weeks(i as i64);
@@ -1004,7 +1073,7 @@ pub fn charts(ctx: &Ctx<'_>, weeks: usize) -> Result<String, EngineError> {
     });
     chart(&mut o, "Coordinations completed", "", &buckets, &|b| Some(b.done as f64));
     o.push_str("</div>");
-    Ok(html::page(&ctx.frame("Metrics", Nav::Charts), &o))
+    Ok(o)
 }
 
 fn chart(o: &mut String, title: &str, unit: &str, buckets: &[Bucket], value: &dyn Fn(&Bucket) -> Option<f64>) {
