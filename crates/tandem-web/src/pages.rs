@@ -499,6 +499,22 @@ pub fn coordination(
         }
         o.push_str("</ul>");
     }
+    if !c.status.is_closed() {
+        let named = |st: ChildStatus| -> Vec<String> {
+            c.children.iter().filter(|ch| ch.status == st).map(|ch| esc(ch.repo.as_str()).to_string()).collect()
+        };
+        let (ready, review) = (named(ChildStatus::Ready), named(ChildStatus::InReview));
+        if !ready.is_empty() || !review.is_empty() {
+            o.push_str("<p class=\"next-steps\"><strong>Next:</strong> ");
+            if !ready.is_empty() {
+                let _ = write!(o, "ready to start: {}. ", ready.join(", "));
+            }
+            if !review.is_empty() {
+                let _ = write!(o, "waiting for review: {}.", review.join(", "));
+            }
+            o.push_str("</p>");
+        }
+    }
     if !p.readiness.ready && !c.status.is_closed() {
         o.push_str("<h3>Before it can deploy</h3><ul>");
         for r in &p.readiness.reasons {
