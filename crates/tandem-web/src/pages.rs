@@ -126,11 +126,14 @@ struct Row<'s> {
 /// concurrent requests wait for that one load instead of repeating it.
 #[derive(Default)]
 pub struct Snapshot {
-    inner: Mutex<Option<(i64, Arc<Vec<(Coordination, Progress)>>)>>,
+    inner: Mutex<Option<(i64, Aggregates)>>,
 }
 
+/// Every coordination with its progress.
+pub type Aggregates = Arc<Vec<(Coordination, Progress)>>;
+
 impl Snapshot {
-    pub fn get(&self, engine: &Engine, event_id: i64) -> Result<Arc<Vec<(Coordination, Progress)>>, EngineError> {
+    pub fn get(&self, engine: &Engine, event_id: i64) -> Result<Aggregates, EngineError> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((id, all)) = guard.as_ref() {
             if *id == event_id {
