@@ -111,3 +111,25 @@ if ! need prometheus && ! [ -x /usr/bin/prometheus ]; then
   echo "setup: installing prometheus" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+
+# Dashboard browser tests (crates/tandem-web/tests/browser.rs, scripts in
+# crates/tandem-web/tests/browser/): Debian's Chromium driven by Playwright (playwright-core,
+# no bundled browser download) and axe-core for accessibility, pinned, under one tools directory.
+if ! need chromium; then
+  echo "setup: installing chromium" >&2
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+BROWSER_NPM="$TOOLS_DIR/browser-npm"
+PLAYWRIGHT_VERSION=1.65.2
+AXE_PLAYWRIGHT_VERSION=4.10.2
+if ! grep -qs "\"version\": \"$PLAYWRIGHT_VERSION\"" "$BROWSER_NPM/node_modules/playwright-core/package.json" \
+  || ! grep -qs "\"version\": \"$AXE_PLAYWRIGHT_VERSION\"" "$BROWSER_NPM/node_modules/@axe-core/playwright/package.json"; then
+  echo "setup: installing playwright-core $PLAYWRIGHT_VERSION and @axe-core/playwright into $BROWSER_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$BROWSER_NPM"
+  [ -f "$BROWSER_NPM/package.json" ] || echo '{"name":"tandem-browser-tools","private":true}' >"$BROWSER_NPM/package.json"
+  (cd "$BROWSER_NPM" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund \
+    "playwright-core@$PLAYWRIGHT_VERSION" "@axe-core/playwright@$AXE_PLAYWRIGHT_VERSION")
+fi
