@@ -9,6 +9,7 @@ mod choice;
 mod demo;
 mod health_cmd;
 mod output;
+mod sync_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -112,6 +113,9 @@ enum Command {
     /// Coordination metrics over a window of the history: completion and resolution times,
     /// outcomes, time blocked, deployment success rate, open coordinations' ages.
     Metrics(health_cmd::MetricsArgs),
+    /// Pull what people did on the forge's issues (closing, ticking, status labels) into tandem
+    /// and push the result back.
+    Sync(sync_cmd::SyncArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -334,13 +338,13 @@ fn restore_default_sigpipe() {}
 #[cfg(not(unix))]
 fn ignore_sigpipe() {}
 
-fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
+pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v).context("rendering JSON")?;
     println!("{s}");
     Ok(())
 }
 
-fn open_engine(cli: &Cli) -> Result<Engine, Failure> {
+pub(crate) fn open_engine(cli: &Cli) -> Result<Engine, Failure> {
     let manifest = match &cli.workspace {
         Some(p) => p.clone(),
         None => {
@@ -377,6 +381,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
+        Command::Sync(args) => return sync_cmd::run(&cli, args),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {
@@ -524,7 +529,7 @@ fn progress_bar(json: bool) -> ProgressBar {
     }
     let pb = ProgressBar::new(0);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} opening issues [{bar:30}] {pos}/{len} {msg}")
+        ProgressStyle::with_template("{spinner} opening issues [{bar:30}] {pos}/{len} ETA {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );

@@ -183,3 +183,53 @@ mod tests {
         assert!(after.contains("something a person wrote"));
     }
 }
+
+/// `text` with every issue reference `FROM#N` of `pairs` written `TO#N` (the longest `FROM`
+/// first, and only where a reference starts: not inside another name or path). tandem writes
+/// `loqa-hub#3`; GitHub links `owner/loqa-hub#3`: bodies go out with GitHub's spelling and come
+/// back with tandem's, unchanged by the round trip.
+pub fn rewrite_refs(text: &str, pairs: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
+    sorted.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    'scan: while i < text.len() {
+        let starts = i == 0 || {
+            let p = bytes[i - 1];
+            !(p.is_ascii_alphanumeric() || b"-_./".contains(&p))
+        };
+        if starts {
+            for (from, to) in &sorted {
+                let rest = &text[i..];
+                if let Some(after) = rest.strip_prefix(from.as_str()).and_then(|r| r.strip_prefix('#')) {
+                    if after.starts_with(|c: char| c.is_ascii_digit()) {
+                        out.push_str(to);
+                        out.push('#');
+                        i += from.len() + 1;
+                        continue 'scan;
+                    }
+                }
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or_default();
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod ref_tests {
+    use super::rewrite_refs;
+
+    #[test]
+    fn references_go_out_with_owner_and_come_back_unchanged() {
+        let out = vec![("loqa".to_string(), "acme/loqa".to_string()), ("loqa-hub".into(), "acme/loqa-hub".into())];
+        let back: Vec<(String, String)> = out.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+        let text = "Part of loqa#1; - [ ] loqa-hub#12 loqa-hub (service), see x/loqa#2 and #4 and loqa#x";
+        let gh = rewrite_refs(text, &out);
+        assert_eq!(gh, "Part of acme/loqa#1; - [ ] acme/loqa-hub#12 loqa-hub (service), see x/loqa#2 and #4 and loqa#x");
+        assert_eq!(rewrite_refs(&gh, &back), text);
+    }
+}

@@ -104,6 +104,9 @@ struct State {
 pub struct GithubForge {
     client: Client,
     slugs: HashMap<RepoName, String>,
+    /// (tandem name, GitHub slug) of every repository, for issue references in bodies.
+    to_github: Vec<(String, String)>,
+    to_tandem: Vec<(String, String)>,
     store: Option<Arc<dyn Store>>,
     state: Mutex<State>,
     notify: Notify,
@@ -125,8 +128,13 @@ impl GithubForge {
         notify: Notify,
     ) -> GithubForge {
         let client = Client::new(&settings.api_url, settings.token, pacer, settings.pace, notify.clone());
+        let to_github: Vec<(String, String)> =
+            settings.repos.iter().map(|(n, s)| (n.to_string(), s.clone())).collect();
+        let to_tandem = to_github.iter().map(|(n, s)| (s.clone(), n.clone())).collect();
         GithubForge {
             client,
+            to_github,
+            to_tandem,
             slugs: settings.repos.into_iter().collect(),
             store,
             state: Mutex::new(State::default()),
@@ -255,8 +263,15 @@ impl GithubForge {
         Ok((resp.body, false))
     }
 
+    /// tandem's view of an issue's JSON, references in tandem's spelling.
+    fn issue_of(&self, repo: &RepoName, v: &Value) -> Option<Issue> {
+        let mut i = from_json(repo, v)?;
+        i.body = issues::rewrite_refs(&i.body, &self.to_tandem);
+        Some(i)
+    }
+
     fn to_issue(&self, r: &IssueRef, v: &Value) -> Result<Issue> {
-        from_json(&r.repo, v).ok_or_else(|| {
+        self.issue_of(&r.repo, v).ok_or_else(|| {
             ForgeError::Http(format!("{r} on GitHub carries no tandem metadata (was its body rewritten by hand?)"))
         })
     }
@@ -269,7 +284,8 @@ impl GithubForge {
             coordination: spec.coordination.map(|c| c.0),
             parent: spec.parent.as_ref().map(|p| p.to_string()),
         };
-        let body = json!({ "title": spec.title, "body": compose(&meta, &spec.body), "labels": spec.labels });
+        let section = issues::rewrite_refs(&spec.body, &self.to_github);
+        let body = json!({ "title": spec.title, "body": compose(&meta, &section), "labels": spec.labels });
         let path = format!("/repos/{}/issues", self.slug(&spec.repo)?);
         let mut attempts = 0;
         loop {
@@ -331,7 +347,8 @@ impl Forge for GithubForge {
             let meta = issues::meta_of(text).ok_or_else(|| {
                 ForgeError::Http(format!("{r} on GitHub carries no tandem metadata (was its body rewritten by hand?)"))
             })?;
-            patch.insert("body".into(), json!(replace_section(text, &meta, b)));
+            let section = issues::rewrite_refs(b, &self.to_github);
+            patch.insert("body".into(), json!(replace_section(text, &meta, &section)));
         }
         if let Some(s) = update.state {
             patch.insert("state".into(), json!(s.as_str()));
@@ -373,7 +390,7 @@ impl Forge for GithubForge {
         };
         let mut out = Vec::new();
         for r in &repos {
-            out.extend(self.listed(r, "", true)?.iter().filter_map(|v| from_json(r, v)));
+            out.extend(self.listed(r, "", true)?.iter().filter_map(|v| self.issue_of(r, v)));
         }
         out.sort_by(|a, b| (&a.reference.repo, a.reference.number).cmp(&(&b.reference.repo, b.reference.number)));
         Ok(out)

@@ -1,0 +1,216 @@
+//! The engine on the GitHub forge, against the fake GitHub: the Loqa fan-out, a fan-out killed
+//! half way and run again, people's ticks, closes and labels on GitHub, and the sync.
+
+use std::sync::Arc;
+use tandem_engine::{CreateRequest, Engine};
+use tandem_forge::github::fake::{FakeGithub, Limits, SimClock};
+use tandem_forge::github::{GithubForge, GithubSettings, Token, WritePace};
+use tandem_model::{ChangeType, ChildStatus, CoordStatus, IssueRef, Workspace};
+use tandem_store::{SqliteStore, Store};
+
+const LOQA: &str = include_str!("../src/examples/loqa.toml");
+const TOKEN: &str = "ghp_engineTESTtoken42";
+const OWNER: &str = "loqalabs";
+
+/// The Loqa example with `forge = "github"` and each repo on GitHub as `loqalabs/NAME`.
+fn loqa_on_github() -> String {
+    let mut out = String::new();
+    for line in LOQA.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.trim() == "[coordination]" {
+            out.push_str("forge = \"github\"\n");
+        }
+        if let Some(name) = line.strip_prefix("name = \"").and_then(|r| r.strip_suffix('"')) {
+            if !out.contains("[[repo]]") {
+                continue;
+            }
+            out.push_str(&format!("github = \"{OWNER}/{name}\"\n"));
+        }
+    }
+    out
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    fake: Arc<FakeGithub>,
+    clock: Arc<SimClock>,
+    api: String,
+    ws: Workspace,
+}
+
+impl Setup {
+    fn new(limits: Limits) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tandem.toml"), loqa_on_github()).unwrap();
+        let ws = tandem_engine::load_workspace(dir.path()).unwrap();
+        let slugs: Vec<String> = ws.repos.iter().map(|r| r.github.clone().unwrap()).collect();
+        let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
+        let clock = SimClock::new();
+        let fake = FakeGithub::new(&slugs, TOKEN, limits, clock.clone());
+        let api = fake.serve();
+        Setup { dir, fake, clock, api, ws }
+    }
+
+    /// An engine as a new `tandem` process would open it: its own store connection and forge.
+    fn engine(&self, pace: WritePace) -> Engine {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&self.dir.path().join(".tandem/tandem.db")).unwrap());
+        let mut settings = GithubSettings::from_workspace(&self.ws).unwrap();
+        settings.api_url = self.api.clone();
+        settings.token = Some(Token::new(TOKEN));
+        settings.pace = pace;
+        let forge = GithubForge::new(settings, Some(store.clone()), self.clock.clone(), Arc::new(|_: &str| {}));
+        Engine::new(self.ws.clone(), store, Arc::new(forge), self.clock.clone(), "maya".into()).unwrap()
+    }
+
+    fn slug(&self, r: &IssueRef) -> String {
+        format!("{OWNER}/{}", r.repo)
+    }
+}
+
+fn auth() -> CreateRequest {
+    CreateRequest::new("Add authentication metadata to AudioStream", ChangeType::Protocol).from_repo("loqa-proto")
+}
+
+#[test]
+fn a_fan_out_opens_parent_children_and_integration_linked_both_ways() {
+    let s = Setup::new(Limits::off());
+    let e = s.engine(WritePace::unlimited());
+    let created = e.create_coordination(&auth(), &mut |_| {}).unwrap();
+    let c = created.coordination;
+    assert_eq!(created.issues_opened, c.children.len() + 2);
+    let parent = c.issue.clone().unwrap();
+    assert_eq!(parent.repo.as_str(), "loqa");
+    // GitHub's sub-issues of the parent: every child, and the integration-testing issue.
+    let subs = s.fake.sub_issues(&s.slug(&parent), parent.number);
+    for ch in &c.children {
+        let r = ch.issue.clone().unwrap();
+        assert!(subs.contains(&format!("{}#{}", s.slug(&r), r.number)), "{} missing from {subs:?}", ch.repo);
+        // The child's body links the parent in GitHub's spelling, under tandem's marker.
+        let body = s.fake.issue(&s.slug(&r), r.number).unwrap()["body"].as_str().unwrap().to_string();
+        assert!(body.contains(&format!("{OWNER}/loqa#{}", parent.number)), "{body}");
+        assert!(body.contains("<!-- tandem:issue "), "{body}");
+    }
+    assert_eq!(subs.len(), c.children.len() + 1);
+    // The parent's task list names every child issue (with its owner, so GitHub links it).
+    let pbody = s.fake.issue(&s.slug(&parent), parent.number).unwrap()["body"].as_str().unwrap().to_string();
+    for ch in &c.children {
+        let r = ch.issue.clone().unwrap();
+        assert!(pbody.contains(&format!("- [ ] {}#{}", s.slug(&r), r.number)), "{pbody}");
+    }
+    // Same labels as the local forge, created in each repo.
+    assert!(s.fake.labels("loqalabs/loqa-hub").contains(&"type:protocol".to_string()));
+    // The engine reads its issues back in its own spelling.
+    let read = e.issue(&parent.to_string()).unwrap();
+    assert!(read.body.contains(&format!("{}", c.children[0].issue.clone().unwrap())));
+}
+
+#[test]
+fn a_fan_out_killed_half_way_and_run_again_never_opens_a_duplicate() {
+    let s = Setup::new(Limits::off());
+    // The third creation's answer is lost and GitHub then goes away: the run fails half way.
+    s.fake.lose_answers_from(Some(3));
+    let first = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {});
+    assert!(first.is_err(), "the first run cannot finish");
+    let made_before = s.fake.counts().issues_created;
+    assert!(made_before >= 3);
+    s.fake.lose_answers_from(None);
+    let again = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {}).unwrap();
+    let c = again.coordination;
+    let total = c.children.len() as u64 + 2;
+    assert_eq!(s.fake.counts().issues_created, total, "exactly one issue per repo and role");
+    let mut all = 0;
+    for r in &s.ws.repos {
+        let issues = s.fake.issues(r.github.as_deref().unwrap());
+        all += issues.len() as u64;
+    }
+    assert_eq!(all, total);
+    // A third run opens nothing and writes nothing.
+    let writes = s.fake.counts().writes;
+    let third = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {}).unwrap();
+    assert_eq!(third.issues_opened, 0);
+    assert_eq!(s.fake.counts().writes, writes, "a finished fan-out re-run writes nothing");
+}
+
+#[test]
+fn ticks_closes_and_labels_on_github_become_events_and_the_aggregate_is_pushed_back() {
+    let s = Setup::new(Limits::off());
+    let e = s.engine(WritePace::unlimited());
+    let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
+    let id = c.id;
+    e.set_status(id, CoordStatus::InProgress, None, false).unwrap();
+    let proto = c.children.iter().find(|ch| ch.repo.as_str() == "loqa-proto").unwrap();
+    let proto_issue = proto.issue.clone().unwrap();
+    let first_item = proto.checklist[0].text.clone();
+    // Alice ticks the first box, writes a note outside tandem's section, then closes the issue.
+    s.fake.person(&s.slug(&proto_issue), proto_issue.number, "alice", |p| {
+        p.tick(&first_item, true);
+        p.body.push_str("\nNote from Alice: released as v2.3.0\n");
+    });
+    s.clock.advance(std::time::Duration::from_secs(60));
+    s.fake.person(&s.slug(&proto_issue), proto_issue.number, "alice", |p| p.state = "closed".into());
+
+    let report = e.sync_from_forge(id).unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let after = e.coordination(id).unwrap();
+    let proto_after = after.child(&proto.repo).unwrap();
+    assert_eq!(proto_after.status, ChildStatus::Done, "{report:?}");
+    assert!(proto_after.checklist[0].checked);
+    let history = e.history(id).unwrap();
+    assert!(history.iter().any(|h| h.event.actor == "@alice" && h.event.to.as_deref() == Some("done")), "{history:#?}");
+    // Propagation: the children after loqa-proto became ready, by tandem.
+    assert!(after.children.iter().any(|ch| ch.after.contains(&proto.repo) && ch.status == ChildStatus::Ready));
+    // Pushed back: the parent's task list ticks loqa-proto; Alice's note survives.
+    let parent = after.issue.clone().unwrap();
+    let pbody = s.fake.issue(&s.slug(&parent), parent.number).unwrap()["body"].as_str().unwrap().to_string();
+    assert!(pbody.contains(&format!("- [x] {}#{}", s.slug(&proto_issue), proto_issue.number)), "{pbody}");
+    let cbody = s.fake.issue(&s.slug(&proto_issue), proto_issue.number).unwrap();
+    assert!(cbody["body"].as_str().unwrap().contains("Note from Alice"));
+    assert!(cbody["labels"].as_array().unwrap().iter().any(|l| l["name"] == "status:done"));
+
+    // Bob sets status:blocked by hand on a ready child: blocked, with his name as the reason.
+    let ready = after.children.iter().find(|ch| ch.status == ChildStatus::Ready).unwrap();
+    let r = ready.issue.clone().unwrap();
+    s.fake.person(&s.slug(&r), r.number, "bob", |p| {
+        p.labels.retain(|l| !l.starts_with("status:"));
+        p.labels.push("status:blocked".into());
+    });
+    let report = e.sync_from_forge(id).unwrap();
+    assert_eq!(e.coordination(id).unwrap().child(&ready.repo).unwrap().status, ChildStatus::Blocked, "{report:?}");
+    let plabels = s.fake.issue(&s.slug(&parent), parent.number).unwrap()["labels"].clone();
+    assert!(plabels.as_array().unwrap().iter().any(|l| l["name"] == "coordination:blocked"), "{plabels}");
+}
+
+#[test]
+fn a_no_change_sync_costs_no_rate_limit_points() {
+    let s = Setup::new(Limits::github());
+    let e = s.engine(WritePace::default());
+    let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
+    e.sync_from_forge(c.id).unwrap();
+    // A new process: the ETags come from the store.
+    let e = s.engine(WritePace::default());
+    let before = s.fake.counts();
+    let report = e.sync_from_forge(c.id).unwrap();
+    let after = s.fake.counts();
+    assert!(report.is_unchanged(), "{report:?}");
+    assert!(after.points - before.points <= 5, "{} points", after.points - before.points);
+    assert_eq!(after.points - before.points, 0);
+    assert_eq!(after.writes, before.writes);
+}
+
+#[test]
+fn a_closed_child_the_rules_refuse_is_put_back_and_told_why() {
+    let s = Setup::new(Limits::off());
+    let e = s.engine(WritePace::unlimited());
+    let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
+    e.set_status(c.id, CoordStatus::InProgress, None, false).unwrap();
+    // loqa-hub waits on loqa-proto: closing it on GitHub is refused.
+    let hub = c.children.iter().find(|ch| ch.repo.as_str() == "loqa-hub").unwrap();
+    let r = hub.issue.clone().unwrap();
+    s.fake.person(&s.slug(&r), r.number, "carol", |p| p.state = "closed".into());
+    let report = e.sync_from_forge(c.id).unwrap();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(s.fake.issue(&s.slug(&r), r.number).unwrap()["state"], "open", "put back");
+    let comments = s.fake.comments(&s.slug(&r), r.number);
+    assert!(comments.iter().any(|c| c.contains("could not apply")), "{comments:?}");
+}
