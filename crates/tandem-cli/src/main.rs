@@ -5,6 +5,7 @@
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
 mod analyze_cmd;
+mod branches_cmd;
 mod choice;
 mod demo;
 mod health_cmd;
@@ -116,6 +117,9 @@ enum Command {
     /// Pull what people did on the forge's issues (closing, ticking, status labels) into tandem
     /// and push the result back.
     Sync(sync_cmd::SyncArgs),
+    /// The same branch in every affected repository's checkout, and where each stands.
+    #[command(subcommand)]
+    Branches(branches_cmd::BranchesCmd),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -382,6 +386,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Sync(args) => return sync_cmd::run(&cli, args),
+        Command::Branches(cmd) => return branches_cmd::run(&cli, cmd),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod analysis;
+mod branches;
 mod create;
 mod error;
 mod health;
@@ -28,6 +29,7 @@ mod verdict;
 pub mod webhook;
 
 pub use analysis::{Analysis, AnalyzeRequest};
+pub use branches::{default_branch_name, BranchCreated, BranchStatus};
 pub use create::{CreateRequest, Created, Step};
 pub use error::{EngineError, Input, Result};
 pub use health::{

@@ -63,6 +63,26 @@ impl Engine {
             report.changed_issues += 1;
             self.apply_child(id, &ch.repo, &p, &mut report)?;
         }
+        // Pull requests from the coordination's branch: a merged one finishes its child.
+        if let Some(branch) = self.coordination_branch(id)? {
+            let c = self.store.load_coordination(id)?;
+            for ch in c.children.iter().filter(|ch| ch.status != ChildStatus::Done) {
+                let Some(r) = &ch.issue else { continue };
+                let Some(pr) = self.forge.linked_pull(r, Some(&branch))? else { continue };
+                if pr.state != "merged" {
+                    continue;
+                }
+                let issue = self.forge.get_issue(r)?;
+                let mut closed = issue.clone();
+                closed.state = IssueState::Closed;
+                let pulled = Pulled { issue: closed, actor: pr.author.clone(), at: pr.at.unwrap_or(issue.updated_at) };
+                let before = report.applied.len();
+                self.apply_child(id, &ch.repo, &pulled, &mut report)?;
+                if let Some(a) = report.applied.get_mut(before) {
+                    a.push_str(&format!(" (pull request #{} merged)", pr.number));
+                }
+            }
+        }
         if let Some(r) = &c.integration.issue {
             if let Some(p) = self.forge.pull_issue(r)? {
                 report.changed_issues += 1;

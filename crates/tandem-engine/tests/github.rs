@@ -1,19 +1,23 @@
-//! The engine on the GitHub forge, against the fake GitHub: the Loqa fan-out, a fan-out killed
-//! half way and run again, people's ticks, closes and labels on GitHub, and the sync.
+//! The engine on the GitHub forge, against the fake GitHub behind Prism (every request and
+//! answer checked against GitHub's published description, see tandem-forge's contract tests):
+//! the Loqa fan-out, a fan-out killed half way and run again, people's ticks, closes and labels
+//! on GitHub, the sync, linked pull requests. One fake (GitHub's limits on, simulated clock) and
+//! one Prism for the file; each test works in its own GitHub owner.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use tandem_engine::{CreateRequest, Engine};
-use tandem_forge::github::fake::{FakeGithub, Limits, SimClock};
+use tandem_forge::github::fake::{FakeGithub, Limits, Prism, SimClock};
 use tandem_forge::github::{GithubForge, GithubSettings, Token, WritePace};
 use tandem_model::{ChangeType, ChildStatus, CoordStatus, IssueRef, Workspace};
 use tandem_store::{SqliteStore, Store};
 
 const LOQA: &str = include_str!("../src/examples/loqa.toml");
 const TOKEN: &str = "ghp_engineTESTtoken42";
-const OWNER: &str = "loqalabs";
+const OWNERS: usize = 12;
 
-/// The Loqa example with `forge = "github"` and each repo on GitHub as `loqalabs/NAME`.
-fn loqa_on_github() -> String {
+/// The Loqa example with `forge = "github"` and each repo on GitHub as `OWNER/NAME`.
+fn loqa_on_github(owner: &str) -> String {
     let mut out = String::new();
     for line in LOQA.lines() {
         out.push_str(line);
@@ -25,10 +29,34 @@ fn loqa_on_github() -> String {
             if !out.contains("[[repo]]") {
                 continue;
             }
-            out.push_str(&format!("github = \"{OWNER}/{name}\"\n"));
+            out.push_str(&format!("github = \"{owner}/{name}\"\n"));
         }
     }
     out
+}
+
+struct Shared {
+    fake: Arc<FakeGithub>,
+    clock: Arc<SimClock>,
+    prism: Prism,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let names: Vec<String> = Workspace::parse(LOQA, std::path::Path::new("/ws/tandem.toml"))
+            .unwrap()
+            .repos
+            .iter()
+            .map(|r| r.name.to_string())
+            .collect();
+        let slugs: Vec<String> = (0..OWNERS).flat_map(|o| names.iter().map(move |n| format!("org{o}/{n}"))).collect();
+        let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
+        let clock = SimClock::new();
+        let fake = FakeGithub::new(&slugs, TOKEN, Limits::github(), clock.clone());
+        let prism = Prism::start(&fake.serve()).unwrap_or_else(|e| panic!("{e}"));
+        Shared { fake, clock, prism }
+    })
 }
 
 struct Setup {
@@ -37,19 +65,20 @@ struct Setup {
     clock: Arc<SimClock>,
     api: String,
     ws: Workspace,
+    owner: String,
 }
 
 impl Setup {
-    fn new(limits: Limits) -> Setup {
+    fn new() -> Setup {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let o = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(o < OWNERS);
+        let owner = format!("org{o}");
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("tandem.toml"), loqa_on_github()).unwrap();
+        std::fs::write(dir.path().join("tandem.toml"), loqa_on_github(&owner)).unwrap();
         let ws = tandem_engine::load_workspace(dir.path()).unwrap();
-        let slugs: Vec<String> = ws.repos.iter().map(|r| r.github.clone().unwrap()).collect();
-        let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
-        let clock = SimClock::new();
-        let fake = FakeGithub::new(&slugs, TOKEN, limits, clock.clone());
-        let api = fake.serve();
-        Setup { dir, fake, clock, api, ws }
+        let s = shared();
+        Setup { dir, fake: s.fake.clone(), clock: s.clock.clone(), api: s.prism.url().to_string(), ws, owner }
     }
 
     /// An engine as a new `tandem` process would open it: its own store connection and forge.
@@ -64,7 +93,7 @@ impl Setup {
     }
 
     fn slug(&self, r: &IssueRef) -> String {
-        format!("{OWNER}/{}", r.repo)
+        format!("{}/{}", self.owner, r.repo)
     }
 }
 
@@ -74,8 +103,8 @@ fn auth() -> CreateRequest {
 
 #[test]
 fn a_fan_out_opens_parent_children_and_integration_linked_both_ways() {
-    let s = Setup::new(Limits::off());
-    let e = s.engine(WritePace::unlimited());
+    let s = Setup::new();
+    let e = s.engine(WritePace::default());
     let created = e.create_coordination(&auth(), &mut |_| {}).unwrap();
     let c = created.coordination;
     assert_eq!(created.issues_opened, c.children.len() + 2);
@@ -88,7 +117,7 @@ fn a_fan_out_opens_parent_children_and_integration_linked_both_ways() {
         assert!(subs.contains(&format!("{}#{}", s.slug(&r), r.number)), "{} missing from {subs:?}", ch.repo);
         // The child's body links the parent in GitHub's spelling, under tandem's marker.
         let body = s.fake.issue(&s.slug(&r), r.number).unwrap()["body"].as_str().unwrap().to_string();
-        assert!(body.contains(&format!("{OWNER}/loqa#{}", parent.number)), "{body}");
+        assert!(body.contains(&format!("{}/loqa#{}", s.owner, parent.number)), "{body}");
         assert!(body.contains("<!-- tandem:issue "), "{body}");
     }
     assert_eq!(subs.len(), c.children.len() + 1);
@@ -99,7 +128,7 @@ fn a_fan_out_opens_parent_children_and_integration_linked_both_ways() {
         assert!(pbody.contains(&format!("- [ ] {}#{}", s.slug(&r), r.number)), "{pbody}");
     }
     // Same labels as the local forge, created in each repo.
-    assert!(s.fake.labels("loqalabs/loqa-hub").contains(&"type:protocol".to_string()));
+    assert!(s.fake.labels(&format!("{}/loqa-hub", s.owner)).contains(&"type:protocol".to_string()));
     // The engine reads its issues back in its own spelling.
     let read = e.issue(&parent.to_string()).unwrap();
     assert!(read.body.contains(&format!("{}", c.children[0].issue.clone().unwrap())));
@@ -107,35 +136,31 @@ fn a_fan_out_opens_parent_children_and_integration_linked_both_ways() {
 
 #[test]
 fn a_fan_out_killed_half_way_and_run_again_never_opens_a_duplicate() {
-    let s = Setup::new(Limits::off());
+    let s = Setup::new();
     // The third creation's answer is lost and GitHub then goes away: the run fails half way.
-    s.fake.lose_answers_from(Some(3));
-    let first = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {});
+    s.fake.lose_answers_from(&s.owner, Some(3));
+    let first = s.engine(WritePace::default()).create_coordination(&auth(), &mut |_| {});
     assert!(first.is_err(), "the first run cannot finish");
-    let made_before = s.fake.counts().issues_created;
-    assert!(made_before >= 3);
-    s.fake.lose_answers_from(None);
-    let again = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {}).unwrap();
+    let made = |s: &Setup| -> u64 {
+        s.ws.repos.iter().map(|r| s.fake.issues(r.github.as_deref().unwrap()).len() as u64).sum()
+    };
+    assert!(made(&s) >= 3);
+    s.fake.lose_answers_from(&s.owner, None);
+    let again = s.engine(WritePace::default()).create_coordination(&auth(), &mut |_| {}).unwrap();
     let c = again.coordination;
     let total = c.children.len() as u64 + 2;
-    assert_eq!(s.fake.counts().issues_created, total, "exactly one issue per repo and role");
-    let mut all = 0;
-    for r in &s.ws.repos {
-        let issues = s.fake.issues(r.github.as_deref().unwrap());
-        all += issues.len() as u64;
-    }
-    assert_eq!(all, total);
+    assert_eq!(made(&s), total, "exactly one issue per repo and role");
     // A third run opens nothing and writes nothing.
-    let writes = s.fake.counts().writes;
-    let third = s.engine(WritePace::unlimited()).create_coordination(&auth(), &mut |_| {}).unwrap();
+    let writes = s.fake.writes_to(&s.owner);
+    let third = s.engine(WritePace::default()).create_coordination(&auth(), &mut |_| {}).unwrap();
     assert_eq!(third.issues_opened, 0);
-    assert_eq!(s.fake.counts().writes, writes, "a finished fan-out re-run writes nothing");
+    assert_eq!(s.fake.writes_to(&s.owner), writes, "a finished fan-out re-run writes nothing");
 }
 
 #[test]
 fn ticks_closes_and_labels_on_github_become_events_and_the_aggregate_is_pushed_back() {
-    let s = Setup::new(Limits::off());
-    let e = s.engine(WritePace::unlimited());
+    let s = Setup::new();
+    let e = s.engine(WritePace::default());
     let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
     let id = c.id;
     e.set_status(id, CoordStatus::InProgress, None, false).unwrap();
@@ -183,25 +208,25 @@ fn ticks_closes_and_labels_on_github_become_events_and_the_aggregate_is_pushed_b
 
 #[test]
 fn a_no_change_sync_costs_no_rate_limit_points() {
-    let s = Setup::new(Limits::github());
+    let s = Setup::new();
     let e = s.engine(WritePace::default());
     let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
     e.sync_from_forge(c.id).unwrap();
     // A new process: the ETags come from the store.
     let e = s.engine(WritePace::default());
-    let before = s.fake.counts();
+    let (points, writes) = (s.fake.points_for(&s.owner), s.fake.writes_to(&s.owner));
     let report = e.sync_from_forge(c.id).unwrap();
-    let after = s.fake.counts();
     assert!(report.is_unchanged(), "{report:?}");
-    assert!(after.points - before.points <= 5, "{} points", after.points - before.points);
-    assert_eq!(after.points - before.points, 0);
-    assert_eq!(after.writes, before.writes);
+    let spent = s.fake.points_for(&s.owner) - points;
+    assert!(spent <= 5, "{spent} points");
+    assert_eq!(spent, 0, "every issue answered 304");
+    assert_eq!(s.fake.writes_to(&s.owner), writes);
 }
 
 #[test]
 fn a_closed_child_the_rules_refuse_is_put_back_and_told_why() {
-    let s = Setup::new(Limits::off());
-    let e = s.engine(WritePace::unlimited());
+    let s = Setup::new();
+    let e = s.engine(WritePace::default());
     let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
     e.set_status(c.id, CoordStatus::InProgress, None, false).unwrap();
     // loqa-hub waits on loqa-proto: closing it on GitHub is refused.

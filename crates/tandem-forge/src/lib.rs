@@ -54,6 +54,18 @@ pub enum ForgeError {
     Config(String),
 }
 
+/// A pull request linked to a child issue: its body closes the issue, or its head is the
+/// coordination's branch.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PullLink {
+    pub number: u64,
+    pub url: String,
+    /// `open`, `closed` or `merged`.
+    pub state: String,
+    pub author: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// An issue as a pull found it, with who changed it last and when (when the forge says).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pulled {
@@ -79,6 +91,12 @@ pub trait Forge: Send + Sync {
     fn comment(&self, r: &IssueRef, body: &str, now: DateTime<Utc>) -> Result<()>;
     /// The issue as the forge holds it now, for a two-way sync; `None` when the forge knows it
     /// has not changed since this forge last read or wrote it (a cheap no-change sync).
+    /// The pull request linked to `issue` (its body closes the issue, or its head is `branch`);
+    /// `None` when there is none, or the forge has no pull requests (the local forge).
+    fn linked_pull(&self, issue: &IssueRef, branch: Option<&str>) -> Result<Option<PullLink>> {
+        let _ = (issue, branch);
+        Ok(None)
+    }
     fn pull_issue(&self, r: &IssueRef) -> Result<Option<Pulled>> {
         let issue = self.get_issue(r)?;
         let at = issue.updated_at;

@@ -51,13 +51,13 @@ fn the_github_forge_passes_the_forge_conformance_suite() {
 #[test]
 fn a_creation_whose_answer_was_lost_is_found_by_its_marker_not_opened_again() {
     let s = plain();
-    s.fake.lose_answers_from(Some(1));
+    s.fake.lose_answers_from("acme", Some(1));
     let spec = conformance::spec("hub", "m-lost");
     let issue = s.forge.ensure_issue(&spec, chrono::Utc::now()).unwrap();
     assert_eq!(issue.marker, "m-lost");
     assert_eq!(s.fake.issues("acme/hub").len(), 1, "exactly one issue despite the lost answer");
     // A second forge (a re-run after a kill) finds it too.
-    s.fake.lose_answers_from(None);
+    s.fake.lose_answers_from("acme", None);
     let again = plain_forge_on(&s).ensure_issue(&spec, chrono::Utc::now()).unwrap();
     assert_eq!(again.reference, issue.reference);
     assert_eq!(s.fake.issues("acme/hub").len(), 1);

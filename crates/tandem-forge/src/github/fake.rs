@@ -91,6 +91,18 @@ struct FakeIssue {
 struct FakeRepo {
     issues: Vec<FakeIssue>,
     labels: BTreeSet<String>,
+    pulls: Vec<FakePull>,
+}
+
+#[derive(Debug, Clone)]
+struct FakePull {
+    number: u64,
+    id: u64,
+    head: String,
+    body: String,
+    author: String,
+    merged_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
 }
 
 /// Counters a test reads.
@@ -112,8 +124,11 @@ struct World {
     window_start: DateTime<Utc>,
     window_points: u64,
     writes: VecDeque<DateTime<Utc>>,
-    /// Lose the answers of creations number N.. (1-based count of creations): the issue is made.
-    lose_answers_from: Option<u64>,
+    /// Per owner: lose the answers of that owner's creations number N.. (1-based): the issue is made.
+    lose_answers: BTreeMap<String, u64>,
+    created_per_owner: BTreeMap<String, u64>,
+    /// Owners whose issue answers leave out `number` (an answer GitHub's description forbids).
+    broken: BTreeSet<String>,
     log: Vec<String>,
 }
 
@@ -123,6 +138,8 @@ pub struct FakeGithub {
     token: String,
     limits: Limits,
     port: Mutex<u16>,
+    /// Real time each answer takes (so that a test can kill a client half way).
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
 pub const LOGIN: &str = "tandem-bot";
@@ -140,13 +157,16 @@ impl FakeGithub {
                 window_start: start,
                 window_points: 0,
                 writes: VecDeque::new(),
-                lose_answers_from: None,
+                lose_answers: BTreeMap::new(),
+                created_per_owner: BTreeMap::new(),
+                broken: BTreeSet::new(),
                 log: Vec::new(),
             }),
             clock,
             token: token.to_string(),
             limits,
             port: Mutex::new(0),
+            delay_ms: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -167,12 +187,23 @@ impl FakeGithub {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 let app = axum::Router::new().fallback(move |m: Method, u: Uri, h: HeaderMap, b: Bytes| {
                     let me = me.clone();
-                    async move { me.handle(&m, &u, &h, &b) }
+                    async move {
+                        let delay = me.delay_ms.load(std::sync::atomic::Ordering::SeqCst);
+                        if delay > 0 {
+                            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                        }
+                        me.handle(&m, &u, &h, &b)
+                    }
                 });
                 let _ = axum::serve(listener, app).await;
             });
         });
         format!("http://127.0.0.1:{port}")
+    }
+
+    /// Every answer from now on takes `d` of real time.
+    pub fn set_delay(&self, d: std::time::Duration) {
+        self.delay_ms.store(d.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn counts(&self) -> Counts {
@@ -188,9 +219,31 @@ impl FakeGithub {
         self.world().counts = Counts::default();
     }
 
-    /// From the `n`-th issue creation on (1-based), the issue is made but the answer is lost (502).
-    pub fn lose_answers_from(&self, n: Option<u64>) {
-        self.world().lose_answers_from = n;
+    /// From `owner`'s `n`-th issue creation on (1-based), the issue is made but the answer is
+    /// lost (502); `None` ends it.
+    pub fn lose_answers_from(&self, owner: &str, n: Option<u64>) {
+        let mut w = self.world();
+        match n {
+            Some(n) => w.lose_answers.insert(owner.to_string(), n),
+            None => w.lose_answers.remove(owner),
+        };
+    }
+
+    /// From now on, answers about `owner`'s issues leave out the required `number`.
+    pub fn break_answers_for(&self, owner: &str) {
+        self.world().broken.insert(owner.to_string());
+    }
+
+    /// The requests to `owner`'s repositories that counted against the primary limit (all but 304s).
+    pub fn points_for(&self, owner: &str) -> usize {
+        let prefix = format!("/repos/{owner}/");
+        self.world().log.iter().filter(|l| l.contains(&prefix) && !l.ends_with(" -> 304")).count()
+    }
+
+    /// The content-creating requests (POST, PATCH, PUT, DELETE) sent to `owner`'s repositories.
+    pub fn writes_to(&self, owner: &str) -> usize {
+        let prefix = format!("/repos/{owner}/");
+        self.world().log.iter().filter(|l| !l.starts_with("GET ") && l.contains(&prefix)).count()
     }
 
     /// Issue `number` of `slug` as JSON (for assertions).
@@ -219,6 +272,100 @@ impl FakeGithub {
                 w.repos.iter().find_map(|(s, r)| r.issues.iter().find(|i| i.id == *id).map(|i| format!("{s}#{}", i.number)))
             })
             .collect()
+    }
+
+    /// `login` opens a pull request in `slug` from branch `head` with `body`; returns its number.
+    pub fn open_pull(&self, slug: &str, head: &str, body: &str, login: &str) -> u64 {
+        let now = Pacer::now(self.clock.as_ref());
+        let mut w = self.world();
+        w.next_id += 1;
+        let id = w.next_id;
+        let repo = w.repos.get_mut(slug).expect("the fake holds that repository");
+        // Pull requests and issues share their numbers on GitHub.
+        let number = repo.issues.len() as u64 + repo.pulls.len() as u64 + 1_000;
+        repo.pulls.push(FakePull {
+            number,
+            id,
+            head: head.into(),
+            body: body.into(),
+            author: login.into(),
+            merged_at: None,
+            at: now,
+        });
+        number
+    }
+
+    /// Merges pull request `number` of `slug`.
+    pub fn merge_pull(&self, slug: &str, number: u64) {
+        let now = Pacer::now(self.clock.as_ref());
+        let mut w = self.world();
+        let p = w.repos.get_mut(slug).and_then(|r| r.pulls.iter_mut().find(|p| p.number == number)).expect("a pull");
+        p.merged_at = Some(now);
+        p.at = now;
+    }
+
+    fn repo_json(&self, slug: &str) -> Value {
+        let base = self.base();
+        let api = format!("{base}/repos/{slug}");
+        let (owner, name) = slug.split_once('/').unwrap_or((slug, slug));
+        let mut v = json!({
+            "id": 77, "node_id": "R_77", "name": name, "full_name": slug, "owner": self.user(owner),
+            "private": false, "description": null, "fork": false, "url": api, "html_url": format!("{base}/{slug}"),
+            "homepage": null, "language": null, "archived": false, "disabled": false, "mirror_url": null,
+            "license": null, "pushed_at": null, "created_at": null, "updated_at": null,
+            "forks": 0, "forks_count": 0, "open_issues": 0, "open_issues_count": 0, "size": 0,
+            "stargazers_count": 0, "watchers": 0, "watchers_count": 0, "default_branch": "main",
+            "has_downloads": true, "has_issues": true, "has_projects": false, "has_wiki": false, "has_pages": false,
+            "clone_url": format!("{base}/{slug}.git"), "git_url": format!("git://127.0.0.1/{slug}.git"),
+            "ssh_url": format!("git@127.0.0.1:{slug}.git"), "svn_url": format!("{base}/{slug}")
+        });
+        for k in [
+            "archive_url", "assignees_url", "blobs_url", "branches_url", "collaborators_url", "comments_url",
+            "commits_url", "compare_url", "contents_url", "contributors_url", "deployments_url", "downloads_url",
+            "events_url", "forks_url", "git_commits_url", "git_refs_url", "git_tags_url", "hooks_url",
+            "issue_comment_url", "issue_events_url", "issues_url", "keys_url", "labels_url", "languages_url",
+            "merges_url", "milestones_url", "notifications_url", "pulls_url", "releases_url", "stargazers_url",
+            "statuses_url", "subscribers_url", "subscription_url", "tags_url", "teams_url", "trees_url",
+        ] {
+            v[k] = json!(format!("{api}/{}", k.trim_end_matches("_url")));
+        }
+        v
+    }
+
+    fn pull_json(&self, slug: &str, p: &FakePull) -> Value {
+        let base = self.base();
+        let api = format!("{base}/repos/{slug}/pulls/{}", p.number);
+        let t = |d: &DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let link = |h: String| json!({ "href": h });
+        let side = |r: &str| {
+            json!({ "label": format!("{}:{r}", slug.split('/').next().unwrap_or_default()), "ref": r,
+                    "repo": self.repo_json(slug), "sha": "0123456789abcdef0123456789abcdef01234567",
+                    "user": self.user(&p.author) })
+        };
+        json!({
+            "url": api, "id": p.id, "node_id": format!("PR_{}", p.id), "html_url": format!("{base}/{slug}/pull/{}", p.number),
+            "diff_url": format!("{api}.diff"), "patch_url": format!("{api}.patch"),
+            "issue_url": format!("{base}/repos/{slug}/issues/{}", p.number),
+            "commits_url": format!("{api}/commits"), "review_comments_url": format!("{api}/comments"),
+            "review_comment_url": format!("{base}/repos/{slug}/pulls/comments{{/number}}"),
+            "comments_url": format!("{base}/repos/{slug}/issues/{}/comments", p.number),
+            "statuses_url": format!("{base}/repos/{slug}/statuses/0123456789abcdef0123456789abcdef01234567"),
+            "number": p.number, "state": if p.merged_at.is_some() { "closed" } else { "open" }, "locked": false,
+            "title": format!("Work from {}", p.head), "user": self.user(&p.author), "body": p.body,
+            "labels": [], "milestone": null, "created_at": t(&p.at), "updated_at": t(&p.at),
+            "closed_at": p.merged_at.as_ref().map(t), "merged_at": p.merged_at.as_ref().map(t),
+            "merge_commit_sha": null, "assignee": null, "head": side(&p.head), "base": side("main"),
+            "_links": {
+                "self": link(api.clone()), "html": link(format!("{base}/{slug}/pull/{}", p.number)),
+                "issue": link(format!("{base}/repos/{slug}/issues/{}", p.number)),
+                "comments": link(format!("{base}/repos/{slug}/issues/{}/comments", p.number)),
+                "review_comments": link(format!("{api}/comments")),
+                "review_comment": link(format!("{base}/repos/{slug}/pulls/comments{{/number}}")),
+                "commits": link(format!("{api}/commits")),
+                "statuses": link(format!("{base}/repos/{slug}/statuses/0123456789abcdef0123456789abcdef01234567"))
+            },
+            "author_association": "MEMBER", "auto_merge": null
+        })
     }
 
     pub fn labels(&self, slug: &str) -> Vec<String> {
@@ -369,10 +516,18 @@ impl FakeGithub {
             .collect();
         let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let if_none_match = headers.get("if-none-match").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let (status, value, link) = self.route(&mut w, method, &path, &query, &body, now);
+        let (status, mut value, link) = self.route(&mut w, method, &path, &query, &body, now);
+        if w.broken.iter().any(|o| path.starts_with(&format!("/repos/{o}/issues")) || path.contains(&format!("/repos/{o}/"))) {
+            if let Some(Value::Object(m)) = value.as_mut() {
+                m.remove("number");
+            }
+        }
         let etag = value.as_ref().map(|v| format!("W/\"{:016x}\"", hash(&v.to_string())));
         let not_modified =
             status == StatusCode::OK && method == Method::GET && etag.is_some() && if_none_match == etag;
+        if let Some(last) = w.log.last_mut() {
+            last.push_str(if not_modified { " -> 304" } else { "" });
+        }
         if not_modified {
             w.counts.not_modified += 1;
         } else {
@@ -446,6 +601,18 @@ impl FakeGithub {
                 }
                 (StatusCode::CREATED, Some(self.label_json(&slug, name)), None)
             }
+            (Method::GET, ["pulls"]) => {
+                let state = query.get("state").map(String::as_str).unwrap_or("open");
+                let all: Vec<Value> = w.repos[&slug]
+                    .pulls
+                    .iter()
+                    .rev()
+                    .filter(|p| state == "all" || (state == "open") == p.merged_at.is_none())
+                    .map(|p| self.pull_json(&slug, p))
+                    .collect();
+                let (page, link) = paginate(&all, query, &format!("/repos/{slug}/pulls"), self.base());
+                (StatusCode::OK, Some(Value::Array(page)), link)
+            }
             (Method::GET, ["issues"]) => {
                 let state = query.get("state").map(String::as_str).unwrap_or("open");
                 let label = query.get("labels").cloned();
@@ -490,7 +657,13 @@ impl FakeGithub {
                 };
                 repo.issues.push(issue.clone());
                 w.counts.issues_created += 1;
-                if w.lose_answers_from.is_some_and(|n| w.counts.issues_created >= n) {
+                let owner = parts[1].to_string();
+                let made = {
+                    let n = w.created_per_owner.entry(owner.clone()).or_default();
+                    *n += 1;
+                    *n
+                };
+                if w.lose_answers.get(&owner).is_some_and(|n| made >= *n) {
                     return (StatusCode::BAD_GATEWAY, None, None);
                 }
                 (StatusCode::CREATED, Some(self.issue_json(&slug, &issue)), None)
@@ -692,4 +865,85 @@ fn error(status: StatusCode, message: &str, headers: &[(&str, String)]) -> Respo
         }
     }
     resp
+}
+
+/// Prism (npm `@stoplight/prism-cli`) in proxy mode in front of an upstream (the fake): it
+/// validates every request and every response against GitHub's published description and,
+/// with `--errors`, answers a violation with an error the client sees. Killed when dropped, and
+/// by a watchdog when the test process ends without dropping it (a panic in a static).
+pub struct Prism {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Prism {
+    /// The tools directory of `scripts/setup.sh`.
+    pub fn tools_dir() -> std::path::PathBuf {
+        match std::env::var_os("TANDEM_TOOLS_DIR") {
+            Some(d) => d.into(),
+            None => std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tandem-tools"),
+        }
+    }
+
+    /// The description Prism is given (written by scripts/setup.sh).
+    pub fn description() -> std::path::PathBuf {
+        Self::tools_dir().join("github-npm/api.github.com.prism.json")
+    }
+
+    /// Starts Prism in front of `upstream` on a free loopback port and waits until it answers.
+    pub fn start(upstream: &str) -> Result<Prism, String> {
+        let prism = Self::tools_dir().join("github-npm/node_modules/.bin/prism");
+        let spec = Self::description();
+        if !prism.exists() || !spec.exists() {
+            return Err(format!(
+                "{} or {} is missing: run `bash scripts/setup.sh` first",
+                prism.display(),
+                spec.display()
+            ));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        // The watchdog: Prism runs as a child of a shell that kills it when the test process
+        // is gone (checked each second), so no Prism outlives its tests.
+        let script = format!(
+            "\"$0\" proxy \"$1\" \"$2\" --errors --host 127.0.0.1 --port {port} >/dev/null 2>&1 & p=$!; \
+             trap 'kill $p 2>/dev/null; exit 0' TERM INT; \
+             while kill -0 {parent} 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1; done; kill $p 2>/dev/null",
+            parent = std::process::id()
+        );
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(&prism)
+            .arg(&spec)
+            .arg(upstream)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start Prism: {e}"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let p = Prism { child, url };
+        // Ready when it answers any request (Prism's start-up reads the description: seconds).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+        while std::time::Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(p);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Err("Prism did not start listening within 180 s".into())
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        // SIGTERM to the watchdog shell, whose trap kills Prism; then reap it.
+        let _ = std::process::Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
 }

@@ -16,6 +16,7 @@ pub mod client;
 #[cfg(feature = "github-fake")]
 pub mod fake;
 pub mod issues;
+mod pulls;
 mod subissues;
 mod sync;
 
@@ -406,5 +407,9 @@ impl Forge for GithubForge {
 
     fn pull_issue(&self, r: &IssueRef) -> Result<Option<Pulled>> {
         self.pull(r)
+    }
+
+    fn linked_pull(&self, issue: &IssueRef, branch: Option<&str>) -> Result<Option<crate::PullLink>> {
+        self.linked_pull_request(issue, branch)
     }
 }
