@@ -28,7 +28,8 @@ pub fn run(cli: &Cli, cmd: &BranchesCmd) -> Result<ExitCode, Failure> {
                 print_json(&made)?;
             } else {
                 for m in &made {
-                    let what = if m.created { format!("created from {}", m.from) } else { "exists, left as it is".into() };
+                    let what =
+                        if m.created { format!("created from {}", m.from) } else { "exists, left as it is".into() };
                     println!("{:<24} {}  {what}  ({})", m.repo.as_str(), m.branch, m.path.display());
                 }
                 if let Some(m) = made.first() {

@@ -48,11 +48,12 @@ fn workspace(dir: &Path, api: &str) {
     let loqa = include_str!("../../tandem-engine/src/examples/loqa.toml");
     let mut out = String::new();
     for line in loqa.lines() {
+        if line.trim() == "forge = \"local\"" {
+            out.push_str(&format!("forge = \"github\"\napi_url = \"{api}\"\n"));
+            continue;
+        }
         out.push_str(line);
         out.push('\n');
-        if line.trim() == "[coordination]" {
-            out.push_str(&format!("forge = \"github\"\napi_url = \"{api}\"\n"));
-        }
         if let Some(name) = line.strip_prefix("name = \"").and_then(|r| r.strip_suffix('"')) {
             if out.contains("[[repo]]") {
                 out.push_str(&format!("github = \"{OWNER}/{name}\"\n"));
@@ -89,7 +90,10 @@ fn on_github_a_killed_fan_out_resumes_people_tick_and_close_sync_applies_and_the
     // No token: a clear error naming where it comes from and what it needs, exit 2.
     let (code, out, err) = run(dir.path(), &CREATE, &[]);
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(err.contains("GITHUB_TOKEN") && err.contains("GH_TOKEN") && err.contains("Issues: read and write"), "{err}");
+    assert!(
+        err.contains("GITHUB_TOKEN") && err.contains("GH_TOKEN") && err.contains("Issues: read and write"),
+        "{err}"
+    );
     // A rejected token: said so, and the token is not repeated.
     let (code, _, err) = run(dir.path(), &["issues", "list"], &[("GH_TOKEN", "ghp_wrongWRONGwrong")]);
     assert_eq!(code, 2, "{err}");
@@ -114,17 +118,23 @@ fn on_github_a_killed_fan_out_resumes_people_tick_and_close_sync_applies_and_the
     child.kill().unwrap();
     child.wait().unwrap();
     let half = issue_count(&fake);
-    assert!((3..10).contains(&half), "killed half way: {half} of 10 issues");
+    assert!(half >= 3, "killed after {half} issues");
     fake.set_delay(Duration::ZERO);
     // Run again: finds what exists by marker, opens the rest, never a duplicate.
     let out = ok(dir.path(), &CREATE);
     assert!(out.contains("#1"), "{out}");
-    assert_eq!(issue_count(&fake), 10, "parent, 8 children, integration testing: once each");
+    let show: serde_json::Value = serde_json::from_str(&ok(dir.path(), &["coord", "show", "1", "--json"])).unwrap();
+    let children = show["coordination"]["children"].as_array().unwrap().len();
+    assert!(half < children + 2, "the first run was killed before it finished ({half} issues)");
+    assert_eq!(issue_count(&fake), children + 2, "the parent, each child, integration testing: once each");
     for r in LOQA_REPOS {
         let titles: Vec<String> =
             fake.issues(&format!("{OWNER}/{r}")).iter().map(|i| i["title"].as_str().unwrap().to_string()).collect();
         let mut unique = titles.clone();
+        unique.sort();
         unique.dedup();
+        assert_eq!(unique.len(), titles.len(), "{r}: {titles:?}");
+        let unique = titles.clone();
         assert_eq!(titles, unique, "{r}");
     }
 
@@ -167,7 +177,8 @@ fn branches_are_created_in_every_affected_demo_checkout_and_reported() {
     let (code, out, err) = run(dir.path(), &["demo", "--dir", "demo", "--now", "2026-03-03T22:00:00Z"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     let ws = dir.path().join("demo");
-    let out = ok(&ws, &["coord", "create", "--title", "Rotate keys", "--type", "feature", "--repos", "loqa-hub,loqa-relay"]);
+    let out =
+        ok(&ws, &["coord", "create", "--title", "Rotate keys", "--type", "feature", "--repos", "loqa-hub,loqa-relay"]);
     assert!(out.contains("#2"), "{out}");
     let out = ok(&ws, &["branches", "create", "2"]);
     assert!(out.contains("tandem/2-rotate-keys"), "{out}");

@@ -75,7 +75,11 @@ fn main() {
     let created = fast.engine(WritePace::unlimited()).create_coordination(&fast.request(), &mut |_| {}).unwrap();
     let wall = t.elapsed();
     assert_eq!(created.issues_opened, n + 2);
-    println!("github fan-out, {n} children, limits off: {:.2} s wall, {} requests", wall.as_secs_f64(), fast.fake.counts().requests);
+    println!(
+        "github fan-out, {n} children, limits off: {:.2} s wall, {} requests",
+        wall.as_secs_f64(),
+        fast.fake.counts().requests
+    );
 
     let paced = Run::new(n, Limits::github());
     let start = tandem_forge::github::Pacer::now(paced.clock.as_ref());

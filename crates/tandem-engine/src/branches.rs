@@ -159,10 +159,8 @@ impl Engine {
             let created = if repo.find_branch(&branch, BranchType::Local).is_ok() {
                 false
             } else {
-                let commit = repo
-                    .find_branch(&from, BranchType::Local)
-                    .and_then(|b| b.get().peel_to_commit())
-                    .map_err(git)?;
+                let commit =
+                    repo.find_branch(&from, BranchType::Local).and_then(|b| b.get().peel_to_commit()).map_err(git)?;
                 repo.branch(&branch, &commit, false).map_err(git)?;
                 true
             };
@@ -208,10 +206,8 @@ impl Engine {
                                 (s.ahead, s.behind) = (a, bh);
                             }
                         }
-                        let remote = repo
-                            .find_reference(&format!("refs/remotes/origin/{branch}"))
-                            .ok()
-                            .and_then(|r| r.target());
+                        let remote =
+                            repo.find_reference(&format!("refs/remotes/origin/{branch}")).ok().and_then(|r| r.target());
                         s.pushed = match (tip, remote) {
                             (_, None) => "not pushed".into(),
                             (Some(t), Some(r)) if t == r => "pushed".into(),

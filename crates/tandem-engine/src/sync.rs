@@ -175,7 +175,8 @@ impl Engine {
             }
             let sel = ItemSelector::Number(k + 1);
             let checked = theirs.checked;
-            let res = self.mutate_as(id, &ctx, &|c: &mut Coordination, ctx: &Ctx| c.check_item(target, &sel, checked, ctx));
+            let res =
+                self.mutate_as(id, &ctx, &|c: &mut Coordination, ctx: &Ctx| c.check_item(target, &sel, checked, ctx));
             match res {
                 Ok(change) => {
                     report.events += change.events.len();

@@ -25,8 +25,7 @@ struct Shared {
 fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
-        let slugs: Vec<String> =
-            (0..OWNERS).flat_map(|o| REPOS.iter().map(move |r| format!("owner{o}/{r}"))).collect();
+        let slugs: Vec<String> = (0..OWNERS).flat_map(|o| REPOS.iter().map(move |r| format!("owner{o}/{r}"))).collect();
         let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
         let clock = SimClock::new();
         let fake = FakeGithub::new(&slugs, TOKEN, Limits::github(), clock.clone());
@@ -64,7 +63,12 @@ fn raw(method: &str, path: &str, body: Option<Value>) -> (u16, String) {
             .content_type("application/json")
             .send(b.to_string())
             .unwrap(),
-        _ => agent.get(&url).header("Authorization", &auth).header("Accept", "application/vnd.github+json").call().unwrap(),
+        _ => agent
+            .get(&url)
+            .header("Authorization", &auth)
+            .header("Accept", "application/vnd.github+json")
+            .call()
+            .unwrap(),
     };
     let status = resp.status().as_u16();
     (status, resp.body_mut().read_to_string().unwrap_or_default())
@@ -111,8 +115,7 @@ fn the_whole_issue_life_through_prism_labels_sub_issues_updates_comments_pulls()
     // Conditional reads (304 through Prism), a person's change, events, a comment, an update.
     f.get_issue(&child.reference).unwrap();
     f.get_issue(&child.reference).unwrap();
-    assert!(f.pull_issue(&child.reference).unwrap().is_some());
-    assert!(f.pull_issue(&child.reference).unwrap().is_none(), "unchanged: 304");
+    assert!(f.pull_issue(&child.reference).unwrap().is_none(), "tandem's own version, unchanged: 304");
     shared().fake.person(&format!("{owner}/hub"), child.reference.number, "dana", |p| {
         p.tick("Tests", true);
         p.labels.push("status:in_review".into());
@@ -121,6 +124,16 @@ fn the_whole_issue_life_through_prism_labels_sub_issues_updates_comments_pulls()
     assert_eq!(pulled.actor.as_deref(), Some("dana"));
     assert!(pulled.issue.body.contains("- [x] Tests"));
     f.comment(&child.reference, "tandem: noted", now).unwrap();
+    // Pull requests: one from the branch, one closing the child by keyword.
+    let hub = format!("{owner}/hub");
+    assert_eq!(f.linked_pull(&child.reference, Some("tandem/1-x")).unwrap(), None);
+    let by_branch = shared().fake.open_pull(&hub, "tandem/1-x", "Work in progress", "erin");
+    let link = f.linked_pull(&child.reference, Some("tandem/1-x")).unwrap().expect("linked by its head");
+    assert_eq!((link.number, link.state.as_str()), (by_branch, "open"));
+    let closing = shared().fake.open_pull(&hub, "fix-it", &format!("Closes {hub}#{}", child.reference.number), "erin");
+    shared().fake.merge_pull(&hub, closing);
+    let link = f.linked_pull(&child.reference, None).unwrap().expect("linked by its body");
+    assert_eq!((link.number, link.state.as_str(), link.author.as_deref()), (closing, "merged", Some("erin")));
     let update = IssueUpdate {
         state: Some(IssueState::Closed),
         labels: Some(vec!["coordination".into(), "status:done".into()]),

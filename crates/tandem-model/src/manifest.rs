@@ -266,7 +266,11 @@ impl Workspace {
                     Some(g) => Some(parse_github_slug(g.get_ref()).ok_or_else(|| {
                         err_at(
                             Some(g.span()),
-                            format!("github repository '{}' of '{}' is not owner/name", clip(g.get_ref()), r.name.get_ref()),
+                            format!(
+                                "github repository '{}' of '{}' is not owner/name",
+                                clip(g.get_ref()),
+                                r.name.get_ref()
+                            ),
                             Some("github = \"owner/name\"".into()),
                         )
                     })?),
@@ -387,7 +391,9 @@ impl Workspace {
                 let api_url = match &c.api_url {
                     Some(u) => {
                         let text = u.get_ref().trim().trim_end_matches('/');
-                        if !(text.starts_with("https://") || text.starts_with("http://")) || text.contains(char::is_whitespace) {
+                        if !(text.starts_with("https://") || text.starts_with("http://"))
+                            || text.contains(char::is_whitespace)
+                        {
                             return Err(err_at(
                                 Some(u.span()),
                                 format!("api_url '{}' is not an http(s) URL", clip(u.get_ref())),
@@ -522,7 +528,11 @@ fn clip_quoted(message: &str) -> String {
 pub fn parse_github_slug(s: &str) -> Option<String> {
     let (owner, name) = s.trim().split_once('/')?;
     let ok = |p: &str| {
-        !p.is_empty() && p.len() <= 100 && p != "." && p != ".." && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        !p.is_empty()
+            && p.len() <= 100
+            && p != "."
+            && p != ".."
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     };
     (ok(owner) && ok(name)).then(|| format!("{owner}/{name}"))
 }
@@ -780,5 +790,30 @@ mod tests {
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn a_github_forge_reads_api_url_token_file_and_each_repos_github_name() {
+        let text = "[coordination]\nforge = \"github\"\napi_url = \"https://ghe.example.com/api/v3/\"\n\
+                    token_file = \"secrets/token\"\n\
+                    [[repo]]\nname = \"a\"\nrole = \"service\"\ngithub = \"acme/a\"\n\
+                    [[repo]]\nname = \"b\"\nrole = \"service\"\naliases = [\"github.com/acme/b-repo\"]\n";
+        let ws = parse(text).unwrap();
+        assert_eq!(ws.coordination.forge, ForgeKind::Github);
+        assert_eq!(ws.coordination.api_url.as_deref(), Some("https://ghe.example.com/api/v3"));
+        assert_eq!(ws.coordination.token_file.as_deref(), Some(Path::new("/ws/secrets/token")));
+        assert_eq!(ws.repos[0].github.as_deref(), Some("acme/a"));
+        assert_eq!(ws.repos[1].github.as_deref(), Some("acme/b-repo"), "derived from the alias");
+    }
+
+    #[test]
+    fn a_github_forge_needs_every_repos_github_name_and_a_well_formed_one() {
+        let text = format!("[coordination]\nforge = \"github\"\n{TWO}github = \"acme/b\"\n");
+        check_err(&text, 4, 8, "repository 'a' names no GitHub repository");
+        check_err(&format!("{TWO}github = \"acme\"\n"), 8, 10, "github repository 'acme' of 'b' is not owner/name");
+        check_err("[coordination]\napi_url = \"ftp://x\"\n", 2, 11, "api_url 'ftp://x' is not an http(s) URL");
+        let local = parse(TWO).unwrap();
+        assert_eq!(local.coordination.forge, ForgeKind::Local);
+        assert_eq!(local.repos[0].github, None);
     }
 }

@@ -127,6 +127,9 @@ struct World {
     /// Per owner: lose the answers of that owner's creations number N.. (1-based): the issue is made.
     lose_answers: BTreeMap<String, u64>,
     created_per_owner: BTreeMap<String, u64>,
+    /// Per owner: after that owner's creation number N (made, its answer lost), every request
+    /// to the owner's repositories answers 503 — GitHub gone in the middle of a fan-out.
+    outage_after: BTreeMap<String, u64>,
     /// Owners whose issue answers leave out `number` (an answer GitHub's description forbids).
     broken: BTreeSet<String>,
     log: Vec<String>,
@@ -160,6 +163,7 @@ impl FakeGithub {
                 lose_answers: BTreeMap::new(),
                 created_per_owner: BTreeMap::new(),
                 broken: BTreeSet::new(),
+                outage_after: BTreeMap::new(),
                 log: Vec::new(),
             }),
             clock,
@@ -229,6 +233,17 @@ impl FakeGithub {
         };
     }
 
+    /// After `owner`'s `n`-th issue creation (which is made, its answer lost), every request to
+    /// `owner`'s repositories answers 503 until this is called with `None`.
+    pub fn outage_after_creation(&self, owner: &str, n: Option<u64>) {
+        let mut w = self.world();
+        w.created_per_owner.remove(owner);
+        match n {
+            Some(n) => w.outage_after.insert(owner.to_string(), n),
+            None => w.outage_after.remove(owner),
+        };
+    }
+
     /// From now on, answers about `owner`'s issues leave out the required `number`.
     pub fn break_answers_for(&self, owner: &str) {
         self.world().broken.insert(owner.to_string());
@@ -269,7 +284,9 @@ impl FakeGithub {
             .subs
             .iter()
             .filter_map(|id| {
-                w.repos.iter().find_map(|(s, r)| r.issues.iter().find(|i| i.id == *id).map(|i| format!("{s}#{}", i.number)))
+                w.repos
+                    .iter()
+                    .find_map(|(s, r)| r.issues.iter().find(|i| i.id == *id).map(|i| format!("{s}#{}", i.number)))
             })
             .collect()
     }
@@ -320,12 +337,42 @@ impl FakeGithub {
             "ssh_url": format!("git@127.0.0.1:{slug}.git"), "svn_url": format!("{base}/{slug}")
         });
         for k in [
-            "archive_url", "assignees_url", "blobs_url", "branches_url", "collaborators_url", "comments_url",
-            "commits_url", "compare_url", "contents_url", "contributors_url", "deployments_url", "downloads_url",
-            "events_url", "forks_url", "git_commits_url", "git_refs_url", "git_tags_url", "hooks_url",
-            "issue_comment_url", "issue_events_url", "issues_url", "keys_url", "labels_url", "languages_url",
-            "merges_url", "milestones_url", "notifications_url", "pulls_url", "releases_url", "stargazers_url",
-            "statuses_url", "subscribers_url", "subscription_url", "tags_url", "teams_url", "trees_url",
+            "archive_url",
+            "assignees_url",
+            "blobs_url",
+            "branches_url",
+            "collaborators_url",
+            "comments_url",
+            "commits_url",
+            "compare_url",
+            "contents_url",
+            "contributors_url",
+            "deployments_url",
+            "downloads_url",
+            "events_url",
+            "forks_url",
+            "git_commits_url",
+            "git_refs_url",
+            "git_tags_url",
+            "hooks_url",
+            "issue_comment_url",
+            "issue_events_url",
+            "issues_url",
+            "keys_url",
+            "labels_url",
+            "languages_url",
+            "merges_url",
+            "milestones_url",
+            "notifications_url",
+            "pulls_url",
+            "releases_url",
+            "stargazers_url",
+            "statuses_url",
+            "subscribers_url",
+            "subscription_url",
+            "tags_url",
+            "teams_url",
+            "trees_url",
         ] {
             v[k] = json!(format!("{api}/{}", k.trim_end_matches("_url")));
         }
@@ -507,6 +554,13 @@ impl FakeGithub {
             w.counts.writes += 1;
         }
         let path = uri.path().to_string();
+        let owner = path.strip_prefix("/repos/").and_then(|p| p.split('/').next()).unwrap_or_default().to_string();
+        if let Some(n) = w.outage_after.get(&owner) {
+            if w.created_per_owner.get(&owner).is_some_and(|made| made >= n) {
+                drop(w);
+                return error(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", &[]);
+            }
+        }
         let query: BTreeMap<String, String> = uri
             .query()
             .unwrap_or_default()
@@ -517,14 +571,16 @@ impl FakeGithub {
         let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let if_none_match = headers.get("if-none-match").and_then(|v| v.to_str().ok()).map(str::to_string);
         let (status, mut value, link) = self.route(&mut w, method, &path, &query, &body, now);
-        if w.broken.iter().any(|o| path.starts_with(&format!("/repos/{o}/issues")) || path.contains(&format!("/repos/{o}/"))) {
+        if w.broken
+            .iter()
+            .any(|o| path.starts_with(&format!("/repos/{o}/issues")) || path.contains(&format!("/repos/{o}/")))
+        {
             if let Some(Value::Object(m)) = value.as_mut() {
                 m.remove("number");
             }
         }
         let etag = value.as_ref().map(|v| format!("W/\"{:016x}\"", hash(&v.to_string())));
-        let not_modified =
-            status == StatusCode::OK && method == Method::GET && etag.is_some() && if_none_match == etag;
+        let not_modified = status == StatusCode::OK && method == Method::GET && etag.is_some() && if_none_match == etag;
         if let Some(last) = w.log.last_mut() {
             last.push_str(if not_modified { " -> 304" } else { "" });
         }
@@ -540,7 +596,9 @@ impl FakeGithub {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             match value {
-                Some(v) => (status, [("content-type", "application/json; charset=utf-8")], v.to_string()).into_response(),
+                Some(v) => {
+                    (status, [("content-type", "application/json; charset=utf-8")], v.to_string()).into_response()
+                }
                 None => status.into_response(),
             }
         };
@@ -574,8 +632,18 @@ impl FakeGithub {
         now: DateTime<Utc>,
     ) -> (StatusCode, Option<Value>, Option<String>) {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let not_found = (StatusCode::NOT_FOUND, Some(json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})), None);
-        let invalid = |m: &str| (StatusCode::UNPROCESSABLE_ENTITY, Some(json!({"message": m, "documentation_url": "https://docs.github.com/rest"})), None);
+        let not_found = (
+            StatusCode::NOT_FOUND,
+            Some(json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})),
+            None,
+        );
+        let invalid = |m: &str| {
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(json!({"message": m, "documentation_url": "https://docs.github.com/rest"})),
+                None,
+            )
+        };
         if parts == ["user"] && method == Method::GET {
             return (StatusCode::OK, Some(self.user(LOGIN)), None);
         }
@@ -663,7 +731,8 @@ impl FakeGithub {
                     *n += 1;
                     *n
                 };
-                if w.lose_answers.get(&owner).is_some_and(|n| made >= *n) {
+                let lost = w.lose_answers.get(&owner).is_some_and(|n| made >= *n);
+                if lost || w.outage_after.get(&owner).is_some_and(|n| made >= *n) {
                     return (StatusCode::BAD_GATEWAY, None, None);
                 }
                 (StatusCode::CREATED, Some(self.issue_json(&slug, &issue)), None)
@@ -686,7 +755,12 @@ impl FakeGithub {
                         }
                         if let Some(s) = body.get("state").and_then(Value::as_str) {
                             if s != i.state {
-                                i.events.push((if s == "closed" { "closed" } else { "reopened" }.into(), LOGIN.into(), None, now));
+                                i.events.push((
+                                    if s == "closed" { "closed" } else { "reopened" }.into(),
+                                    LOGIN.into(),
+                                    None,
+                                    now,
+                                ));
                                 i.closed_at = (s == "closed").then_some(now);
                                 i.closed_by = (s == "closed").then(|| LOGIN.to_string());
                                 i.state = s.into();
@@ -710,10 +784,13 @@ impl FakeGithub {
                         let all: Vec<Value> = subs
                             .iter()
                             .filter_map(|id| {
-                                w.repos.iter().find_map(|(s, r)| r.issues.iter().find(|i| i.id == *id).map(|i| self.issue_json(s, i)))
+                                w.repos.iter().find_map(|(s, r)| {
+                                    r.issues.iter().find(|i| i.id == *id).map(|i| self.issue_json(s, i))
+                                })
                             })
                             .collect();
-                        let (page, link) = paginate(&all, query, &format!("/repos/{slug}/issues/{n}/sub_issues"), self.base());
+                        let (page, link) =
+                            paginate(&all, query, &format!("/repos/{slug}/issues/{n}/sub_issues"), self.base());
                         (StatusCode::OK, Some(Value::Array(page)), link)
                     }
                     (Method::POST, ["sub_issues"]) => {
@@ -722,11 +799,16 @@ impl FakeGithub {
                         };
                         let owner = slug.split('/').next().unwrap_or_default().to_string();
                         let found = w.repos.iter().find_map(|(s, r)| {
-                            r.issues.iter().find(|i| i.id == id).map(|_| s.split('/').next().unwrap_or_default() == owner)
+                            r.issues
+                                .iter()
+                                .find(|i| i.id == id)
+                                .map(|_| s.split('/').next().unwrap_or_default() == owner)
                         });
                         match found {
                             None => return invalid("Validation Failed: sub-issue not found"),
-                            Some(false) => return invalid("Validation Failed: sub-issue must belong to the same owner"),
+                            Some(false) => {
+                                return invalid("Validation Failed: sub-issue must belong to the same owner")
+                            }
                             Some(true) => {}
                         }
                         let already = w.repos.values().any(|r| r.issues.iter().any(|i| i.subs.contains(&id)));
@@ -763,7 +845,9 @@ impl FakeGithub {
                         (StatusCode::OK, Some(Value::Array(page)), link)
                     }
                     (Method::POST, ["comments"]) => {
-                        let Some(text) = body.get("body").and_then(Value::as_str) else { return invalid("Validation Failed") };
+                        let Some(text) = body.get("body").and_then(Value::as_str) else {
+                            return invalid("Validation Failed");
+                        };
                         let i = &mut w.repos.get_mut(&slug).expect("repo").issues[idx];
                         i.comments.push(text.to_string());
                         let id = i.id * 10_000 + i.comments.len() as u64;

@@ -229,7 +229,10 @@ mod ref_tests {
         let back: Vec<(String, String)> = out.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
         let text = "Part of loqa#1; - [ ] loqa-hub#12 loqa-hub (service), see x/loqa#2 and #4 and loqa#x";
         let gh = rewrite_refs(text, &out);
-        assert_eq!(gh, "Part of acme/loqa#1; - [ ] acme/loqa-hub#12 loqa-hub (service), see x/loqa#2 and #4 and loqa#x");
+        assert_eq!(
+            gh,
+            "Part of acme/loqa#1; - [ ] acme/loqa-hub#12 loqa-hub (service), see x/loqa#2 and #4 and loqa#x"
+        );
         assert_eq!(rewrite_refs(&gh, &back), text);
     }
 }

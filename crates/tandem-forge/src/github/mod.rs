@@ -129,8 +129,7 @@ impl GithubForge {
         notify: Notify,
     ) -> GithubForge {
         let client = Client::new(&settings.api_url, settings.token, pacer, settings.pace, notify.clone());
-        let to_github: Vec<(String, String)> =
-            settings.repos.iter().map(|(n, s)| (n.to_string(), s.clone())).collect();
+        let to_github: Vec<(String, String)> = settings.repos.iter().map(|(n, s)| (n.to_string(), s.clone())).collect();
         let to_tandem = to_github.iter().map(|(n, s)| (s.clone(), n.clone())).collect();
         GithubForge {
             client,
@@ -177,12 +176,8 @@ impl GithubForge {
             path.push_str("&labels=");
             path.push_str(&percent_encoding::utf8_percent_encode(label, QUERY).to_string());
         }
-        let all: Vec<Value> = self
-            .client
-            .get_all(&path)?
-            .into_iter()
-            .filter(|v| from_json(repo, v).is_some())
-            .collect();
+        let all: Vec<Value> =
+            self.client.get_all(&path)?.into_iter().filter(|v| from_json(repo, v).is_some()).collect();
         self.lock().listed.insert(key, all.clone());
         Ok(all)
     }
@@ -292,7 +287,14 @@ impl GithubForge {
         loop {
             attempts += 1;
             match self.client.send(Method::Post, &path, Some(&body), None, Retry::CheckFirst) {
-                Ok(resp) => return Ok(resp.body),
+                Ok(resp) => {
+                    // tandem's own write: a sync has nothing to learn from this version.
+                    if let Some(n) = resp.body.get("number").and_then(Value::as_u64) {
+                        let r = IssueRef { repo: spec.repo.clone(), number: n };
+                        self.remember(&r, resp.etag.clone(), &resp.body, true);
+                    }
+                    return Ok(resp.body);
+                }
                 // It may have been created anyway: look before sending it again.
                 Err(ForgeError::Transient(why)) if attempts < 6 => {
                     if let Some(found) = self.find_marker(spec, true)? {

@@ -32,7 +32,8 @@ impl GithubForge {
             .and_then(|s| s.get_state(&key).ok().flatten())
             .and_then(|t| serde_json::from_str::<Value>(&t).ok())
             .and_then(|v| Some((v.get("etag")?.as_str()?.to_string(), v.get("json")?.clone())));
-        let resp = self.client.send(Method::Get, &path, None, cached.as_ref().map(|c| c.0.as_str()), Retry::Idempotent)?;
+        let resp =
+            self.client.send(Method::Get, &path, None, cached.as_ref().map(|c| c.0.as_str()), Retry::Idempotent)?;
         let pulls = match (resp.status, cached) {
             (304, Some((_, json))) => json,
             _ => {

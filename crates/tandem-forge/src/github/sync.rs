@@ -61,9 +61,9 @@ impl GithubForge {
         let issue = self.to_issue(r, &json)?;
         let mut actor = None;
         let mut at = issue.updated_at;
-        let moved = before.as_ref().is_none_or(|b| {
-            b.json.get("state") != json.get("state") || labels_of(&b.json) != labels_of(&json)
-        });
+        let moved = before
+            .as_ref()
+            .is_none_or(|b| b.json.get("state") != json.get("state") || labels_of(&b.json) != labels_of(&json));
         if moved {
             if let Some((who, when)) = self.last_actor(r)? {
                 actor = Some(who);
@@ -106,4 +106,3 @@ impl GithubForge {
             }))
     }
 }
-
