@@ -240,3 +240,24 @@ fn a_closed_child_the_rules_refuse_is_put_back_and_told_why() {
     let comments = s.fake.comments(&s.slug(&r), r.number);
     assert!(comments.iter().any(|c| c.contains("could not apply")), "{comments:?}");
 }
+
+#[test]
+fn a_merged_pull_request_from_the_coordinations_branch_finishes_its_child_at_the_next_sync() {
+    let s = Setup::new();
+    let e = s.engine(WritePace::default());
+    let c = e.create_coordination(&auth(), &mut |_| {}).unwrap().coordination;
+    e.set_status(c.id, CoordStatus::InProgress, None, false).unwrap();
+    // The branch `tandem branches create` records (see branches.rs), without checkouts here.
+    e.store().set_state(&format!("branches:{}", c.id), "tandem/1-auth").unwrap();
+    let proto = c.children.iter().find(|ch| ch.repo.as_str() == "loqa-proto").unwrap();
+    let slug = s.slug(proto.issue.as_ref().unwrap());
+    let pr = s.fake.open_pull(&slug, "tandem/1-auth", "Auth metadata", "erin");
+    let report = e.sync_from_forge(c.id).unwrap();
+    assert!(report.applied.is_empty(), "an open pull request changes nothing: {report:?}");
+    s.fake.merge_pull(&slug, pr);
+    let report = e.sync_from_forge(c.id).unwrap();
+    assert_eq!(e.coordination(c.id).unwrap().child(&proto.repo).unwrap().status, ChildStatus::Done, "{report:?}");
+    assert!(report.applied.iter().any(|a| a.contains("@erin") && a.contains(&format!("#{pr} merged"))), "{report:?}");
+    let issue = proto.issue.clone().unwrap();
+    assert_eq!(s.fake.issue(&slug, issue.number).unwrap()["state"], "closed", "pushed back: the child issue is closed");
+}

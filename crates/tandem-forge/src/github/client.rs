@@ -421,7 +421,7 @@ impl Client {
         body: Option<&Value>,
         etag: Option<&str>,
         token: &Token,
-    ) -> Result<(u16, Vec<(String, String)>, String), ureq::Error> {
+    ) -> Result<RawAnswer, ureq::Error> {
         let auth = format!("Bearer {}", token.expose());
         macro_rules! common {
             ($b:expr) => {{
@@ -472,6 +472,9 @@ impl Client {
         Ok(out)
     }
 }
+
+/// Status, headers (lower-case names) and body text of one answer.
+type RawAnswer = (u16, Vec<(String, String)>, String);
 
 fn kind_of(v: &Value) -> &'static str {
     match v {
