@@ -22,7 +22,7 @@ const TOKEN: &str = "ghp_benchTOKEN";
 
 fn manifest(n: usize) -> String {
     let mut m = String::from("[workspace]\nname = \"bench\"\n[coordination]\nforge = \"github\"\nrepo = \"hub\"\n");
-    m.push_str("[[repo]]\nname = \"hub\"\nrole = \"infra\"\ngithub = \"acme/hub\"\n");
+    m.push_str("[[repo]]\nname = \"hub\"\nrole = \"config\"\ngithub = \"acme/hub\"\n");
     for k in 0..n {
         m.push_str(&format!("[[repo]]\nname = \"svc-{k:03}\"\nrole = \"service\"\ngithub = \"acme/svc-{k:03}\"\n"));
     }
