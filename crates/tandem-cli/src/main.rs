@@ -8,6 +8,7 @@ mod analyze_cmd;
 mod branches_cmd;
 mod choice;
 mod demo;
+mod github_cmd;
 mod health_cmd;
 mod output;
 mod sync_cmd;
@@ -120,6 +121,9 @@ enum Command {
     /// The same branch in every affected repository's checkout, and where each stands.
     #[command(subcommand)]
     Branches(branches_cmd::BranchesCmd),
+    /// GitHub: write the issue forms and workflows; apply a webhook event from a file.
+    #[command(subcommand)]
+    Github(github_cmd::GithubCmd),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -387,6 +391,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
         Command::Sync(args) => return sync_cmd::run(&cli, args),
         Command::Branches(cmd) => return branches_cmd::run(&cli, cmd),
+        Command::Github(cmd) => return github_cmd::run(&cli, cmd),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
         Command::Graph { format } => {

@@ -18,6 +18,7 @@ pub mod analysis;
 mod branches;
 mod create;
 mod error;
+pub mod github;
 mod health;
 mod metrics;
 mod ops;

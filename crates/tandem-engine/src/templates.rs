@@ -24,6 +24,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+#[derive(Clone)]
 pub struct Templates {
     env: Environment<'static>,
     /// Names overridden by the user, for `tandem` to say which templates are in effect.

@@ -33,14 +33,15 @@ impl WebhookOutcome {
 
 impl Engine {
     /// Handles one GitHub webhook delivery: `event` is `X-GitHub-Event`, `delivery` is
-    /// `X-GitHub-Delivery`, `payload` the parsed body.
+    /// `X-GitHub-Delivery`, `payload` the parsed body. What each event means is in
+    /// [`crate::github`]'s `events` module; handling a delivery twice has the effect of once.
+    #[tracing::instrument(skip(self, payload))]
     pub fn handle_github_event(
         &self,
         event: &str,
         delivery: &str,
         payload: &serde_json::Value,
     ) -> Result<WebhookOutcome> {
-        let _ = (delivery, payload);
-        Ok(WebhookOutcome::Ignored(format!("event '{event}' is not handled by this build")))
+        crate::github::events::handle(self, event, delivery, payload)
     }
 }

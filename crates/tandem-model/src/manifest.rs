@@ -50,6 +50,9 @@ pub struct CoordinationSettings {
     pub token_file: Option<PathBuf>,
     /// Strategy per change type; change types not listed use their default.
     pub strategies: BTreeMap<ChangeType, Strategy>,
+    /// Open a coordination (instead of only recording a health finding) when a push to a
+    /// default branch changes a contract in a breaking way (`open_on_breaking_push = true`).
+    pub open_on_breaking_push: bool,
 }
 
 /// Which issue tracker holds the issues.
@@ -376,6 +379,7 @@ impl Workspace {
                 api_url: None,
                 token_file: None,
                 strategies: BTreeMap::new(),
+                open_on_breaking_push: false,
             },
             Some(c) => {
                 if let Some(r) = &c.repo {
@@ -420,6 +424,7 @@ impl Workspace {
                     api_url,
                     token_file: c.token_file.as_ref().map(|p| root.join(p)),
                     strategies: c.strategies.clone(),
+                    open_on_breaking_push: c.open_on_breaking_push,
                 }
             }
         };
@@ -569,6 +574,8 @@ struct RawCoordination {
     token_file: Option<String>,
     #[serde(default)]
     strategies: BTreeMap<ChangeType, Strategy>,
+    #[serde(default)]
+    open_on_breaking_push: bool,
 }
 
 #[derive(Deserialize)]
