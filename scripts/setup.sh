@@ -75,6 +75,36 @@ if ! "$SQUAWK_VENV/bin/squawk" --version 2>/dev/null | grep -qx "squawk $SQUAWK_
   "$SQUAWK_VENV/bin/python" -m pip install -q --disable-pip-version-check "squawk-cli==$SQUAWK_VERSION"
 fi
 
+# GitHub forge contract tests (crates/tandem-forge/tests/github_contract.rs): GitHub's official
+# OpenAPI description (@octokit/openapi), Prism to validate every request and response against it
+# (the newest 5.x that runs on Node.js 20; later ones need 24), and GitHub's recorded responses
+# (@octokit/fixtures). Then the copy of the description Prism is given: only the paths tandem
+# calls, and `nullable` beside oneOf/anyOf rewritten, which Prism would otherwise not validate.
+GITHUB_NPM="$TOOLS_DIR/github-npm"
+GITHUB_OPENAPI_VERSION=23.0.2
+PRISM_VERSION=5.14.2
+OCTOKIT_FIXTURES_VERSION=23.1.2
+if ! grep -qs "\"version\": \"$GITHUB_OPENAPI_VERSION\"" "$GITHUB_NPM/node_modules/@octokit/openapi/package.json" \
+  || ! grep -qs "\"version\": \"$PRISM_VERSION\"" "$GITHUB_NPM/node_modules/@stoplight/prism-cli/package.json" \
+  || ! grep -qs "\"version\": \"$OCTOKIT_FIXTURES_VERSION\"" "$GITHUB_NPM/node_modules/@octokit/fixtures/package.json"; then
+  echo "setup: installing @octokit/openapi, Prism and @octokit/fixtures into $GITHUB_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$GITHUB_NPM"
+  [ -f "$GITHUB_NPM/package.json" ] || echo '{"name":"tandem-github-tools","private":true}' >"$GITHUB_NPM/package.json"
+  (cd "$GITHUB_NPM" && npm install --silent --no-audit --no-fund "@octokit/openapi@$GITHUB_OPENAPI_VERSION" \
+    "@stoplight/prism-cli@$PRISM_VERSION" "@octokit/fixtures@$OCTOKIT_FIXTURES_VERSION")
+  rm -f "$GITHUB_NPM/api.github.com.prism.json"
+fi
+if ! [ -s "$GITHUB_NPM/api.github.com.prism.json" ] \
+  || [ scripts/github/openapi-for-prism.py -nt "$GITHUB_NPM/api.github.com.prism.json" ]; then
+  python3 scripts/github/openapi-for-prism.py \
+    "$GITHUB_NPM/node_modules/@octokit/openapi/generated/api.github.com.json" \
+    "$GITHUB_NPM/api.github.com.prism.json.tmp" >&2
+  mv "$GITHUB_NPM/api.github.com.prism.json.tmp" "$GITHUB_NPM/api.github.com.prism.json"
+fi
+
 # GitHub webhooks (crates/tandem-engine/tests/webhook.rs; tandem-server's HTTP tests use the same
 # directory): the real-shaped example payloads of every webhook event from @octokit/webhooks-examples.
 # Pinned: the newest release, which installs on the Node.js 20 these machines have.

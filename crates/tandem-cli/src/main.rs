@@ -5,12 +5,14 @@
 //! 2 an error (bad input, unreadable manifest, database trouble).
 
 mod analyze_cmd;
+mod branches_cmd;
 mod choice;
 mod demo;
 mod github_cmd;
 mod health_cmd;
 mod output;
 mod rollout_cmd;
+mod sync_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -117,6 +119,12 @@ enum Command {
     /// Coordination metrics over a window of the history: completion and resolution times,
     /// outcomes, time blocked, deployment success rate, open coordinations' ages.
     Metrics(health_cmd::MetricsArgs),
+    /// Pull what people did on the forge's issues (closing, ticking, status labels) into tandem
+    /// and push the result back.
+    Sync(sync_cmd::SyncArgs),
+    /// The same branch in every affected repository's checkout, and where each stands.
+    #[command(subcommand)]
+    Branches(branches_cmd::BranchesCmd),
     /// GitHub: write the issue forms and workflows; apply a webhook event from a file.
     #[command(subcommand)]
     Github(github_cmd::GithubCmd),
@@ -342,13 +350,13 @@ fn restore_default_sigpipe() {}
 #[cfg(not(unix))]
 fn ignore_sigpipe() {}
 
-fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
+pub(crate) fn print_json<T: Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v).context("rendering JSON")?;
     println!("{s}");
     Ok(())
 }
 
-fn open_engine(cli: &Cli) -> Result<Engine, Failure> {
+pub(crate) fn open_engine(cli: &Cli) -> Result<Engine, Failure> {
     let manifest = match &cli.workspace {
         Some(p) => p.clone(),
         None => {
@@ -385,6 +393,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             clap_complete::generate(*shell, &mut Cli::command(), "tandem", &mut std::io::stdout());
         }
         Command::Demo { dir, now } => demo::run(dir, now.unwrap_or_else(chrono::Utc::now), json)?,
+        Command::Sync(args) => return sync_cmd::run(&cli, args),
+        Command::Branches(cmd) => return branches_cmd::run(&cli, cmd),
         Command::Github(cmd) => return github_cmd::run(&cli, cmd),
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Rollout(args) => return rollout_cmd::run(&open_engine(&cli)?, json, args),
@@ -534,7 +544,7 @@ fn progress_bar(json: bool) -> ProgressBar {
     }
     let pb = ProgressBar::new(0);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} opening issues [{bar:30}] {pos}/{len} {msg}")
+        ProgressStyle::with_template("{spinner} opening issues [{bar:30}] {pos}/{len} ETA {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod analysis;
+mod branches;
 mod create;
 mod error;
 pub mod github;
@@ -24,11 +25,13 @@ mod ops;
 pub mod render;
 pub mod report;
 pub mod rollout;
+mod sync;
 pub mod templates;
 mod verdict;
 pub mod webhook;
 
 pub use analysis::{Analysis, AnalyzeRequest};
+pub use branches::{default_branch_name, BranchCreated, BranchStatus};
 pub use create::{CreateRequest, Created, Step};
 pub use error::{EngineError, Input, Result};
 pub use health::{
@@ -39,12 +42,15 @@ pub use health::{
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};
 pub use rollout::{Notice, RolloutOptions, RolloutOutcome, RolloutResult, RolloutView, StepView, Unfinished};
+pub use sync::{SyncReport, FORGE_ACTOR};
 pub use verdict::Verdict;
 pub use webhook::WebhookOutcome;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tandem_forge::github::{GithubForge, GithubSettings, RealPacer};
 use tandem_forge::{Forge, LocalForge};
+use tandem_model::manifest::ForgeKind;
 use tandem_model::{Clock, SystemClock, Workspace};
 use tandem_store::{SqliteStore, Store};
 use templates::Templates;
@@ -137,10 +143,23 @@ pub fn default_actor() -> String {
 }
 
 impl Engine {
-    /// Opens the workspace's store and its forge (the local forge).
+    /// Opens the workspace's store and its forge: the local forge, or GitHub when
+    /// `[coordination] forge = "github"` (token from `GITHUB_TOKEN`, `GH_TOKEN` or `token_file`).
+    /// The forge's notices (GitHub's rate-limit waits and pacing) go to standard error.
     pub fn open(ws: Workspace, opts: EngineOptions) -> Result<Engine> {
+        Engine::open_notifying(ws, opts, Arc::new(|m: &str| eprintln!("{m}")))
+    }
+
+    /// [`Engine::open`], the forge's notices going to `notify` (servers log them).
+    pub fn open_notifying(ws: Workspace, opts: EngineOptions, notify: tandem_forge::github::Notify) -> Result<Engine> {
         let store = open_store(opts.database.as_deref(), ws.root())?;
-        let forge: Arc<dyn Forge> = Arc::new(LocalForge::new(store.clone()));
+        let forge: Arc<dyn Forge> = match ws.coordination.forge {
+            ForgeKind::Local => Arc::new(LocalForge::new(store.clone())),
+            ForgeKind::Github => {
+                let settings = GithubSettings::from_workspace(&ws)?;
+                Arc::new(GithubForge::new(settings, Some(store.clone()), Arc::new(RealPacer), notify))
+            }
+        };
         let clock = opts.clock.unwrap_or_else(|| Arc::new(SystemClock));
         Engine::new(ws, store, forge, clock, opts.actor.unwrap_or_else(default_actor))
     }

@@ -92,10 +92,19 @@ impl Engine {
 
     /// Load, apply, save; retried when someone else saved in between.
     pub(crate) fn mutate(&self, id: CoordId, f: &Mutation<'_>) -> Result<Change> {
+        self.mutate_with(id, None, f)
+    }
+
+    /// [`Engine::mutate`] as `ctx`'s actor at `ctx`'s time (a change someone made on the forge).
+    pub(crate) fn mutate_as(&self, id: CoordId, ctx: &Ctx, f: &Mutation<'_>) -> Result<Change> {
+        self.mutate_with(id, Some(ctx), f)
+    }
+
+    fn mutate_with(&self, id: CoordId, as_ctx: Option<&Ctx>, f: &Mutation<'_>) -> Result<Change> {
         let mut attempts = 0;
         loop {
             let mut c = self.store.load_coordination(id)?;
-            let ctx = self.ctx();
+            let ctx = as_ctx.cloned().unwrap_or_else(|| self.ctx());
             let events = f(&mut c, &ctx)?;
             if events.is_empty() {
                 return Ok(Change { coordination: c, events });

@@ -24,6 +24,7 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod github;
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -36,6 +37,43 @@ pub enum ForgeError {
     Store(#[from] StoreError),
     #[error("no issue {0}")]
     NotFound(IssueRef),
+    /// A missing, rejected or underprivileged token; the message says what the token needs.
+    #[error("{0}")]
+    Auth(String),
+    /// A GitHub resource that is not there (404/410): the request names it.
+    #[error("GitHub has no {0}")]
+    Missing(String),
+    /// The forge answered with an error, or could not be reached.
+    #[error("{0}")]
+    Http(String),
+    /// A failure after which a request that could create something twice was not resent.
+    #[error("{0}")]
+    Transient(String),
+    /// The forge's configuration is wrong (a repository without a GitHub name, …).
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A pull request linked to a child issue: its body closes the issue, or its head is the
+/// coordination's branch.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PullLink {
+    pub number: u64,
+    pub url: String,
+    /// `open`, `closed` or `merged`.
+    pub state: String,
+    pub author: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// An issue as a pull found it, with who changed it last and when (when the forge says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    pub issue: Issue,
+    /// The forge user who closed or reopened it, or last set a label (`None`: unknown).
+    pub actor: Option<String>,
+    /// When that happened (default: the issue's `updated_at`).
+    pub at: DateTime<Utc>,
 }
 
 pub type Result<T, E = ForgeError> = std::result::Result<T, E>;
@@ -51,6 +89,19 @@ pub trait Forge: Send + Sync {
     fn list_issues(&self, repo: Option<&RepoName>) -> Result<Vec<Issue>>;
     /// Adds a comment to an issue (answers to `/tandem` commands, refusals).
     fn comment(&self, r: &IssueRef, body: &str, now: DateTime<Utc>) -> Result<()>;
+    /// The issue as the forge holds it now, for a two-way sync; `None` when the forge knows it
+    /// has not changed since this forge last read or wrote it (a cheap no-change sync).
+    /// The pull request linked to `issue` (its body closes the issue, or its head is `branch`);
+    /// `None` when there is none, or the forge has no pull requests (the local forge).
+    fn linked_pull(&self, issue: &IssueRef, branch: Option<&str>) -> Result<Option<PullLink>> {
+        let _ = (issue, branch);
+        Ok(None)
+    }
+    fn pull_issue(&self, r: &IssueRef) -> Result<Option<Pulled>> {
+        let issue = self.get_issue(r)?;
+        let at = issue.updated_at;
+        Ok(Some(Pulled { issue, actor: None, at }))
+    }
 }
 
 /// Issues kept in tandem's own store: the embedded default.

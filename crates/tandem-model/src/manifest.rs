@@ -40,8 +40,14 @@ impl fmt::Display for ManifestError {
 pub struct CoordinationSettings {
     /// The repository that holds parent and integration-testing issues.
     pub repo: Option<RepoName>,
-    /// The issue tracker: `local` (tandem's own store).
+    /// The issue tracker: `local` (tandem's own store) or `github`.
     pub forge: ForgeKind,
+    /// GitHub's REST API root (GitHub Enterprise Server: `https://HOST/api/v3`); `None` = the
+    /// public API.
+    pub api_url: Option<String>,
+    /// A file holding the GitHub token (absolute: resolved against the manifest's directory),
+    /// read when neither `GITHUB_TOKEN` nor `GH_TOKEN` is set.
+    pub token_file: Option<PathBuf>,
     /// Strategy per change type; change types not listed use their default.
     pub strategies: BTreeMap<ChangeType, Strategy>,
     /// Open a coordination (instead of only recording a health finding) when a push to a
@@ -54,6 +60,7 @@ pub struct CoordinationSettings {
 #[serde(rename_all = "lowercase")]
 pub enum ForgeKind {
     Local,
+    Github,
 }
 
 impl CoordinationSettings {
@@ -131,6 +138,9 @@ pub struct Repo {
     pub weight: u32,
     /// Other names this repo is known by: Go module paths, package names, image names.
     pub aliases: Vec<String>,
+    /// The GitHub repository, `owner/name`: given as `github`, else derived from an alias
+    /// `github.com/owner/name`.
+    pub github: Option<String>,
     pub contracts: Vec<Contract>,
     pub depends_on: Vec<Dependency>,
     pub health: Option<HealthCheck>,
@@ -277,6 +287,24 @@ impl Workspace {
                 path: r.path.as_ref().map(|p| root.join(p)),
                 weight,
                 aliases: r.aliases.iter().map(|a| a.get_ref().clone()).collect(),
+                github: match &r.github {
+                    Some(g) => Some(parse_github_slug(g.get_ref()).ok_or_else(|| {
+                        err_at(
+                            Some(g.span()),
+                            format!(
+                                "github repository '{}' of '{}' is not owner/name",
+                                clip(g.get_ref()),
+                                r.name.get_ref()
+                            ),
+                            Some("github = \"owner/name\"".into()),
+                        )
+                    })?),
+                    None => r.aliases.iter().find_map(|a| {
+                        let a = a.get_ref();
+                        let rest = a.strip_prefix("https://").unwrap_or(a).strip_prefix("github.com/")?;
+                        parse_github_slug(rest.trim_end_matches(".git"))
+                    }),
+                },
                 contracts,
                 depends_on: Vec::new(),
                 health,
@@ -368,6 +396,8 @@ impl Workspace {
             None => CoordinationSettings {
                 repo: None,
                 forge: ForgeKind::Local,
+                api_url: None,
+                token_file: None,
                 strategies: BTreeMap::new(),
                 open_on_breaking_push: false,
             },
@@ -381,9 +411,38 @@ impl Workspace {
                         ));
                     }
                 }
+                let forge = c.forge.as_ref().map(|f| *f.get_ref()).unwrap_or(ForgeKind::Local);
+                let api_url = match &c.api_url {
+                    Some(u) => {
+                        let text = u.get_ref().trim().trim_end_matches('/');
+                        if !(text.starts_with("https://") || text.starts_with("http://"))
+                            || text.contains(char::is_whitespace)
+                        {
+                            return Err(err_at(
+                                Some(u.span()),
+                                format!("api_url '{}' is not an http(s) URL", clip(u.get_ref())),
+                                Some("the REST API root, e.g. https://github.example.com/api/v3".into()),
+                            ));
+                        }
+                        Some(text.to_string())
+                    }
+                    None => None,
+                };
+                if forge == ForgeKind::Github {
+                    if let Some(r) = repos.iter().find(|r| r.github.is_none()) {
+                        let span = raw.repo.iter().find(|x| x.name.get_ref() == &r.name).map(|x| x.name.span());
+                        return Err(err_at(
+                            span,
+                            format!("repository '{}' names no GitHub repository, and the forge is github", r.name),
+                            Some("github = \"owner/name\" (or an alias github.com/owner/name)".into()),
+                        ));
+                    }
+                }
                 CoordinationSettings {
                     repo: c.repo.as_ref().map(|r| r.get_ref().clone()),
-                    forge: c.forge.unwrap_or(ForgeKind::Local),
+                    forge,
+                    api_url,
+                    token_file: c.token_file.as_ref().map(|p| root.join(p)),
                     strategies: c.strategies.clone(),
                     open_on_breaking_push: c.open_on_breaking_push,
                 }
@@ -490,6 +549,19 @@ fn clip_quoted(message: &str) -> String {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
+/// `owner/name` as GitHub spells repositories: two non-empty parts of letters, digits, `-`, `_`, `.`.
+pub fn parse_github_slug(s: &str) -> Option<String> {
+    let (owner, name) = s.trim().split_once('/')?;
+    let ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p != "."
+            && p != ".."
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    (ok(owner) && ok(name)).then(|| format!("{owner}/{name}"))
+}
+
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
@@ -518,7 +590,9 @@ struct RawWorkspace {
 #[serde(deny_unknown_fields)]
 struct RawCoordination {
     repo: Option<Spanned<RepoName>>,
-    forge: Option<ForgeKind>,
+    forge: Option<Spanned<ForgeKind>>,
+    api_url: Option<Spanned<String>>,
+    token_file: Option<String>,
     #[serde(default)]
     strategies: BTreeMap<ChangeType, Strategy>,
     #[serde(default)]
@@ -535,6 +609,7 @@ struct RawRepo {
     weight: Option<Spanned<u32>>,
     #[serde(default)]
     aliases: Vec<Spanned<String>>,
+    github: Option<Spanned<String>>,
     #[serde(default)]
     contracts: Vec<RawContract>,
     #[serde(default)]
@@ -747,5 +822,30 @@ mod tests {
     fn line_col_counts_characters() {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn a_github_forge_reads_api_url_token_file_and_each_repos_github_name() {
+        let text = "[coordination]\nforge = \"github\"\napi_url = \"https://ghe.example.com/api/v3/\"\n\
+                    token_file = \"secrets/token\"\n\
+                    [[repo]]\nname = \"a\"\nrole = \"service\"\ngithub = \"acme/a\"\n\
+                    [[repo]]\nname = \"b\"\nrole = \"service\"\naliases = [\"github.com/acme/b-repo\"]\n";
+        let ws = parse(text).unwrap();
+        assert_eq!(ws.coordination.forge, ForgeKind::Github);
+        assert_eq!(ws.coordination.api_url.as_deref(), Some("https://ghe.example.com/api/v3"));
+        assert_eq!(ws.coordination.token_file.as_deref(), Some(Path::new("/ws/secrets/token")));
+        assert_eq!(ws.repos[0].github.as_deref(), Some("acme/a"));
+        assert_eq!(ws.repos[1].github.as_deref(), Some("acme/b-repo"), "derived from the alias");
+    }
+
+    #[test]
+    fn a_github_forge_needs_every_repos_github_name_and_a_well_formed_one() {
+        let text = format!("[coordination]\nforge = \"github\"\n{TWO}github = \"acme/b\"\n");
+        check_err(&text, 4, 8, "repository 'a' names no GitHub repository");
+        check_err(&format!("{TWO}github = \"acme\"\n"), 8, 10, "github repository 'acme' of 'b' is not owner/name");
+        check_err("[coordination]\napi_url = \"ftp://x\"\n", 2, 11, "api_url 'ftp://x' is not an http(s) URL");
+        let local = parse(TWO).unwrap();
+        assert_eq!(local.coordination.forge, ForgeKind::Local);
+        assert_eq!(local.repos[0].github, None);
     }
 }
