@@ -74,3 +74,33 @@ if ! "$SQUAWK_VENV/bin/squawk" --version 2>/dev/null | grep -qx "squawk $SQUAWK_
   python3 -m venv "$SQUAWK_VENV"
   "$SQUAWK_VENV/bin/python" -m pip install -q --disable-pip-version-check "squawk-cli==$SQUAWK_VERSION"
 fi
+
+# tandem serve (crates/tandem-cli/tests/serve.rs): schemathesis checks the API against its
+# OpenAPI document; @octokit/webhooks-examples are the real-shaped payloads the webhook tests
+# sign and deliver; Prometheus (Debian's) scrapes /metrics.
+SCHEMATHESIS_VENV="$TOOLS_DIR/schemathesis-venv"
+SCHEMATHESIS_VERSION=4.32.5
+if ! "$SCHEMATHESIS_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('schemathesis') == '$SCHEMATHESIS_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: creating $SCHEMATHESIS_VENV with schemathesis $SCHEMATHESIS_VERSION" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+WEBHOOKS_NPM="$TOOLS_DIR/webhooks-npm"
+WEBHOOKS_EXAMPLES_VERSION=7.6.1
+if ! grep -qs "\"version\": \"$WEBHOOKS_EXAMPLES_VERSION\"" "$WEBHOOKS_NPM/node_modules/@octokit/webhooks-examples/package.json"; then
+  echo "setup: installing @octokit/webhooks-examples $WEBHOOKS_EXAMPLES_VERSION into $WEBHOOKS_NPM" >&2
+  if ! need npm; then
+    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  mkdir -p "$WEBHOOKS_NPM"
+  [ -f "$WEBHOOKS_NPM/package.json" ] || echo '{"name":"tandem-webhooks-tools","private":true}' >"$WEBHOOKS_NPM/package.json"
+  (cd "$WEBHOOKS_NPM" && npm install --silent --no-audit --no-fund "@octokit/webhooks-examples@$WEBHOOKS_EXAMPLES_VERSION")
+fi
+if ! [ -x /usr/bin/prometheus ]; then
+  echo "setup: installing prometheus" >&2
+  apt-get update -qq && apt-get install -y -qq prometheus >/dev/null
+fi
