@@ -25,8 +25,7 @@ enum LogFormat {
 
 /// Structured logs for the server: one line per event, text or JSON.
 pub(crate) fn init_logging(args: &ServeArgs) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "info,hyper=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "info,hyper=warn".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match args.log_format {
         LogFormat::Text => builder.init(),
@@ -43,9 +42,8 @@ pub(crate) fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, Failure> {
         (None, Some(l)) => l.to_string(),
         (None, None) => Settings::DEFAULT_LISTEN.to_string(),
     };
-    settings.api_token =
-        Secret::from_env_or_file("the API token", "TANDEM_API_TOKEN", serve.api_token_file.as_deref())
-            .map_err(anyhow::Error::from)?;
+    settings.api_token = Secret::from_env_or_file("the API token", "TANDEM_API_TOKEN", serve.api_token_file.as_deref())
+        .map_err(anyhow::Error::from)?;
     settings.webhook_secret =
         Secret::from_env_or_file("the webhook secret", "TANDEM_WEBHOOK_SECRET", serve.webhook_secret_file.as_deref())
             .map_err(anyhow::Error::from)?;

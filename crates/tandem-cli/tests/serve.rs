@@ -102,10 +102,6 @@ impl Server {
         self.base.rsplit(':').next().unwrap().parse().unwrap()
     }
 
-    fn pid(&self) -> i32 {
-        self.child.as_ref().unwrap().id() as i32
-    }
-
     /// Sends `signal` and waits for the exit status.
     fn stop_with(&mut self, signal: i32) -> std::process::ExitStatus {
         let mut child = self.child.take().unwrap();
@@ -318,7 +314,10 @@ fn raw_oversized(server: &Server, declared: bool) -> u16 {
             let ok = if declared {
                 writer.write_all(&chunk)
             } else {
-                writer.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).and_then(|_| writer.write_all(&chunk)).and_then(|_| writer.write_all(b"\r\n"))
+                writer
+                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .and_then(|_| writer.write_all(&chunk))
+                    .and_then(|_| writer.write_all(b"\r\n"))
             };
             if ok.is_err() {
                 return;
@@ -385,11 +384,19 @@ fn the_api_answers_reads_openly_on_loopback_and_writes_with_the_token_and_words_
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(r.body["changed"].as_bool().unwrap(), "{:?}", r.body);
     let child = server.url(&format!("/api/v1/coordinations/{id}/children/loqa-proto/status"));
-    let r = post(&child, Some(TOKEN), &json!({ "status": "in_review" }));
+    let r = post(&child, Some(TOKEN), &json!({ "status": "in_progress" }));
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = post(&server.url(&format!("/api/v1/coordinations/{id}/children/nowhere/status")), Some(TOKEN), &json!({ "status": "done" }));
+    let r = post(
+        &server.url(&format!("/api/v1/coordinations/{id}/children/nowhere/status")),
+        Some(TOKEN),
+        &json!({ "status": "done" }),
+    );
     assert_eq!(r.status, 400, "{:?}", r.body);
-    let r = post(&server.url(&format!("/api/v1/coordinations/{id}/checklist")), Some(TOKEN), &json!({ "target": "loqa-proto", "item": "1" }));
+    let r = post(
+        &server.url(&format!("/api/v1/coordinations/{id}/checklist")),
+        Some(TOKEN),
+        &json!({ "target": "loqa-proto", "item": "1" }),
+    );
     assert_eq!(r.status, 200, "{:?}", r.body);
 
     for path in ["history", "plans/deploy", "plans/rollback"] {
@@ -446,9 +453,7 @@ fn deliveries_survive_a_kill_and_are_processed_once_after_a_restart() {
 fn the_health_schedule_runs_at_once_and_its_next_run_survives_a_restart() {
     let (dir, manifest) = workspace("health_interval = \"1h\"");
     let next_run = || -> Option<String> {
-        db(dir.path())
-            .query_row("SELECT value FROM state WHERE key = 'serve.health.next_run'", [], |r| r.get(0))
-            .ok()
+        db(dir.path()).query_row("SELECT value FROM state WHERE key = 'serve.health.next_run'", [], |r| r.get(0)).ok()
     };
     let mut server = Server::start(&manifest, &[]);
     let first = eventually("the first scheduled health check", next_run);
@@ -527,7 +532,10 @@ fn schemathesis_finds_no_server_error_and_every_response_conforms() {
     let out = std::process::Command::new(st)
         .arg("run")
         .arg(server.url("/api/v1/openapi.json"))
-        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        ])
         .args(["--max-examples", "12", "--workers", "1", "--seed", "1"])
         .args(["--exclude-operation-id", "analyze", "--exclude-operation-id", "checkHealth"])
         .args(["-H", &format!("Authorization: Bearer {TOKEN}")])

@@ -51,6 +51,8 @@ pub(crate) async fn check(State(state): State<Arc<AppState>>, req: Request, next
     if peer_loopback && loopback_host(&req) {
         return next.run(req).await;
     }
-    Problem::unauthorized("reads from other machines (or through a non-loopback Host) need `Authorization: Bearer <token>`")
-        .into_response()
+    Problem::unauthorized(
+        "reads from other machines (or through a non-loopback Host) need `Authorization: Bearer <token>`",
+    )
+    .into_response()
 }

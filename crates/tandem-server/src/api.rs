@@ -51,11 +51,9 @@ fn ok<T: serde::Serialize>(v: T) -> ApiResult {
 
 fn coord_id(p: Result<Path<String>, PathRejection>) -> Result<CoordId, Problem> {
     let Path(raw) = p.map_err(|e| Problem::invalid("id", e.body_text()))?;
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(CoordId)
-        .ok_or_else(|| Problem::invalid("id", format!("'{}' is not a coordination number (a positive integer)", clip(&raw))))
+    raw.parse::<i64>().ok().filter(|n| *n > 0).map(CoordId).ok_or_else(|| {
+        Problem::invalid("id", format!("'{}' is not a coordination number (a positive integer)", clip(&raw)))
+    })
 }
 
 fn clip(s: &str) -> std::borrow::Cow<'_, str> {
@@ -73,7 +71,8 @@ fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: Result<Bytes, BytesReje
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let essence = ct.split(';').next().unwrap_or("").trim().to_string();
         if essence != "application/json" && !essence.ends_with("+json") {
-            let mut p = Problem::invalid("Content-Type", format!("'{}' is not JSON; send application/json", clip(&essence)));
+            let mut p =
+                Problem::invalid("Content-Type", format!("'{}' is not JSON; send application/json", clip(&essence)));
             p.status = StatusCode::UNSUPPORTED_MEDIA_TYPE.as_u16();
             return Err(p);
         }

@@ -146,12 +146,12 @@ impl Application {
         if settings.webhook_max_attempts == 0 || settings.webhook_workers == 0 {
             return Err(ServerError::Settings("webhook_max_attempts and the worker count must be at least 1".into()));
         }
-        let parsed: SocketAddr =
-            settings.listen.parse().map_err(|_| ServerError::Address(settings.listen.clone()))?;
+        let parsed: SocketAddr = settings.listen.parse().map_err(|_| ServerError::Address(settings.listen.clone()))?;
         let listener = tokio::net::TcpListener::bind(parsed)
             .await
             .map_err(|source| ServerError::Bind { addr: settings.listen.clone(), source })?;
-        let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: settings.listen.clone(), source })?;
+        let addr =
+            listener.local_addr().map_err(|source| ServerError::Bind { addr: settings.listen.clone(), source })?;
         let state = Arc::new(AppState {
             engine,
             api_token: settings.api_token.clone(),
@@ -192,7 +192,10 @@ impl Application {
 
     /// Serves until `stop` completes; then stops accepting, finishes the requests and the
     /// deliveries in flight, and returns.
-    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
         let owner = worker::owner_id();
@@ -257,7 +260,10 @@ fn router(state: Arc<AppState>, pages: Option<axum::Router>) -> axum::Router {
     let mut app = axum::Router::new()
         .nest("/api/v1", api)
         .route("/webhooks/github", post(webhook::receive))
-        .route("/metrics", get(api::prometheus).layer(axum::middleware::from_fn_with_state(state.clone(), access::check)))
+        .route(
+            "/metrics",
+            get(api::prometheus).layer(axum::middleware::from_fn_with_state(state.clone(), access::check)),
+        )
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .with_state(state.clone());

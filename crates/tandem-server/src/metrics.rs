@@ -16,8 +16,17 @@ use tandem_store::DeliveryCounts;
 /// Upper bounds of the API latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 /// Upper bounds of the child resolution buckets, in seconds: an hour to four weeks.
-const RESOLUTION_BUCKETS: [f64; 9] =
-    [3_600.0, 4.0 * 3_600.0, 12.0 * 3_600.0, 86_400.0, 2.0 * 86_400.0, 4.0 * 86_400.0, 7.0 * 86_400.0, 14.0 * 86_400.0, 28.0 * 86_400.0];
+const RESOLUTION_BUCKETS: [f64; 9] = [
+    3_600.0,
+    4.0 * 3_600.0,
+    12.0 * 3_600.0,
+    86_400.0,
+    2.0 * 86_400.0,
+    4.0 * 86_400.0,
+    7.0 * 86_400.0,
+    14.0 * 86_400.0,
+    28.0 * 86_400.0,
+];
 
 #[derive(Debug, Clone, Default)]
 struct Histogram {
@@ -178,8 +187,14 @@ mod tests {
         let text = m.render(&StoreFigures { coordinations: vec![], deliveries: DeliveryCounts::default() });
         assert!(text.contains("tandem_webhook_deliveries_received_total 1"), "{text}");
         let route = "method=\"GET\",route=\"/api/v1/coordinations\",status=\"200\"";
-        assert!(text.contains(&format!("tandem_http_request_duration_seconds_bucket{{{route},le=\"0.005\"}} 1")), "{text}");
-        assert!(text.contains(&format!("tandem_http_request_duration_seconds_bucket{{{route},le=\"+Inf\"}} 2")), "{text}");
+        assert!(
+            text.contains(&format!("tandem_http_request_duration_seconds_bucket{{{route},le=\"0.005\"}} 1")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("tandem_http_request_duration_seconds_bucket{{{route},le=\"+Inf\"}} 2")),
+            "{text}"
+        );
         assert!(text.contains(&format!("tandem_http_request_duration_seconds_count{{{route}}} 2")), "{text}");
         assert!(text.contains("tandem_coordinations{status=\"planning\"} 0"), "{text}");
         assert!(text.contains("tandem_child_resolution_seconds_count 0"), "{text}");

@@ -19,7 +19,8 @@ fn new_id() -> String {
     static PREFIX: OnceLock<String> = OnceLock::new();
     static SEQ: AtomicU64 = AtomicU64::new(1);
     let prefix = PREFIX.get_or_init(|| {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         format!("{:08x}", (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)) as u32)
     });
     format!("{prefix}-{}", SEQ.fetch_add(1, Ordering::Relaxed))
@@ -36,7 +37,8 @@ pub(crate) async fn request(State(state): State<Arc<AppState>>, mut req: Request
     let id = req.headers().get(REQUEST_ID).and_then(client_id).unwrap_or_else(new_id);
     let method = req.method().to_string();
     // The route's pattern, not the path: IDs would make every path its own series.
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let path = req.uri().path().to_string();
     let header = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, header.clone());

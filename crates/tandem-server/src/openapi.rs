@@ -40,7 +40,13 @@ fn schema<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
     g.subschema_for::<T>().to_value()
 }
 
-fn read(path: &'static str, id: &'static str, summary: &'static str, params: Vec<Param>, ok: fn(&mut SchemaGenerator) -> Value) -> Op {
+fn read(
+    path: &'static str,
+    id: &'static str,
+    summary: &'static str,
+    params: Vec<Param>,
+    ok: fn(&mut SchemaGenerator) -> Value,
+) -> Op {
     Op { method: "get", path, id, summary, params, body: None, ok: ("200", ok), also_200: false, write: false }
 }
 
@@ -77,7 +83,13 @@ fn operations() -> Vec<Op> {
                 schema::<CreatedOut>,
             )
         },
-        read("/coordinations/{id}", "getCoordination", "One coordination in full.", vec![Id], schema::<CoordinationOut>),
+        read(
+            "/coordinations/{id}",
+            "getCoordination",
+            "One coordination in full.",
+            vec![Id],
+            schema::<CoordinationOut>,
+        ),
         read(
             "/coordinations/{id}/progress",
             "getProgress",
@@ -190,7 +202,10 @@ fn parameters(g: &mut SchemaGenerator, params: &[Param]) -> Vec<Value> {
             })),
             Param::Query(f) => {
                 // Generated inline (not a $ref) so its properties can be read here.
-                let mut inline = SchemaSettings::draft2020_12().for_deserialize().with(|s| s.inline_subschemas = true).into_generator();
+                let mut inline = SchemaSettings::draft2020_12()
+                    .for_deserialize()
+                    .with(|s| s.inline_subschemas = true)
+                    .into_generator();
                 let _ = g;
                 let s = f(&mut inline);
                 if let Some(Value::Object(props)) = s.get("properties") {
@@ -242,10 +257,16 @@ pub fn document() -> Value {
             );
         }
         responses.insert("400".into(), problem("Invalid input: `field` names it, `choices` lists the valid values."));
-        responses.insert("401".into(), problem("A bearer token is needed (writes; reads from other machines), or it is wrong."));
+        responses.insert(
+            "401".into(),
+            problem("A bearer token is needed (writes; reads from other machines), or it is wrong."),
+        );
         responses.insert("404".into(), problem("No such coordination."));
         if op.write {
-            responses.insert("409".into(), problem("Refused by the rules; `detail` says why, `needs` what would let it through."));
+            responses.insert(
+                "409".into(),
+                problem("Refused by the rules; `detail` says why, `needs` what would let it through."),
+            );
             responses.insert("413".into(), problem("The body is too large."));
             responses.insert("415".into(), problem("The body is not JSON."));
         }

@@ -115,8 +115,12 @@ impl From<EngineError> for Problem {
             }
             EngineError::Input { input, message } => Problem::invalid(field_of(input), message),
             EngineError::NoCoordination(id) => {
-                let mut p =
-                    Problem::new(StatusCode::NOT_FOUND, "not-found", "No such coordination", format!("no coordination #{id}"));
+                let mut p = Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "No such coordination",
+                    format!("no coordination #{id}"),
+                );
                 p.field = Some("id".into());
                 p
             }

@@ -50,9 +50,9 @@ impl Secret {
     /// The secret from the environment variable `var` if it is set, else from `file` if given.
     pub fn from_env_or_file(what: &'static str, var: &str, file: Option<&Path>) -> Result<Option<Secret>, ServerError> {
         match (std::env::var(var), file) {
-            (Ok(v), _) => Secret::parse(what, &v)
-                .map(Some)
-                .map_err(|e| ServerError::Secret(format!("${var}: {}", e.message()))),
+            (Ok(v), _) => {
+                Secret::parse(what, &v).map(Some).map_err(|e| ServerError::Secret(format!("${var}: {}", e.message())))
+            }
             (Err(_), Some(path)) => Secret::from_file(what, path).map(Some),
             (Err(_), None) => Ok(None),
         }

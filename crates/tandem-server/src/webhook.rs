@@ -29,7 +29,10 @@ fn header_str<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 fn token_like(field: &str, v: Option<&str>) -> Result<String, Problem> {
     let v = v.ok_or_else(|| Problem::invalid(field, format!("the {field} header is missing")))?;
     if v.len() > 200 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-        return Err(Problem::invalid(field, format!("the {field} header must be 1-200 characters of A-Z a-z 0-9 . _ -")));
+        return Err(Problem::invalid(
+            field,
+            format!("the {field} header must be 1-200 characters of A-Z a-z 0-9 . _ -"),
+        ));
     }
     Ok(v.to_string())
 }
@@ -116,7 +119,12 @@ async fn accept(state: &Arc<AppState>, req: Request) -> Result<Response, Problem
         .map_err(|_| Problem::internal("storing the delivery failed unexpectedly"))?
         .map_err(|e| {
             tracing::error!(error = %e, delivery = %id, "storing a webhook delivery failed");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "store", "Cannot store the delivery", "the store failed; retry later")
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store",
+                "Cannot store the delivery",
+                "the store failed; retry later",
+            )
         })?;
     if inserted {
         Metrics::inc(&state.metrics.webhooks_received);

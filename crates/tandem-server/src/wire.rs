@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use tandem_mcp::wire::{
-    AnalysisOut, AnalyzeInput, ChangeOut, CoordinationOut, CreateCoordinationInput, CreatedOut, DeploymentOut, GraphOut,
-    HealthOut, HistoryOut, ListOut, ProgressOut, RollbackStepOut,
+    AnalysisOut, AnalyzeInput, ChangeOut, CoordinationOut, CreateCoordinationInput, CreatedOut, DeploymentOut,
+    GraphOut, HealthOut, HistoryOut, ListOut, ProgressOut, RollbackStepOut,
 };
 
 /// Move a coordination to a new status.

@@ -52,7 +52,12 @@ enum Attempt {
     Failed(String),
 }
 
-pub(crate) async fn run(state: Arc<AppState>, cfg: WorkerConfig, mut stop: tokio::sync::watch::Receiver<bool>, n: usize) {
+pub(crate) async fn run(
+    state: Arc<AppState>,
+    cfg: WorkerConfig,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    n: usize,
+) {
     let lease = chrono::Duration::from_std(cfg.lease).unwrap_or(chrono::Duration::seconds(30));
     loop {
         if *stop.borrow() {
@@ -118,20 +123,24 @@ async fn attempt(state: &Arc<AppState>, cfg: &WorkerConfig, d: Delivery) {
             let done = tokio::task::spawn_blocking(move || store.finish_delivery(&id, &owner, &summary, now)).await;
             match done {
                 Ok(Ok(true)) => {}
-                Ok(Ok(false)) => tracing::warn!("the lease expired before the delivery was finished; another worker will see it"),
+                Ok(Ok(false)) => {
+                    tracing::warn!("the lease expired before the delivery was finished; another worker will see it")
+                }
                 Ok(Err(e)) => tracing::error!(error = %e, "recording the delivery's outcome failed"),
                 Err(e) => tracing::error!(error = %e, "recording the delivery's outcome panicked"),
             }
         }
         Attempt::Failed(error) => {
             Metrics::inc(&state.metrics.webhook_attempts_failed);
-            let retry_at = (d.attempts < cfg.max_attempts)
-                .then(|| now + chrono::Duration::from_std(backoff(d.attempts)).unwrap_or(chrono::Duration::minutes(15)));
+            let retry_at = (d.attempts < cfg.max_attempts).then(|| {
+                now + chrono::Duration::from_std(backoff(d.attempts)).unwrap_or(chrono::Duration::minutes(15))
+            });
             match retry_at {
                 Some(at) => tracing::warn!(error = %error, retry_at = %at, "delivery failed; will retry"),
                 None => tracing::error!(error = %error, attempts = d.attempts, "delivery failed for good"),
             }
-            let failed = tokio::task::spawn_blocking(move || store.fail_delivery(&id, &owner, &error, retry_at, now)).await;
+            let failed =
+                tokio::task::spawn_blocking(move || store.fail_delivery(&id, &owner, &error, retry_at, now)).await;
             if let Ok(Err(e)) = failed {
                 tracing::error!(error = %e, "recording the delivery's failure failed");
             }
