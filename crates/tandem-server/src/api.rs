@@ -21,6 +21,9 @@ use tandem_engine::{AnalyzeRequest, CreateRequest, Endpoints, HealthOptions, Met
 use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, ImpactLevel, Priority, UnknownValue};
 
 type St = State<Arc<AppState>>;
+
+/// The longest staleness threshold accepted (ten years); beyond it dates overflow.
+const MAX_STALE_DAYS: u32 = 3650;
 type ApiResult = Result<Response, Problem>;
 
 /// The routes under `/api/v1` (the OpenAPI document lists the same, in [`crate::openapi`]).
@@ -242,8 +245,8 @@ async fn health(State(s): St, q: Result<Query<HealthQuery>, QueryRejection>) -> 
         stale_days: q.stale_days.unwrap_or(HealthOptions::default().stale_days),
         endpoints: if q.probe.unwrap_or(true) { Endpoints::Probe } else { Endpoints::Skip },
     };
-    if opts.stale_days == 0 {
-        return Err(Problem::invalid("stale_days", "stale_days must be at least 1"));
+    if !(1..=MAX_STALE_DAYS).contains(&opts.stale_days) {
+        return Err(Problem::invalid("stale_days", format!("stale_days must be from 1 to {MAX_STALE_DAYS}")));
     }
     let out = s.call(move |e| e.health(&opts).map(|r| tandem_mcp::wire::health_out(&r))).await?;
     ok(out)

@@ -177,6 +177,9 @@ fn without_null(mut v: Value) -> Value {
             v["type"] = t;
         }
     }
+    if let Some(Value::Array(values)) = v.get_mut("enum") {
+        values.retain(|x| !x.is_null());
+    }
     if let Some(Value::Array(options)) = v.get_mut("anyOf") {
         options.retain(|o| o.get("type") != Some(&json!("null")));
         if options.len() == 1 {
@@ -250,6 +253,17 @@ pub fn document() -> Value {
             op.ok.0.into(),
             json!({ "description": "Success.", "content": { "application/json": { "schema": ok_schema.clone() } } }),
         );
+        if op.id == "createCoordination" {
+            // Lets clients (and schemathesis' stateful phase) follow a creation to its reads.
+            let mut links = Map::new();
+            for target in ["getCoordination", "getProgress", "getHistory", "getDeployPlan", "getRollbackPlan", "setStatus"] {
+                links.insert(
+                    target.into(),
+                    json!({ "operationId": target, "parameters": { "id": "$response.body#/coordination/id" } }),
+                );
+            }
+            responses[op.ok.0]["links"] = Value::Object(links);
+        }
         if op.also_200 {
             responses.insert(
                 "200".into(),

@@ -3,8 +3,54 @@
 //! a coordination, its progress, history, plans, the graph, analyses and health, whichever front
 //! end answers. Every type here is converted from domain types; the model stays free to change.
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use tandem_model::{ChangeType, ChildStatus, CoordStatus, Priority};
+
+fn choices(description: &str, choices: &[&str], optional: bool) -> Schema {
+    if optional {
+        let mut all: Vec<serde_json::Value> = choices.iter().map(|c| serde_json::json!(c)).collect();
+        all.push(serde_json::Value::Null);
+        schemars::json_schema!({ "enum": all, "description": description })
+    } else {
+        schemars::json_schema!({ "type": "string", "enum": choices, "description": description })
+    }
+}
+
+fn coord_status(_: &mut SchemaGenerator) -> Schema {
+    let all: Vec<&str> = CoordStatus::ALL.iter().map(|s| s.as_str()).collect();
+    choices("The coordination's new status.", &all, false)
+}
+
+fn child_status(_: &mut SchemaGenerator) -> Schema {
+    let all: Vec<&str> = ChildStatus::ALL.iter().map(|s| s.as_str()).collect();
+    choices("The child's new status.", &all, false)
+}
+
+fn coord_status_filter(_: &mut SchemaGenerator) -> Schema {
+    let all: Vec<&str> = CoordStatus::ALL.iter().map(|s| s.as_str()).collect();
+    choices("Only coordinations whose effective status is this one.", &all, true)
+}
+
+fn change_type_filter(_: &mut SchemaGenerator) -> Schema {
+    choices("Only coordinations of this change type.", &ChangeType::choices(), true)
+}
+
+fn priority_filter(_: &mut SchemaGenerator) -> Schema {
+    choices("Only coordinations of this priority.", &Priority::choices(), true)
+}
+
+fn graph_format(_: &mut SchemaGenerator) -> Schema {
+    choices("Also render the graph as text.", &["mermaid", "dot"], true)
+}
+
+fn window(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({
+        "type": ["string", "null"],
+        "pattern": "^[1-9][0-9]{0,3}(m|h|d|w)$",
+        "description": "How far back: a number and a unit, m, h, d or w (e.g. 30d); default 30d.",
+    })
+}
 
 pub use tandem_mcp::wire::{
     AnalysisOut, AnalyzeInput, ChangeOut, CoordinationOut, CreateCoordinationInput, CreatedOut, DeploymentOut,
@@ -16,6 +62,7 @@ pub use tandem_mcp::wire::{
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// The new status: planning, in_progress, testing, ready, deploying, done, blocked, cancelled.
+    #[schemars(schema_with = "coord_status")]
     pub status: String,
     /// Why (recorded in the history); blocking and reopening need one.
     #[serde(default)]
@@ -30,6 +77,7 @@ pub struct StatusInput {
 #[serde(deny_unknown_fields)]
 pub struct ChildStatusInput {
     /// The child's new status: pending, ready, in_progress, in_review, done, blocked.
+    #[schemars(schema_with = "child_status")]
     pub status: String,
     /// Why (recorded in the history); blocking needs one.
     #[serde(default)]
@@ -56,11 +104,11 @@ fn yes() -> bool {
 /// Filters of the coordination list (all optional; each narrows the list).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ListQuery {
-    /// Only coordinations whose effective status is this one.
+    #[schemars(schema_with = "coord_status_filter")]
     pub status: Option<String>,
-    /// Only coordinations of this change type.
+    #[schemars(schema_with = "change_type_filter")]
     pub change_type: Option<String>,
-    /// Only coordinations of this priority.
+    #[schemars(schema_with = "priority_filter")]
     pub priority: Option<String>,
     /// Only open (true) or closed (false) coordinations.
     pub open: Option<bool>,
@@ -70,6 +118,7 @@ pub struct ListQuery {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct HealthQuery {
     /// An open coordination with no activity for more than this many days is stale; default 7.
+    #[schemars(range(min = 1, max = 3650))]
     pub stale_days: Option<u32>,
     /// Probe the repositories' health endpoints; default true.
     pub probe: Option<bool>,
@@ -78,14 +127,14 @@ pub struct HealthQuery {
 /// The metrics window.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct MetricsQuery {
-    /// How far back: a number and a unit, `m`, `h`, `d` or `w` (e.g. `30d`); default 30d.
+    #[schemars(schema_with = "window")]
     pub window: Option<String>,
 }
 
 /// How to render the graph.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct GraphQuery {
-    /// Also render the graph as text: `mermaid` or `dot`.
+    #[schemars(schema_with = "graph_format")]
     pub format: Option<String>,
 }
 
