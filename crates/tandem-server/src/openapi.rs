@@ -3,7 +3,7 @@
 //! OpenAPI 3.1); the operation table below names those types, so a changed type changes the
 //! document.
 
-use crate::problem::Problem;
+use crate::problem::ProblemDetails;
 use crate::wire::*;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -244,7 +244,7 @@ pub fn document() -> Value {
         .for_deserialize()
         .with(|s| s.definitions_path = "/components/schemas".into())
         .into_generator();
-    let _ = g.subschema_for::<Problem>();
+    let _ = g.subschema_for::<ProblemDetails>();
     let mut paths = Map::new();
     for op in operations() {
         let mut responses = Map::new();
@@ -256,7 +256,9 @@ pub fn document() -> Value {
         if op.id == "createCoordination" {
             // Lets clients (and schemathesis' stateful phase) follow a creation to its reads.
             let mut links = Map::new();
-            for target in ["getCoordination", "getProgress", "getHistory", "getDeployPlan", "getRollbackPlan", "setStatus"] {
+            for target in
+                ["getCoordination", "getProgress", "getHistory", "getDeployPlan", "getRollbackPlan", "setStatus"]
+            {
                 links.insert(
                     target.into(),
                     json!({ "operationId": target, "parameters": { "id": "$response.body#/coordination/id" } }),

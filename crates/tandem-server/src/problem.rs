@@ -12,9 +12,27 @@ use serde::Serialize;
 use tandem_engine::{EngineError, Input};
 use tandem_model::Needs;
 
+/// An error answered as problem details; boxed, so that results carrying it stay small.
+#[derive(Debug, Clone)]
+pub struct Problem(Box<ProblemDetails>);
+
+impl std::ops::Deref for Problem {
+    type Target = ProblemDetails;
+    fn deref(&self) -> &ProblemDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut ProblemDetails {
+        &mut self.0
+    }
+}
+
 /// An RFC 9457 problem details object.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Problem {
+#[schemars(rename = "Problem")]
+pub struct ProblemDetails {
     /// A URI naming the kind of problem, e.g. `urn:tandem:problem:invalid-input`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -37,7 +55,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
-        Problem {
+        Problem(Box::new(ProblemDetails {
             kind: format!("urn:tandem:problem:{kind}"),
             title: title.into(),
             status: status.as_u16(),
@@ -45,7 +63,7 @@ impl Problem {
             field: None,
             choices: None,
             needs: None,
-        }
+        }))
     }
 
     /// 400: one input is malformed or names nothing known.
@@ -140,7 +158,7 @@ impl From<EngineError> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = serde_json::to_vec(&self).unwrap_or_else(|_| b"{}".to_vec());
+        let body = serde_json::to_vec(&*self.0).unwrap_or_else(|_| b"{}".to_vec());
         let mut r = (status, body).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
