@@ -146,10 +146,40 @@ async fn show(State(s): St, id: Result<Path<String>, PathRejection>) -> ApiResul
     ok(CoordinationOut::from(&c))
 }
 
+/// Progress is polled; it is rendered again only when the store's newest event changed since
+/// (every change of every coordination appends one), so a cached answer is never stale.
 async fn progress(State(s): St, id: Result<Path<String>, PathRejection>) -> ApiResult {
     let id = coord_id(id)?;
+    let newest = s.call(|e| Ok(e.store().last_event_id()?)).await?;
+    if let Some(body) = s.progress_cache.get(id, newest) {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
     let out = s.call(move |e| e.progress(id).map(|(c, p)| ProgressOut::new(&c, &p))).await?;
-    ok(out)
+    let body = Bytes::from(serde_json::to_vec(&out).map_err(|e| Problem::internal(e.to_string()))?);
+    s.progress_cache.put(id, newest, body.clone());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Rendered progress by coordination, with the newest event ID it was rendered at.
+#[derive(Default)]
+pub(crate) struct ProgressCache(std::sync::Mutex<std::collections::HashMap<CoordId, (i64, Bytes)>>);
+
+impl ProgressCache {
+    /// Entries kept at most; beyond it the cache starts over.
+    const MAX: usize = 1024;
+
+    fn get(&self, id: CoordId, newest: i64) -> Option<Bytes> {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(&id).filter(|(at, _)| *at == newest).map(|(_, b)| b.clone())
+    }
+
+    fn put(&self, id: CoordId, newest: i64, body: Bytes) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= Self::MAX {
+            m.clear();
+        }
+        m.insert(id, (newest, body));
+    }
 }
 
 async fn history(State(s): St, id: Result<Path<String>, PathRejection>) -> ApiResult {

@@ -99,6 +99,7 @@ pub(crate) struct AppState {
     pub(crate) wake: tokio::sync::Notify,
     /// False once shutdown began: `/readyz` answers 503.
     pub(crate) accepting: AtomicBool,
+    pub(crate) progress_cache: api::ProgressCache,
 }
 
 impl AppState {
@@ -159,6 +160,7 @@ impl Application {
             metrics: metrics::Metrics::default(),
             wake: tokio::sync::Notify::new(),
             accepting: AtomicBool::new(true),
+            progress_cache: api::ProgressCache::default(),
         });
         let router = router(state.clone(), pages);
         Ok(Application { listener, addr, router, state, settings })
