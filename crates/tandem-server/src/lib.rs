@@ -47,6 +47,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tandem_engine::{Engine, EngineError};
 
+/// How long shutdown waits for open connections.
+pub const DRAIN: Duration = Duration::from_secs(20);
+
 /// The largest webhook body accepted (GitHub caps payloads at 25 MB).
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
 
@@ -214,14 +217,24 @@ impl Application {
             tasks.push(tokio::spawn(scheduler::run(self.state.engine.clone(), every, stop_rx.clone())));
         }
         let state = self.state.clone();
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let stopping_tx = stopping.clone();
         let make = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, make)
-            .with_graceful_shutdown(async move {
-                stop.await;
-                state.accepting.store(false, Ordering::SeqCst);
-                tracing::info!("shutting down: no new connections; finishing what is in flight");
-            })
-            .await;
+        let serve = axum::serve(self.listener, make).with_graceful_shutdown(async move {
+            stop.await;
+            state.accepting.store(false, Ordering::SeqCst);
+            tracing::info!("shutting down: no new connections; finishing what is in flight");
+            stopping_tx.notify_one();
+        });
+        // Requests in flight get DRAIN to finish; a client holding a connection open longer
+        // does not keep the process alive.
+        let served = tokio::select! {
+            r = std::future::IntoFuture::into_future(serve) => r,
+            () = async { stopping.notified().await; tokio::time::sleep(DRAIN).await } => {
+                tracing::warn!(seconds = DRAIN.as_secs(), "connections still open after the drain time; closing them");
+                Ok(())
+            }
+        };
         let _ = stop_tx.send(true);
         for t in tasks {
             let _ = t.await;
