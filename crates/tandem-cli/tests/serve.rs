@@ -525,7 +525,7 @@ fn prometheus_scrapes_the_metrics_and_answers_them_back() {
 #[test]
 fn schemathesis_finds_no_server_error_and_every_response_conforms() {
     let st = require(tools_dir().join("schemathesis-venv/bin/st"), "schemathesis");
-    let (_dir, manifest) = workspace("health_interval = \"off\"");
+    let (dir, manifest) = workspace("health_interval = \"off\"");
     let server = Server::start(&manifest, &[("TANDEM_API_TOKEN", TOKEN)]);
     let create = json!({ "title": "Seed", "type": "protocol", "from_repo": "loqa-proto" });
     assert_eq!(post(&server.url("/api/v1/coordinations"), Some(TOKEN), &create).status, 201);
@@ -539,6 +539,8 @@ fn schemathesis_finds_no_server_error_and_every_response_conforms() {
         .args(["--max-examples", "12", "--workers", "1", "--seed", "1"])
         .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
         .env("NO_COLOR", "1")
+        // Its example cache goes into the temp workspace, not the checkout.
+        .current_dir(dir.path())
         .stdin(Stdio::null())
         .output()
         .expect("running schemathesis");
