@@ -105,6 +105,21 @@ if ! [ -s "$GITHUB_NPM/api.github.com.prism.json" ] \
   mv "$GITHUB_NPM/api.github.com.prism.json.tmp" "$GITHUB_NPM/api.github.com.prism.json"
 fi
 
+# tandem serve (crates/tandem-cli/tests/serve.rs): schemathesis checks the API against its
+# OpenAPI document; @octokit/webhooks-examples are the real-shaped payloads the webhook tests
+# sign and deliver; Prometheus (Debian's) scrapes /metrics.
+SCHEMATHESIS_VENV="$TOOLS_DIR/schemathesis-venv"
+SCHEMATHESIS_VERSION=4.32.5
+if ! "$SCHEMATHESIS_VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(0 if m.version('schemathesis') == '$SCHEMATHESIS_VERSION' else 1)" 2>/dev/null; then
+  echo "setup: creating $SCHEMATHESIS_VENV with schemathesis $SCHEMATHESIS_VERSION" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # GitHub webhooks (crates/tandem-engine/tests/webhook.rs; tandem-server's HTTP tests use the same
 # directory): the real-shaped example payloads of every webhook event from @octokit/webhooks-examples.
 # Pinned: the newest release, which installs on the Node.js 20 these machines have.

@@ -13,6 +13,7 @@ mod health_cmd;
 mod output;
 mod rollout_cmd;
 mod sync_cmd;
+mod serve_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -128,6 +129,8 @@ enum Command {
     /// GitHub: write the issue forms and workflows; apply a webhook event from a file.
     #[command(subcommand)]
     Github(github_cmd::GithubCmd),
+    /// Serve the HTTP API (/api/v1), GitHub webhooks (/webhooks/github) and /metrics.
+    Serve(serve_cmd::ServeArgs),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -293,13 +296,16 @@ impl From<EngineError> for Failure {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    restore_default_sigpipe();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Mcp { .. }) {
+    match &cli.command {
+        Command::Serve(args) => serve_cmd::init_logging(args),
+        _ => tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG").unwrap_or_else(|_| "off".into()))
+            .with_writer(std::io::stderr)
+            .init(),
+    }
+    restore_default_sigpipe();
+    if matches!(cli.command, Command::Mcp { .. } | Command::Serve(_)) {
         // A server must outlive a client that hangs up: keep SIGPIPE ignored there, so a closed
         // connection is an error on that write, not the end of the process.
         ignore_sigpipe();
@@ -423,6 +429,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::Analyze(args) => return analyze_cmd::run(&cli, args),
+        Command::Serve(args) => return serve_cmd::run(&cli, args),
         Command::Rules { format, kind } => {
             let mut rules = tandem_engine::report::rule_catalogue();
             if let Some(k) = kind {

@@ -369,14 +369,7 @@ fn plan_deployment(engine: &Engine, i: CoordinationInput) -> Result<(DeploymentO
             format!("not ready: {}", p.readiness.reasons.join("; "))
         }
     );
-    let out = DeploymentOut {
-        coordination: c.id.0,
-        status: c.status.to_string(),
-        readiness: ReadinessOut { ready: p.readiness.ready, reasons: p.readiness.reasons.clone() },
-        waves,
-        steps: deploy_steps(&deploy),
-        rollback: rollback_steps(&rollback),
-    };
+    let out = deployment_out(&c, &p, &deploy, &rollback);
     Ok((out, summary))
 }
 

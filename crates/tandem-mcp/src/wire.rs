@@ -881,3 +881,91 @@ pub struct HealthOut {
     pub findings: Vec<HealthFindingOut>,
     pub endpoints: Vec<EndpointOut>,
 }
+
+/// An analysis as its wire type (the MCP tool's and the HTTP API's result).
+pub fn analysis_out(a: &tandem_engine::Analysis) -> AnalysisOut {
+    AnalysisOut {
+        repo: a.repo.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+        base: a.base.clone(),
+        head: a.head.clone(),
+        files: a.files.clone(),
+        findings: a.findings.iter().map(FindingOut::from).collect(),
+        counts: CountsOut { breaking: a.counts.breaking, warning: a.counts.warning, info: a.counts.info },
+        impact: a.impact.level.as_str().into(),
+        impact_reason: a.impact.reason.clone(),
+        suggested_change_type: a.impact.change_type.map(|c| c.to_string()),
+        suggested_strategy: a.impact.strategy.map(|s| s.to_string()),
+        affected_repos: a.impact.consumers.iter().map(|c| c.repo.to_string()).collect(),
+        consumers: a
+            .impact
+            .consumers
+            .iter()
+            .map(|c| ConsumerOut { repo: c.repo.to_string(), relation: c.relation.to_string() })
+            .collect(),
+        recommendations: a.recommendations.clone(),
+        analysis_id: a.analysis_id,
+        coordination: a.coordination.map(|c| c.0),
+    }
+}
+
+fn outcome(o: &tandem_engine::ProbeOutcome) -> String {
+    match o {
+        tandem_engine::ProbeOutcome::Answered { status } => format!("HTTP {status}"),
+        tandem_engine::ProbeOutcome::Refused => "connection refused".into(),
+        tandem_engine::ProbeOutcome::TimedOut => "timed out".into(),
+        tandem_engine::ProbeOutcome::Failed { error } => format!("failed: {error}"),
+        tandem_engine::ProbeOutcome::NotProbed { reason } => format!("not probed: {reason}"),
+    }
+}
+
+/// A health report as its wire type (the MCP tool's and the HTTP API's result).
+pub fn health_out(r: &tandem_engine::HealthReport) -> HealthOut {
+    HealthOut {
+        at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        healthy: r.verdict() == tandem_engine::Verdict::Healthy,
+        stale_days: r.stale_days,
+        coordinations_checked: r.coordinations_checked,
+        repos_checked: r.repos_checked,
+        endpoints_probed: r.endpoints_probed,
+        counts: HealthCountsOut { critical: r.counts.critical, warning: r.counts.warning, info: r.counts.info },
+        findings: r
+            .findings
+            .iter()
+            .map(|f| HealthFindingOut {
+                check: f.check.to_string(),
+                level: f.level.to_string(),
+                message: f.message.clone(),
+                subjects: f.subjects.iter().map(|s| s.to_string()).collect(),
+                action: f.action.clone(),
+            })
+            .collect(),
+        endpoints: r
+            .endpoints
+            .iter()
+            .map(|e| EndpointOut {
+                repo: e.repo.to_string(),
+                url: e.url.clone(),
+                healthy: e.healthy,
+                outcome: outcome(&e.outcome),
+                latency_ms: e.latency_ms,
+            })
+            .collect(),
+    }
+}
+
+/// A coordination's deployment and rollback plans with its readiness, as their wire type.
+pub fn deployment_out(
+    c: &Coordination,
+    p: &Progress,
+    deploy: &tandem_model::plan::DeployPlan,
+    rollback: &tandem_model::plan::RollbackPlan,
+) -> DeploymentOut {
+    DeploymentOut {
+        coordination: c.id.0,
+        status: c.status.to_string(),
+        readiness: ReadinessOut { ready: p.readiness.ready, reasons: p.readiness.reasons.clone() },
+        waves: deploy.waves.iter().map(|w| w.iter().map(|r| r.to_string()).collect()).collect(),
+        steps: deploy_steps(deploy),
+        rollback: rollback_steps(rollback),
+    }
+}

@@ -55,6 +55,60 @@ pub struct CoordinationSettings {
     pub open_on_breaking_push: bool,
 }
 
+/// How `tandem serve` runs (`[serve]`); every field has a default, and the environment
+/// (`TANDEM_API_TOKEN`, `TANDEM_WEBHOOK_SECRET`) takes precedence over the files named here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServeSettings {
+    /// `HOST:PORT` to listen on.
+    pub listen: Option<std::net::SocketAddr>,
+    /// A file holding the API's bearer token (relative to tandem.toml).
+    pub api_token_file: Option<PathBuf>,
+    /// A file holding the GitHub webhook secret (relative to tandem.toml).
+    pub webhook_secret_file: Option<PathBuf>,
+    /// How often the scheduled health checks run; `None`: never (`health_interval = "off"`).
+    pub health_interval: Option<std::time::Duration>,
+    /// Attempts at processing a webhook delivery before it is failed for good.
+    pub webhook_max_attempts: u32,
+    /// How long a server holds a delivery it claimed; one that died holding it is taken over after.
+    pub webhook_lease: std::time::Duration,
+}
+
+impl ServeSettings {
+    pub const DEFAULT_HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: u32 = 8;
+    pub const MAX_WEBHOOK_MAX_ATTEMPTS: u32 = 100;
+    pub const DEFAULT_WEBHOOK_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            listen: None,
+            api_token_file: None,
+            webhook_secret_file: None,
+            health_interval: Some(Self::DEFAULT_HEALTH_INTERVAL),
+            webhook_max_attempts: Self::DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            webhook_lease: Self::DEFAULT_WEBHOOK_LEASE,
+        }
+    }
+}
+
+/// Reads an interval such as `30s`, `15m`, `2h` or `1d` (at least a second, at most a week).
+pub fn parse_interval(s: &str) -> Option<std::time::Duration> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit())?;
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3_600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (1..=7 * 86_400).contains(&secs).then(|| std::time::Duration::from_secs(secs))
+}
+
 /// Which issue tracker holds the issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,6 +230,7 @@ pub struct Workspace {
     pub coordination: CoordinationSettings,
     /// `[rollout]`: timing, Prometheus, flag stages and gates of `tandem rollout`.
     pub rollout: crate::rollout::RolloutSettings,
+    pub serve: ServeSettings,
     #[serde(skip)]
     index: HashMap<RepoName, usize>,
     #[serde(skip)]
@@ -449,6 +504,67 @@ impl Workspace {
             }
         };
 
+        let serve = match &raw.serve {
+            None => ServeSettings::default(),
+            Some(sv) => {
+                let defaults = ServeSettings::default();
+                let listen = match &sv.listen {
+                    None => None,
+                    Some(l) => Some(l.get_ref().parse::<std::net::SocketAddr>().map_err(|_| {
+                        err_at(
+                            Some(l.span()),
+                            format!("serve listen '{}' is not an address", l.get_ref()),
+                            Some("HOST:PORT with an IP address, e.g. \"127.0.0.1:7878\"".into()),
+                        )
+                    })?),
+                };
+                let health_interval = match &sv.health_interval {
+                    None => defaults.health_interval,
+                    Some(h) if h.get_ref().trim() == "off" => None,
+                    Some(h) => Some(parse_interval(h.get_ref()).ok_or_else(|| {
+                        err_at(
+                            Some(h.span()),
+                            format!("serve health_interval '{}' is not an interval", h.get_ref()),
+                            Some("a number and a unit s, m, h or d from 1s to 7d, e.g. \"15m\", or \"off\"".into()),
+                        )
+                    })?),
+                };
+                let webhook_max_attempts = match &sv.webhook_max_attempts {
+                    None => defaults.webhook_max_attempts,
+                    Some(n) if (1..=ServeSettings::MAX_WEBHOOK_MAX_ATTEMPTS).contains(n.get_ref()) => *n.get_ref(),
+                    Some(n) => {
+                        return Err(err_at(
+                            Some(n.span()),
+                            format!("serve webhook_max_attempts is {}", n.get_ref()),
+                            Some(format!(
+                                "a number of attempts from 1 to {} (default {})",
+                                ServeSettings::MAX_WEBHOOK_MAX_ATTEMPTS,
+                                ServeSettings::DEFAULT_WEBHOOK_MAX_ATTEMPTS
+                            )),
+                        ))
+                    }
+                };
+                let webhook_lease = match &sv.webhook_lease {
+                    None => defaults.webhook_lease,
+                    Some(l) => parse_interval(l.get_ref()).ok_or_else(|| {
+                        err_at(
+                            Some(l.span()),
+                            format!("serve webhook_lease '{}' is not an interval", l.get_ref()),
+                            Some("a number and a unit s, m, h or d from 1s to 7d, e.g. \"30s\"".into()),
+                        )
+                    })?,
+                };
+                ServeSettings {
+                    webhook_lease,
+                    listen,
+                    api_token_file: sv.api_token_file.as_ref().map(|p| root.join(p)),
+                    webhook_secret_file: sv.webhook_secret_file.as_ref().map(|p| root.join(p)),
+                    health_interval,
+                    webhook_max_attempts,
+                }
+            }
+        };
+
         let graph = Graph::from_repos(&repos).map_err(|cycle| {
             // Point at the depends_on entry that closes the cycle.
             let first = &cycle.path[0];
@@ -467,7 +583,7 @@ impl Workspace {
             .and_then(|w| w.name)
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "workspace".into());
-        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, index, graph })
+        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, serve, index, graph })
     }
 
     /// The directory holding `tandem.toml`.
@@ -576,8 +692,20 @@ struct RawManifest {
     workspace: Option<RawWorkspace>,
     coordination: Option<RawCoordination>,
     rollout: Option<crate::rollout::RawRollout>,
+    serve: Option<RawServe>,
     #[serde(default)]
     repo: Vec<RawRepo>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: Option<Spanned<String>>,
+    api_token_file: Option<String>,
+    webhook_secret_file: Option<String>,
+    health_interval: Option<Spanned<String>>,
+    webhook_max_attempts: Option<Spanned<u32>>,
+    webhook_lease: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -816,6 +944,28 @@ mod tests {
         assert_eq!(ws.coordination.strategy_for(ChangeType::Breaking), Strategy::Sequential);
         assert_eq!(ws.coordination.strategy_for(ChangeType::Protocol), Strategy::Sequential);
         assert_eq!(ws.coordination.strategy_for(ChangeType::Feature), Strategy::FeatureFlags);
+    }
+
+    #[test]
+    fn serve_settings_are_read_with_defaults_and_refused_with_location() {
+        let base = "[[repo]]\nname = \"a\"\nrole = \"service\"\n";
+        let ws = parse(base).unwrap();
+        assert_eq!(ws.serve, ServeSettings::default());
+        let ws = parse(&format!(
+            "[serve]\nlisten = \"127.0.0.1:9000\"\nhealth_interval = \"5m\"\nwebhook_secret_file = \"s.txt\"\n\
+             webhook_max_attempts = 3\n{base}"
+        ))
+        .unwrap();
+        assert_eq!(ws.serve.listen, Some("127.0.0.1:9000".parse().unwrap()));
+        assert_eq!(ws.serve.health_interval, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(ws.serve.webhook_max_attempts, 3);
+        assert_eq!(ws.serve.webhook_lease, ServeSettings::DEFAULT_WEBHOOK_LEASE);
+        assert!(ws.serve.webhook_secret_file.unwrap().ends_with("s.txt"));
+        assert_eq!(parse(&format!("[serve]\nhealth_interval = \"off\"\n{base}")).unwrap().serve.health_interval, None);
+        check_err(&format!("[serve]\nhealth_interval = \"soon\"\n{base}"), 2, 19, "is not an interval");
+        check_err(&format!("[serve]\nlisten = \"localhost\"\n{base}"), 2, 10, "is not an address");
+        check_err(&format!("[serve]\nwebhook_max_attempts = 0\n{base}"), 2, 24, "webhook_max_attempts is 0");
+        check_err(&format!("[serve]\ntoken = \"x\"\n{base}"), 2, 1, "unknown field");
     }
 
     #[test]

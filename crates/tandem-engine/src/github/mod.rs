@@ -94,16 +94,17 @@ pub fn github_init(ws: &Workspace, dir: &Path, opts: &GithubInitOptions) -> Resu
 }
 
 /// The workspace repository a GitHub repository (`owner/name`, a payload's
-/// `repository.full_name`) is: one with an alias naming it (`owner/name`, `github.com/owner/name`,
-/// an `https://` URL of it, or a Go module path below it), else the repository called `name`.
-///
-/// TODO(lead, at merge): the manifest gains `github = "owner/name"` per repo (helper `github`);
-/// match that key first and keep the aliases and the bare name as fallbacks.
+/// `repository.full_name`) is: the one whose `github` key names it, else one with an alias
+/// naming it (`owner/name`, `github.com/owner/name`, an `https://` URL of it, or a Go module path
+/// below it), else the repository called `name`.
 pub fn workspace_repo_for(ws: &Workspace, full_name: &str) -> Option<RepoName> {
     let full = full_name.trim().trim_end_matches(".git").to_ascii_lowercase();
     let (_, name) = full.split_once('/')?;
     if full.matches('/').count() != 1 || name.is_empty() {
         return None;
+    }
+    if let Some(r) = ws.repos.iter().find(|r| r.github.as_deref().is_some_and(|g| g.eq_ignore_ascii_case(&full))) {
+        return Some(r.name.clone());
     }
     let hosted = format!("github.com/{full}");
     let by_alias = ws.repos.iter().find(|r| {
