@@ -12,8 +12,8 @@ mod github_cmd;
 mod health_cmd;
 mod output;
 mod rollout_cmd;
-mod sync_cmd;
 mod serve_cmd;
+mod sync_cmd;
 mod wording;
 
 use anyhow::Context;
