@@ -93,6 +93,13 @@ impl Resolver {
             return self.parse_editions(name, path, text, decl);
         }
         let file = File::from_source(name, text)?;
+        if let Some((line, column)) = editions::features_outside_editions(file.file_descriptor_proto()) {
+            let syntax = file.file_descriptor_proto().syntax.clone().unwrap_or_else(|| "proto2".into());
+            let message = format!(
+                "{path}: `features` options are only valid in editions files, not in {syntax} (declare `edition = \"2023\";` instead of `syntax`)"
+            );
+            return Err(self.refuse(path, Refusal { line, column, message }));
+        }
         if self.located.contains(name) {
             return Ok(file);
         }

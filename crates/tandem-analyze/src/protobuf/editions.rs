@@ -152,21 +152,36 @@ const SPECS: [Spec; COUNT] = [
     },
 ];
 
-/// FeatureSet's field number in every `*Options` message.
-pub const FEATURES_OPTION: i32 = 50;
+/// The number of the `features` field of the options of the element at `element_path`, whose
+/// options are its field `options_tag` (descriptor.proto: FileOptions 50, MessageOptions 12,
+/// FieldOptions 21, EnumOptions 7, OneofOptions 1).
+pub fn features_field(element_path: &[i32], options_tag: i32) -> i32 {
+    use super::ir::tag;
+    if element_path.is_empty() {
+        return 50;
+    }
+    match options_tag {
+        tag::MSG_OPTIONS => 12,
+        tag::FIELD_OPTIONS => 21,
+        tag::ENUM_OPTIONS => 7,
+        _ => 1,
+    }
+}
 /// The extension numbers of `(pb.cpp)` and `(pb.java)` in FeatureSet.
 const CPP_EXTENSION: i32 = 1000;
 const JAVA_EXTENSION: i32 = 1001;
 
-/// The path, below an element's options, of a feature's option (buf reports a changed
-/// feature there when it is set on the element itself).
-pub fn option_path(feature: usize) -> Vec<i32> {
+/// The path of a feature's option set on the element at `element_path` (whose options are its
+/// field `options_tag`): buf reports a changed feature there when the element sets it itself.
+pub fn option_path(element_path: &[i32], options_tag: i32, feature: usize) -> Vec<i32> {
     let s = &SPECS[feature];
-    match s.extension {
-        None => vec![FEATURES_OPTION, s.number],
-        Some("pb.cpp") => vec![FEATURES_OPTION, CPP_EXTENSION, s.number],
-        Some(_) => vec![FEATURES_OPTION, JAVA_EXTENSION, s.number],
-    }
+    let features = features_field(element_path, options_tag);
+    let below: &[i32] = match s.extension {
+        None => &[features, s.number],
+        Some("pb.cpp") => &[features, CPP_EXTENSION, s.number],
+        Some(_) => &[features, JAVA_EXTENSION, s.number],
+    };
+    [element_path, &[options_tag], below].concat()
 }
 
 /// The features set on one element, by value number.
@@ -241,9 +256,21 @@ impl EditionInfo {
     }
 }
 
-/// Reads `features.…` options from one element's uninterpreted options.
-fn read_options(options: &[UninterpretedOption], path: &[i32], into: &mut HashMap<Vec<i32>, Overrides>) {
-    for o in options {
+/// The features set in a file, by element path, and the descriptor paths of the options
+/// that set them (`[element…, options, 999, i]`), in the order they are read.
+#[derive(Default)]
+struct Read {
+    overrides: HashMap<Vec<i32>, Overrides>,
+    options: Vec<Vec<i32>>,
+}
+
+/// Reads `features.…` options from one element's uninterpreted options (`options_tag`: the
+/// element's options field).
+fn read_options(options: &[UninterpretedOption], path: &[i32], options_tag: i32, into: &mut Read) {
+    for (i, o) in options.iter().enumerate() {
+        if o.name.first().is_some_and(|p| p.name_part == "features" && !p.is_extension) {
+            into.options.push([path, &[options_tag, 999, i as i32]].concat());
+        }
         let parts: Vec<(&str, bool)> =
             o.name.iter().map(|p| (p.name_part.trim_start_matches('.'), p.is_extension)).collect();
         let Some(value) = o.identifier_value.as_deref() else { continue };
@@ -257,30 +284,30 @@ fn read_options(options: &[UninterpretedOption], path: &[i32], into: &mut HashMa
             _ => None,
         };
         if let Some(feature) = feature {
-            into.entry(path.to_vec()).or_default().set(feature, value);
+            into.overrides.entry(path.to_vec()).or_default().set(feature, value);
         }
     }
 }
 
-fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut HashMap<Vec<i32>, Overrides>) {
+fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut Read) {
     use super::ir::tag;
     if let Some(o) = &m.options {
-        read_options(&o.uninterpreted_option, &path, into);
+        read_options(&o.uninterpreted_option, &path, tag::MSG_OPTIONS, into);
     }
     let at = |t: i32, i: usize| [path.as_slice(), &[t, i as i32]].concat();
     for (i, f) in m.field.iter().enumerate() {
         if let Some(o) = &f.options {
-            read_options(&o.uninterpreted_option, &at(tag::MSG_FIELD, i), into);
+            read_options(&o.uninterpreted_option, &at(tag::MSG_FIELD, i), tag::FIELD_OPTIONS, into);
         }
     }
     for (i, f) in m.extension.iter().enumerate() {
         if let Some(o) = &f.options {
-            read_options(&o.uninterpreted_option, &at(tag::MSG_EXTENSION, i), into);
+            read_options(&o.uninterpreted_option, &at(tag::MSG_EXTENSION, i), tag::FIELD_OPTIONS, into);
         }
     }
     for (i, d) in m.oneof_decl.iter().enumerate() {
         if let Some(o) = &d.options {
-            read_options(&o.uninterpreted_option, &at(tag::MSG_ONEOF, i), into);
+            read_options(&o.uninterpreted_option, &at(tag::MSG_ONEOF, i), 2, into);
         }
     }
     for (i, e) in m.enum_type.iter().enumerate() {
@@ -291,18 +318,18 @@ fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut HashMap<Vec<i32>
     }
 }
 
-fn read_enum(e: &EnumDescriptorProto, path: Vec<i32>, into: &mut HashMap<Vec<i32>, Overrides>) {
+fn read_enum(e: &EnumDescriptorProto, path: Vec<i32>, into: &mut Read) {
     if let Some(o) = &e.options {
-        read_options(&o.uninterpreted_option, &path, into);
+        read_options(&o.uninterpreted_option, &path, super::ir::tag::ENUM_OPTIONS, into);
     }
 }
 
 /// The features set anywhere in a parsed (not yet compiled) file.
-fn read_features(fd: &FileDescriptorProto) -> HashMap<Vec<i32>, Overrides> {
+fn read_features(fd: &FileDescriptorProto) -> Read {
     use super::ir::tag;
-    let mut into = HashMap::new();
+    let mut into = Read::default();
     if let Some(o) = &fd.options {
-        read_options(&o.uninterpreted_option, &[], &mut into);
+        read_options(&o.uninterpreted_option, &[], tag::FILE_OPTIONS, &mut into);
     }
     for (i, m) in fd.message_type.iter().enumerate() {
         read_message(m, vec![tag::FILE_MESSAGE, i as i32], &mut into);
@@ -312,10 +339,20 @@ fn read_features(fd: &FileDescriptorProto) -> HashMap<Vec<i32>, Overrides> {
     }
     for (i, f) in fd.extension.iter().enumerate() {
         if let Some(o) = &f.options {
-            read_options(&o.uninterpreted_option, &[tag::FILE_EXTENSION, i as i32], &mut into);
+            read_options(&o.uninterpreted_option, &[tag::FILE_EXTENSION, i as i32], tag::FIELD_OPTIONS, &mut into);
         }
     }
     into
+}
+
+/// In a proto2 or proto3 file (parsed, not compiled), where the first `features` option is
+/// (1-based line and column; 0 when not located): only editions files may set features.
+pub fn features_outside_editions(fd: &FileDescriptorProto) -> Option<(u32, u32)> {
+    let read = read_features(fd);
+    let first = read.options.first()?;
+    let info = fd.source_code_info.as_ref();
+    let span = info.and_then(|i| i.location.iter().find(|l| &l.path == first)).map(|l| l.span.clone());
+    Some(span.map_or((0, 0), |s| (s[0] as u32 + 1, s.get(1).map_or(0, |c| *c as u32 + 1))))
 }
 
 // ---- parsing ----
@@ -400,7 +437,7 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
     let mut fd = fd;
     check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
     fix_locations(&mut fd, &rewritten, &inserted, decl, text);
-    let overrides = read_features(&fd);
+    let overrides = read_features(&fd).overrides;
     Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted })
 }
 
@@ -419,7 +456,7 @@ fn check_editions_rules(
     let mut first: Option<Refusal> = None;
     for loc in &info.location {
         let n = loc.path.len();
-        if n < 3 || !matches!(loc.path[n - 3], tag::MSG_FIELD | tag::MSG_EXTENSION | tag::FILE_EXTENSION) {
+        if n < 3 || n % 2 == 0 || !matches!(loc.path[n - 3], tag::MSG_FIELD | tag::MSG_EXTENSION | tag::FILE_EXTENSION) {
             continue;
         }
         let last = loc.path[n - 1];
@@ -481,7 +518,8 @@ fn fix_locations(fd: &mut FileDescriptorProto, rewritten: &str, inserted: &[usiz
     };
     info.location.retain(|loc| {
         let n = loc.path.len();
-        let is_label = n >= 3 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
+        // a field's label: [… field tag, index, 4] (odd length; a field's own path is even)
+        let is_label = n >= 3 && n % 2 == 1 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
         !(is_label && marks.contains(&(loc.span[0], loc.span[1])))
     });
     for loc in &mut info.location {
@@ -636,7 +674,7 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
                         Some(ext) => format!("features.({ext}).{}", spec.name),
                         None => format!("features.{}", spec.name),
                     };
-                    let at = [path.as_slice(), &[options_tag(on)], option_path(feature).as_slice()].concat();
+                    let at = option_path(path, options_tag(on), feature);
                     found.push((at, format!("`{name}` cannot be set on {}", kind_name(on))));
                 }
             }
@@ -661,10 +699,14 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
             .flat_map(|&mi| module.messages[mi].fields.iter())
             .chain(file.extensions.iter().map(|&xi| &module.extensions[xi]));
         for f in fields {
+            let set_here = info.at(&f.path).is_some_and(|o| o.0[FIELD_PRESENCE] != 0);
+            if f.label == Label::Repeated && set_here {
+                found.push((f.path.clone(), format!("repeated field `{}` cannot set `features.field_presence`", f.name)));
+                continue;
+            }
             if f.label == Label::Repeated || f.features.get(FIELD_PRESENCE) != "IMPLICIT" {
                 continue;
             }
-            let set_here = info.at(&f.path).is_some_and(|o| o.0[FIELD_PRESENCE] != 0);
             let type_at = [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat();
             if set_here && (matches!(f.ty, Type::Message | Type::Group) || f.oneof.is_some() || f.extendee.is_some()) {
                 let what = if f.extendee.is_some() {

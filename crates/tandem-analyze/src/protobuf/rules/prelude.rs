@@ -259,7 +259,7 @@ pub fn message_json_format(_module: &Module, m: &Message) -> &'static str {
 /// The path of a feature's option set on the element at `path` (whose options are its
 /// `options_tag` field), where buf reports a changed feature set there.
 pub fn feature_path(path: &[i32], options_tag: i32, feature: usize) -> Vec<i32> {
-    [path, &[options_tag], option_path(feature).as_slice()].concat()
+    option_path(path, options_tag, feature)
 }
 
 /// The range as buf prints it: "[start,end]" with an inclusive end.
