@@ -28,7 +28,17 @@ type Refused = Rc<RefCell<HashMap<String, (String, Refusal)>>>;
 
 /// import name -> what the editions front end learnt of an editions file: its features, and
 /// where it inserted labels into the text the compiler saw (to place the compiler's errors).
-type Editions = Rc<RefCell<HashMap<String, (std::sync::Arc<EditionInfo>, Vec<usize>)>>>;
+type Editions = Rc<RefCell<HashMap<String, EditionFile>>>;
+
+/// What the editions front end learnt of one editions file.
+#[derive(Default)]
+struct EditionFile {
+    info: std::sync::Arc<EditionInfo>,
+    /// Offsets at which labels were inserted into the text the compiler saw.
+    inserted: Vec<usize>,
+    /// How to move the compiled file's locations back to the text as written.
+    fix: editions::Fix,
+}
 
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
@@ -125,17 +135,21 @@ impl Resolver {
         })?;
         match editions::parse(name, path, text, &decl) {
             Ok(mut parsed) => {
-                if !self.located.contains(name) {
+                let file = if self.located.contains(name) {
+                    // with its text, so the compiler's errors are located
+                    File::from_source(name, &parsed.text)?
+                } else {
                     parsed.fd.source_code_info = None;
-                }
-                self.editions
-                    .borrow_mut()
-                    .insert(name.to_string(), (std::sync::Arc::new(parsed.info), parsed.inserted));
-                Ok(File::from_file_descriptor_proto(parsed.fd))
+                    File::from_file_descriptor_proto(parsed.fd)
+                };
+                let e =
+                    EditionFile { info: std::sync::Arc::new(parsed.info), inserted: parsed.inserted, fix: parsed.fix };
+                self.editions.borrow_mut().insert(name.to_string(), e);
+                Ok(file)
             }
             Err(editions::Failure::Refused(r)) => Err(self.refuse(path, r)),
             Err(editions::Failure::Parse(e, inserted)) => {
-                self.editions.borrow_mut().insert(name.to_string(), (Default::default(), inserted));
+                self.editions.borrow_mut().insert(name.to_string(), EditionFile { inserted, ..Default::default() });
                 Err(e)
             }
         }
@@ -259,10 +273,13 @@ pub fn compile(
             module.add_file(name, fd, "");
         }
         for (path, name) in compiled {
-            if let Some(fd) = by_name.remove(&name) {
+            if let Some(mut fd) = by_name.remove(&name) {
                 let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
                 match editions.borrow().get(&name) {
-                    Some((info, _)) => module.add_edition_file(path, fd, &text, info.clone()),
+                    Some(e) => {
+                        e.fix.apply(&mut fd);
+                        module.add_edition_file(path, fd, &text, e.info.clone())
+                    }
                     None => module.add_file(path, fd, &text),
                 }
             }
@@ -287,7 +304,7 @@ fn problem(
     e: &protox::Error,
     opened: &HashMap<String, (String, Rc<str>)>,
     refused: &HashMap<String, (String, Refusal)>,
-    editions: &HashMap<String, (std::sync::Arc<EditionInfo>, Vec<usize>)>,
+    editions: &HashMap<String, EditionFile>,
 ) -> CompileProblem {
     use miette::Diagnostic;
     if let Some((at_path, r)) = refused.get(&e.to_string()) {
@@ -306,7 +323,7 @@ fn problem(
     let labels: Vec<miette::LabeledSpan> = e.labels().map(|l| l.collect()).unwrap_or_default();
     let label = labels.iter().find(|l| l.primary()).or(labels.last());
     // an editions file's text had labels inserted before the compiler saw it
-    let inserted = e.file().and_then(|f| editions.get(f)).map(|(_, i)| i.as_slice()).unwrap_or(&[]);
+    let inserted = e.file().and_then(|f| editions.get(f)).map(|e| e.inserted.as_slice()).unwrap_or(&[]);
     let offset = label.map(|l| editions::original_offset(inserted, l.offset()));
     let (line, column) = match (offset, text.clone()) {
         (Some(o), Some(t)) => {

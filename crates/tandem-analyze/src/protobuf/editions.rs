@@ -125,7 +125,12 @@ const SPECS: [Spec; COUNT] = [
         number: 3,
         values: &["REPEATED_FIELD_ENCODING_UNKNOWN", "PACKED", "EXPANDED"],
     },
-    Spec { extension: None, name: "utf8_validation", number: 4, values: &["UTF8_VALIDATION_UNKNOWN", "", "VERIFY", "NONE"] },
+    Spec {
+        extension: None,
+        name: "utf8_validation",
+        number: 4,
+        values: &["UTF8_VALIDATION_UNKNOWN", "", "VERIFY", "NONE"],
+    },
     Spec {
         extension: None,
         name: "message_encoding",
@@ -275,9 +280,7 @@ fn read_options(options: &[UninterpretedOption], path: &[i32], options_tag: i32,
             o.name.iter().map(|p| (p.name_part.trim_start_matches('.'), p.is_extension)).collect();
         let Some(value) = o.identifier_value.as_deref() else { continue };
         let feature = match parts.as_slice() {
-            [("features", false), (name, false)] => {
-                SPECS.iter().position(|s| s.extension.is_none() && s.name == *name)
-            }
+            [("features", false), (name, false)] => SPECS.iter().position(|s| s.extension.is_none() && s.name == *name),
             [("features", false), (ext, true), (name, false)] => {
                 SPECS.iter().position(|s| s.extension == Some(*ext) && s.name == *name)
             }
@@ -365,6 +368,19 @@ pub struct Parsed {
     /// that text) at which [`LABEL`] was inserted, ascending.
     pub text: String,
     pub inserted: Vec<usize>,
+    /// How to move the compiled file's source locations back to the text as written.
+    pub fix: Fix,
+}
+
+/// Moves source locations given in the text handed to the compiler back to the columns of the
+/// file as written, drops the locations of inserted labels, and locates the `edition`
+/// declaration (path 14, buf's place for a changed syntax).
+#[derive(Debug, Clone, Default)]
+pub struct Fix {
+    /// Inserted labels as (line, column) of the compiler's text, ascending.
+    marks: Vec<(i32, i32)>,
+    /// The declaration's span, as source info gives spans.
+    edition_span: Vec<i32>,
 }
 
 /// Why an editions file is not read.
@@ -434,11 +450,10 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
             }
         }
     };
-    let mut fd = fd;
     check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
-    fix_locations(&mut fd, &rewritten, &inserted, decl, text);
+    let fix = Fix::new(&rewritten, &inserted, decl, text);
     let overrides = read_features(&fd).overrides;
-    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted })
+    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix })
 }
 
 /// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
@@ -451,12 +466,12 @@ fn check_editions_rules(
 ) -> Result<(), Failure> {
     use super::ir::tag;
     let Some(info) = &fd.source_code_info else { return Ok(()) };
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(rewritten.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0).chain(rewritten.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut first: Option<Refusal> = None;
     for loc in &info.location {
         let n = loc.path.len();
-        if n < 3 || n % 2 == 0 || !matches!(loc.path[n - 3], tag::MSG_FIELD | tag::MSG_EXTENSION | tag::FILE_EXTENSION) {
+        if n < 3 || n % 2 == 0 || !matches!(loc.path[n - 3], tag::MSG_FIELD | tag::MSG_EXTENSION | tag::FILE_EXTENSION)
+        {
             continue;
         }
         let last = loc.path[n - 1];
@@ -490,63 +505,67 @@ fn check_editions_rules(
     }
 }
 
-/// Moves the parser's source locations back to the columns of the file as written, drops the
-/// locations of inserted labels, and locates the `edition` declaration (path 14, buf's place
-/// for a changed syntax).
-fn fix_locations(fd: &mut FileDescriptorProto, rewritten: &str, inserted: &[usize], decl: &Declaration, text: &str) {
-    use super::ir::tag;
-    let Some(info) = fd.source_code_info.as_mut() else { return };
-    // inserted labels as (line, column) of the rewritten text, ascending
-    let mut marks: Vec<(i32, i32)> = Vec::with_capacity(inserted.len());
-    if !inserted.is_empty() {
-        let (mut line, mut line_start, mut k) = (0i32, 0usize, 0usize);
-        for (i, b) in rewritten.bytes().enumerate() {
-            while k < inserted.len() && inserted[k] == i {
-                marks.push((line, (i - line_start) as i32));
-                k += 1;
-            }
-            if b == b'\n' {
-                line += 1;
-                line_start = i + 1;
+impl Fix {
+    fn new(rewritten: &str, inserted: &[usize], decl: &Declaration, text: &str) -> Fix {
+        let mut marks: Vec<(i32, i32)> = Vec::with_capacity(inserted.len());
+        if !inserted.is_empty() {
+            let (mut line, mut line_start, mut k) = (0i32, 0usize, 0usize);
+            for (i, b) in rewritten.bytes().enumerate() {
+                while k < inserted.len() && inserted[k] == i {
+                    marks.push((line, (i - line_start) as i32));
+                    k += 1;
+                }
+                if b == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
             }
         }
+        let (l0, c0) = tandem_model::manifest::line_col(text, decl.start);
+        let (l1, c1) = tandem_model::manifest::line_col(text, decl.end);
+        let edition_span = if l0 == l1 {
+            vec![l0 as i32 - 1, c0 as i32 - 1, c1 as i32 - 1]
+        } else {
+            vec![l0 as i32 - 1, c0 as i32 - 1, l1 as i32 - 1, c1 as i32 - 1]
+        };
+        Fix { marks, edition_span }
     }
-    let len = LABEL.len() as i32;
-    let back = |line: i32, col: i32| -> i32 {
-        let before = marks.iter().filter(|&&(l, c)| l == line && c + len <= col).count() as i32;
-        col - before * len
-    };
-    info.location.retain(|loc| {
-        let n = loc.path.len();
-        // a field's label: [… field tag, index, 4] (odd length; a field's own path is even)
-        let is_label = n >= 3 && n % 2 == 1 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
-        !(is_label && marks.contains(&(loc.span[0], loc.span[1])))
-    });
-    for loc in &mut info.location {
-        let s = &mut loc.span;
-        match s.len() {
-            3 => {
-                s[1] = back(s[0], s[1]);
-                s[2] = back(s[0], s[2]);
+
+    pub fn apply(&self, fd: &mut FileDescriptorProto) {
+        use super::ir::tag;
+        let Some(info) = fd.source_code_info.as_mut() else { return };
+        let marks = &self.marks;
+        let len = LABEL.len() as i32;
+        let back = |line: i32, col: i32| -> i32 {
+            let before = marks.iter().filter(|&&(l, c)| l == line && c + len <= col).count() as i32;
+            col - before * len
+        };
+        info.location.retain(|loc| {
+            let n = loc.path.len();
+            // a field's label: [… field tag, index, 4] (odd length; a field's own path is even)
+            let is_label = n >= 3 && n % 2 == 1 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
+            !(is_label && marks.contains(&(loc.span[0], loc.span[1])))
+        });
+        for loc in &mut info.location {
+            let s = &mut loc.span;
+            match s.len() {
+                3 => {
+                    s[1] = back(s[0], s[1]);
+                    s[2] = back(s[0], s[2]);
+                }
+                4 => {
+                    s[1] = back(s[0], s[1]);
+                    s[3] = back(s[2], s[3]);
+                }
+                _ => {}
             }
-            4 => {
-                s[1] = back(s[0], s[1]);
-                s[3] = back(s[2], s[3]);
-            }
-            _ => {}
         }
+        let span = self.edition_span.clone();
+        info.location.insert(
+            1.min(info.location.len()),
+            prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
+        );
     }
-    let (l0, c0) = tandem_model::manifest::line_col(text, decl.start);
-    let (l1, c1) = tandem_model::manifest::line_col(text, decl.end);
-    let span = if l0 == l1 {
-        vec![l0 as i32 - 1, c0 as i32 - 1, c1 as i32 - 1]
-    } else {
-        vec![l0 as i32 - 1, c0 as i32 - 1, l1 as i32 - 1, c1 as i32 - 1]
-    };
-    info.location.insert(
-        1.min(info.location.len()),
-        prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
-    );
 }
 
 /// The language feature files of protobuf (`google/protobuf/cpp_features.proto`, …): only
@@ -701,7 +720,10 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
         for f in fields {
             let set_here = info.at(&f.path).is_some_and(|o| o.0[FIELD_PRESENCE] != 0);
             if f.label == Label::Repeated && set_here {
-                found.push((f.path.clone(), format!("repeated field `{}` cannot set `features.field_presence`", f.name)));
+                found.push((
+                    f.path.clone(),
+                    format!("repeated field `{}` cannot set `features.field_presence`", f.name),
+                ));
                 continue;
             }
             if f.label == Label::Repeated || f.features.get(FIELD_PRESENCE) != "IMPLICIT" {
@@ -731,13 +753,93 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
         let located: Vec<(super::ir::Span, String)> =
             found.into_iter().map(|(p, m)| (file.span(&p).unwrap_or_default(), m)).collect();
         if let Some((span, message)) = located.into_iter().min_by_key(|(s, _)| (s.line, s.column)) {
-            problems.push(CompileProblem {
-                path: file.path.clone(),
-                line: span.line,
-                column: span.column,
-                message: format!("{}: {message}", file.path),
-            });
+            problems.push(CompileProblem { path: file.path.clone(), line: span.line, column: span.column, message });
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declaration_is_found_after_comments_and_only_there() {
+        let text = "// header\n/* block */ edition = '2024' ;\npackage a;\n";
+        let d = declaration(text).unwrap().unwrap();
+        assert_eq!((d.value.as_str(), &text[d.start..d.end]), ("2024", "edition = '2024' ;"));
+        assert!(declaration("syntax = \"proto3\";\n").is_none());
+        assert!(declaration("editions = 1;").is_none());
+        let (at, why) = declaration("edition = \"2023\"\npackage a;").unwrap().unwrap_err();
+        assert_eq!(at, 17);
+        assert!(why.contains("`;`"), "{why}");
+    }
+
+    #[test]
+    fn features_resolve_from_the_edition_defaults_down() {
+        let f = Features::defaults(Defaults::Edition(2023));
+        assert_eq!(
+            [FIELD_PRESENCE, ENUM_TYPE, UTF8_VALIDATION, JSON_FORMAT, CPP_STRING_TYPE].map(|k| f.get(k)),
+            ["EXPLICIT", "OPEN", "VERIFY", "ALLOW", "STRING"]
+        );
+        assert_eq!(Features::defaults(Defaults::Edition(2024)).get(CPP_STRING_TYPE), "VIEW");
+        assert_eq!(Features::defaults(Defaults::Proto2).get(ENUM_TYPE), "CLOSED");
+        assert_eq!(Features::defaults(Defaults::Proto3).get(FIELD_PRESENCE), "IMPLICIT");
+        let mut file = Overrides::default();
+        file.set(FIELD_PRESENCE, "IMPLICIT");
+        let mut field = Overrides::default();
+        field.set(UTF8_VALIDATION, "NONE");
+        field.set(UTF8_VALIDATION, "NOT_A_VALUE");
+        let resolved = f.with(Some(&file)).with(Some(&field));
+        assert_eq!((resolved.get(FIELD_PRESENCE), resolved.get(UTF8_VALIDATION)), ("IMPLICIT", "NONE"));
+    }
+
+    #[test]
+    fn fields_without_labels_parse_and_keep_their_columns() {
+        let text = "edition = \"2023\";\npackage a;\nmessage M { string s = 1 [features.utf8_validation = NONE]; int32 n = 2; }\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(mut parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        assert_eq!(parsed.info.year, 2023);
+        assert_eq!(parsed.inserted.len(), 2);
+        let m = &parsed.fd.message_type[0];
+        assert_eq!(m.field.iter().map(|f| f.name()).collect::<Vec<_>>(), ["s", "n"]);
+        let mut expected = Overrides::default();
+        expected.set(UTF8_VALIDATION, "NONE");
+        assert_eq!(parsed.info.at(&[4, 0, 2, 0]), Some(&expected));
+        // the second field starts at column 60 as written (0-based), after one inserted label
+        parsed.fix.apply(&mut parsed.fd);
+        let info = parsed.fd.source_code_info.unwrap();
+        let span = &info.location.iter().find(|l| l.path == [4, 0, 2, 1]).unwrap().span;
+        assert_eq!(span[..2], [2, text.lines().nth(2).unwrap().find("int32").unwrap() as i32]);
+        assert!(info.location.iter().any(|l| l.path == [14] && l.span == [0, 0, 17]));
+        assert!(!info.location.iter().any(|l| l.path == [4, 0, 2, 0, 4]), "an inserted label has no place");
+    }
+
+    #[test]
+    fn what_editions_forbid_is_refused_at_its_place() {
+        for (text, line, col, word) in [
+            ("edition = \"2023\";\nmessage M {\n  optional int32 a = 1;\n}\n", 3, 3, "optional"),
+            ("edition = \"2023\";\nmessage M {\n  int32 a = 1; required int32 b = 2;\n}\n", 3, 16, "required"),
+            ("edition = \"2023\";\nmessage M {\n  repeated group G = 1 { int32 x = 1; }\n}\n", 3, 12, "group"),
+            ("edition = \"2025\";\nmessage M {}\n", 1, 11, "2025"),
+        ] {
+            let decl = declaration(text).unwrap().unwrap();
+            match parse("a.proto", "a.proto", text, &decl) {
+                Err(Failure::Refused(r)) => {
+                    assert_eq!((r.line, r.column), (line, col), "{text}: {}", r.message);
+                    assert!(r.message.contains(word), "{}", r.message);
+                }
+                _ => panic!("{text}: not refused"),
+            }
+        }
+    }
+
+    #[test]
+    fn offsets_move_back_over_inserted_labels() {
+        // labels inserted at 10 and 30 (offsets in the rewritten text)
+        let inserted = [10, 30];
+        assert_eq!(original_offset(&inserted, 5), 5);
+        assert_eq!(original_offset(&inserted, 19), 10);
+        assert_eq!(original_offset(&inserted, 45), 45 - 2 * LABEL.len());
+    }
 }

@@ -1,11 +1,11 @@
 //! A compiled protobuf module, flattened for comparison: every message, enum, service and
 //! extension indexed by its fully-qualified name, with the source location of each element.
 
+use super::editions::{Defaults, EditionInfo, Features, MESSAGE_ENCODING};
 use prost_types::{
     field_descriptor_proto::{Label, Type},
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
 };
-use super::editions::{Defaults, EditionInfo, Features, MESSAGE_ENCODING};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -845,7 +845,14 @@ impl Module {
     }
 }
 
-fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i32>, fi: usize, features: Features) -> Field {
+fn field(
+    f: &FieldDescriptorProto,
+    parent: &str,
+    oneofs: &[String],
+    path: Vec<i32>,
+    fi: usize,
+    features: Features,
+) -> Field {
     // an editions message field encoded as a group (DELIMITED) is a group, as buf sees it
     let ty = match f.r#type() {
         Type::Message if features.get(MESSAGE_ENCODING) == "DELIMITED" => Type::Group,

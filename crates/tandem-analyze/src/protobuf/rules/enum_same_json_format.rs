@@ -26,6 +26,10 @@ fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     if a == "ALLOW" && b != "ALLOW" {
         let e = short_name(&cur.full_name);
         let feature = feature_path(&cur.path, tag::ENUM_OPTIONS, JSON_FORMAT);
-        out.at_first(cur.file, &[&feature, &cur.path], format!("Enum \"{e}\" JSON format support changed from {a} to {b}."));
+        out.at_first(
+            cur.file,
+            &[&feature, &cur.path],
+            format!("Enum \"{e}\" JSON format support changed from {a} to {b}."),
+        );
     }
 }

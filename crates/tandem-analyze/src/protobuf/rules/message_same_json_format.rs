@@ -26,6 +26,10 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     if a == "ALLOW" && b != "ALLOW" {
         let m = short_name(&cur.full_name);
         let feature = feature_path(&cur.path, tag::MSG_OPTIONS, JSON_FORMAT);
-        out.at_first(cur.file, &[&feature, &cur.path], format!("Message \"{m}\" JSON format support changed from {a} to {b}."));
+        out.at_first(
+            cur.file,
+            &[&feature, &cur.path],
+            format!("Message \"{m}\" JSON format support changed from {a} to {b}."),
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! What every rule file uses.
 
-pub use super::super::framework::{sub, Category, Check, Out, Rule};
 pub use super::super::editions::{
     option_path, CPP_STRING_TYPE, ENUM_TYPE, FIELD_PRESENCE, JAVA_UTF8_VALIDATION, JSON_FORMAT, UTF8_VALIDATION,
 };
+pub use super::super::framework::{sub, Category, Check, Out, Rule};
 pub use super::super::ir::{tag, Enum, Field, File, Message, Method, Module, Ranges, Service, Syntax};
 pub use prost_types::field_descriptor_proto::{Label, Type};
 
