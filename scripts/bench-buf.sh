@@ -3,6 +3,7 @@
 #
 # usage: bash scripts/bench-buf.sh [RUNS (default 3)] [FILES (default 2000)] [MESSAGES (default 30000)] [EDITS (default 300)]
 #        SYNTAX=editions bash scripts/bench-buf.sh …   the same corpus as `edition = "2023"` files
+#        TANDEM=/path/to/tandem bash scripts/bench-buf.sh …   that binary, not a fresh build
 #
 # Generates two revisions (scripts/bench/gen_proto_corpus.py), commits them as two commits of a
 # git repository for tandem and keeps them as two directories for buf, runs each tool RUNS
@@ -19,8 +20,11 @@ TOOLS_DIR="${TANDEM_TOOLS_DIR:-$HOME/.cache/tandem-tools}"
 BUF="${BUF:-$TOOLS_DIR/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf}"
 [ -x "$BUF" ] || { echo "buf not found at $BUF; run bash scripts/setup.sh" >&2; exit 2; }
 
-cargo build --release -q -p tandem-cli
-TANDEM="${CARGO_TARGET_DIR:-$PWD/target}/release/tandem"
+# TANDEM=/path/to/tandem compares that binary (e.g. another revision's) instead of building this one
+if [ -z "${TANDEM:-}" ]; then
+  cargo build --release -q -p tandem-cli
+  TANDEM="${CARGO_TARGET_DIR:-$PWD/target}/release/tandem"
+fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
