@@ -103,7 +103,10 @@ impl Resolver {
             return self.parse_editions(name, path, text, decl);
         }
         let file = File::from_source(name, text)?;
-        if let Some((line, column)) = editions::features_outside_editions(file.file_descriptor_proto()) {
+        // only editions files may set features (the text is searched first: most files name none)
+        let features =
+            text.contains("features").then(|| editions::features_outside_editions(file.file_descriptor_proto()));
+        if let Some((line, column)) = features.flatten() {
             let syntax = file.file_descriptor_proto().syntax.clone().unwrap_or_else(|| "proto2".into());
             let message = format!(
                 "{path}: `features` options are only valid in editions files, not in {syntax} (declare `edition = \"2023\";` instead of `syntax`)"
