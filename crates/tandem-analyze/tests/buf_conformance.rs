@@ -104,8 +104,8 @@ cases! {
     rpc_same_response_type / "RPC_SAME_RESPONSE_TYPE": [breaking, breaking_streaming, ok];
     rpc_same_server_streaming / "RPC_SAME_SERVER_STREAMING": [breaking, ok];
     service_no_delete / "SERVICE_NO_DELETE": [breaking, breaking_moved_file, ok];
-    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, editions_2023_to_2024, editions_file_features, editions_proto2_to_2023_defaults, editions_proto2_to_2023_same, editions_proto3_to_2023_changes, editions_proto3_to_2023_same, editions_wire_and_defaults, ok_wire_compatible];
-    malformed / "_malformed": [duplicate_field_number, editions_bad_feature_value, editions_closed_enum_implicit, editions_feature_target, editions_features_in_proto3, editions_group, editions_open_enum_not_zero, editions_optional_label, editions_repeated_presence, editions_unknown_edition, editions_unknown_type, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
+    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, editions_2023_to_2024, editions_2024_visibility, editions_file_features, editions_proto2_to_2023_defaults, editions_proto2_to_2023_same, editions_proto3_to_2023_changes, editions_proto3_to_2023_same, editions_wire_and_defaults, ok_wire_compatible];
+    malformed / "_malformed": [duplicate_field_number, editions_2024_ctype, editions_bad_feature_value, editions_closed_enum_implicit, editions_feature_target, editions_features_in_proto3, editions_group, editions_open_enum_not_zero, editions_optional_label, editions_repeated_presence, editions_unknown_edition, editions_unknown_type, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
 }
 
 /// (rule ID, file, line, column, message): buf's words are part of the verdict.

@@ -397,6 +397,48 @@ pub fn original_offset(inserted: &[usize], offset: usize) -> usize {
     offset - before * LABEL.len()
 }
 
+/// Blanks out edition 2024's `export` / `local` before `message` and `enum` (outside comments
+/// and strings), keeping every offset.
+fn blank_visibility(text: &mut String) {
+    let b = text.as_bytes();
+    let word_at = |i: usize, w: &[u8]| {
+        b[i..].starts_with(w)
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
+            && b.get(i + w.len()).is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+    };
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1).is_some_and(|c| *c == b'/' || *c == b'*') => {
+                i = skip_blank(b, i);
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'e' | b'l' => {
+                for w in [&b"export"[..], &b"local"[..]] {
+                    if word_at(i, w) {
+                        let next = skip_blank(b, i + w.len());
+                        if word_at(next, b"message") || word_at(next, b"enum") {
+                            spans.push((i, i + w.len()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    for (from, to) in spans {
+        text.replace_range(from..to, &" ".repeat(to - from));
+    }
+}
+
 fn refusal(text: &str, offset: usize, message: String) -> Refusal {
     let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
     Refusal { line: line as u32, column: column as u32, message }
@@ -419,6 +461,10 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
     let mut rewritten: String = text[..decl.start].to_string();
     rewritten.extend(text[decl.start..decl.end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
     rewritten.push_str(&text[decl.end..]);
+    if year >= 2024 {
+        // symbol visibility (`export message`, `local enum`) changes no breaking rule's verdict
+        blank_visibility(&mut rewritten);
+    }
     let mut inserted: Vec<usize> = Vec::new();
     let fd = match protox_parse::parse(name, &rewritten) {
         Ok(fd) => fd,
@@ -718,6 +764,16 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
             .flat_map(|&mi| module.messages[mi].fields.iter())
             .chain(file.extensions.iter().map(|&xi| &module.extensions[xi]));
         for f in fields {
+            if info.year >= 2024 && f.proto.options.as_ref().is_some_and(|o| o.ctype.is_some()) {
+                let at = [f.path.as_slice(), &[tag::FIELD_OPTIONS, 1]].concat();
+                found.push((
+                    at,
+                    format!(
+                        "field `{}`: `ctype` is not allowed from edition 2024 on; set `features.(pb.cpp).string_type`",
+                        f.name
+                    ),
+                ));
+            }
             let set_here = info.at(&f.path).is_some_and(|o| o.0[FIELD_PRESENCE] != 0);
             if f.label == Label::Repeated && set_here {
                 found.push((
@@ -832,6 +888,18 @@ mod tests {
                 _ => panic!("{text}: not refused"),
             }
         }
+    }
+
+    #[test]
+    fn edition_2024_visibility_keywords_are_read() {
+        let text = "edition = \"2024\";\n// export message in a comment\nexport message M { local enum E { E_A = 0; } string export = 1; }\nlocal message N {}\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let names: Vec<&str> = parsed.fd.message_type.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["M", "N"]);
+        assert_eq!(parsed.fd.message_type[0].field[0].name(), "export");
+        assert_eq!(parsed.text.len(), text.len() + parsed.inserted.len() * LABEL.len());
+        assert!(parsed.text.contains("// export message in a comment"));
     }
 
     #[test]
