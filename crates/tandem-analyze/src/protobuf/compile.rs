@@ -140,7 +140,10 @@ impl Resolver {
             Ok(mut parsed) => {
                 let file = if self.located.contains(name) {
                     // with its text, so the compiler's errors are located
-                    File::from_source(name, &parsed.text)?
+                    match parsed.file.take() {
+                        Some(file) => file,
+                        None => File::from_source(name, &parsed.text)?,
+                    }
                 } else {
                     parsed.fd.source_code_info = None;
                     File::from_file_descriptor_proto(parsed.fd)

@@ -370,6 +370,8 @@ pub struct Parsed {
     pub inserted: Vec<usize>,
     /// How to move the compiled file's source locations back to the text as written.
     pub fix: Fix,
+    /// The file as the compiler takes it, with its text (when the second parse made it).
+    pub file: Option<protox::file::File>,
 }
 
 /// Moves source locations given in the text handed to the compiler back to the columns of the
@@ -466,6 +468,7 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
         blank_visibility(&mut rewritten);
     }
     let mut inserted: Vec<usize> = Vec::new();
+    let mut file = None;
     let fd = match protox_parse::parse(name, &rewritten) {
         Ok(fd) => fd,
         Err(e) => {
@@ -490,16 +493,17 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
             }
             with_labels.push_str(&rewritten[from..]);
             rewritten = with_labels;
-            match protox_parse::parse(name, &rewritten) {
-                Ok(fd) => fd,
-                Err(e) => return Err(Failure::Parse(e.into(), inserted)),
+            // parsed by the compiler's own entry point: the file keeps its text for locating errors
+            match protox::file::File::from_source(name, &rewritten) {
+                Ok(f) => file.insert(f).file_descriptor_proto().clone(),
+                Err(e) => return Err(Failure::Parse(e, inserted)),
             }
         }
     };
     check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
     let fix = Fix::new(&rewritten, &inserted, decl, text);
     let overrides = read_features(&fd).overrides;
-    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix })
+    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix, file })
 }
 
 /// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
