@@ -2,6 +2,8 @@
 # Times `tandem analyze` against `buf breaking` on the same large protobuf corpus, side by side.
 #
 # usage: bash scripts/bench-buf.sh [RUNS (default 3)] [FILES (default 2000)] [MESSAGES (default 30000)] [EDITS (default 300)]
+#        SYNTAX=editions bash scripts/bench-buf.sh …   the same corpus as `edition = "2023"` files
+#        TANDEM=/path/to/tandem bash scripts/bench-buf.sh …   that binary, not a fresh build
 #
 # Generates two revisions (scripts/bench/gen_proto_corpus.py), commits them as two commits of a
 # git repository for tandem and keeps them as two directories for buf, runs each tool RUNS
@@ -13,16 +15,20 @@ RUNS="${1:-3}"
 FILES="${2:-2000}"
 MESSAGES="${3:-30000}"
 EDITS="${4:-300}"
+SYNTAX="${SYNTAX:-proto3}"
 TOOLS_DIR="${TANDEM_TOOLS_DIR:-$HOME/.cache/tandem-tools}"
 BUF="${BUF:-$TOOLS_DIR/npm/node_modules/@bufbuild/buf-linux-x64/bin/buf}"
 [ -x "$BUF" ] || { echo "buf not found at $BUF; run bash scripts/setup.sh" >&2; exit 2; }
 
-cargo build --release -q -p tandem-cli
-TANDEM="${CARGO_TARGET_DIR:-$PWD/target}/release/tandem"
+# TANDEM=/path/to/tandem compares that binary (e.g. another revision's) instead of building this one
+if [ -z "${TANDEM:-}" ]; then
+  cargo build --release -q -p tandem-cli
+  TANDEM="${CARGO_TARGET_DIR:-$PWD/target}/release/tandem"
+fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-python3 scripts/bench/gen_proto_corpus.py "$WORK/trees" --files "$FILES" --messages "$MESSAGES" --edits "$EDITS"
+python3 scripts/bench/gen_proto_corpus.py "$WORK/trees" --files "$FILES" --messages "$MESSAGES" --edits "$EDITS" --syntax "$SYNTAX"
 
 # the git repository: previous, then current, as two commits
 mkdir -p "$WORK/repo"

@@ -38,8 +38,12 @@ def build(n_files, n_messages):
     return files
 
 
-def render(i, spec):
-    out = [f'syntax = "proto3";', "", f"package {spec['pkg']};", ""]
+def render(i, spec, syntax="proto3"):
+    if syntax == "editions":
+        # the same semantics as proto3: implicit presence unless a field says otherwise
+        out = ['edition = "2023";', "", f"package {spec['pkg']};", "", "option features.field_presence = IMPLICIT;", ""]
+    else:
+        out = [f'syntax = "proto3";', "", f"package {spec['pkg']};", ""]
     for j in spec["imports"]:
         out.append(f'import "bench/file{j:04d}.proto";')
     out.append("")
@@ -59,13 +63,13 @@ def render(i, spec):
     return "\n".join(out) + "\n"
 
 
-def write(root, files):
+def write(root, files, syntax="proto3"):
     os.makedirs(os.path.join(root, "bench"), exist_ok=True)
     with open(os.path.join(root, "buf.yaml"), "w") as f:
         f.write("version: v2\nbreaking:\n  use:\n    - FILE\n")
     for i, spec in enumerate(files):
         with open(os.path.join(root, "bench", f"file{i:04d}.proto"), "w") as f:
-            f.write(render(i, spec))
+            f.write(render(i, spec, syntax))
 
 
 def main():
@@ -74,9 +78,10 @@ def main():
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--messages", type=int, default=30000)
     ap.add_argument("--edits", type=int, default=300)
+    ap.add_argument("--syntax", choices=["proto3", "editions"], default="proto3")
     a = ap.parse_args()
     files = build(a.files, a.messages)
-    write(os.path.join(a.out, "previous"), files)
+    write(os.path.join(a.out, "previous"), files, a.syntax)
     rnd = random.Random(7)
     edited = set()
     for k in range(a.edits):
@@ -94,7 +99,7 @@ def main():
             fields[f][0] = "string" if fields[f][0] != "string" else "int64"  # type changed
         else:
             fields[f][1] = fields[f][1] + "_renamed"  # renamed
-    write(os.path.join(a.out, "current"), files)
+    write(os.path.join(a.out, "current"), files, a.syntax)
     total = sum(len(s["messages"]) for s in files)
     print(f"{len(files)} files, {total} messages, {a.edits} breaking edits in {len({e[0] for e in edited})} files")
 

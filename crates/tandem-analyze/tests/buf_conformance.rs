@@ -104,8 +104,8 @@ cases! {
     rpc_same_response_type / "RPC_SAME_RESPONSE_TYPE": [breaking, breaking_streaming, ok];
     rpc_same_server_streaming / "RPC_SAME_SERVER_STREAMING": [breaking, ok];
     service_no_delete / "SERVICE_NO_DELETE": [breaking, breaking_moved_file, ok];
-    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, bufsuite_breaking_v1_field_same_label, ok_wire_compatible];
-    malformed / "_malformed": [bufsuite_several_errors, bufsuite_several_syntax_errors, duplicate_field_number, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
+    categories / "_categories": [breaking_file, breaking_file_deleted, breaking_nested_words, breaking_no_buf_yaml, breaking_package, breaking_v1_except_ignore, breaking_v1_ignore_only, breaking_v1beta1, breaking_v2_default, breaking_wire, breaking_wire_json, bufsuite_breaking_v1_field_same_label, editions_2023_to_2024, editions_2024_visibility, editions_file_features, editions_proto2_to_2023_defaults, editions_proto2_to_2023_same, editions_proto3_to_2023_changes, editions_proto3_to_2023_same, editions_wire_and_defaults, ok_wire_compatible];
+    malformed / "_malformed": [bufsuite_several_errors, bufsuite_several_syntax_errors, duplicate_field_number, editions_2024_ctype, editions_bad_feature_value, editions_closed_enum_implicit, editions_feature_target, editions_features_in_proto3, editions_group, editions_open_enum_not_zero, editions_optional_label, editions_repeated_presence, editions_unknown_edition, editions_unknown_type, import_parent_dir, missing_import, not_utf8, previous_does_not_compile, syntax_error];
 }
 
 /// Errors buf's compiler lists that protox does not: (case, line). protox stops at a file's
@@ -216,25 +216,6 @@ fn tandem_keys(out: &Outcome, expected: &BTreeSet<Key>) -> BTreeSet<Key> {
             (f.rule.clone(), if pathless { String::new() } else { f.path.clone() }, f.line, f.column, f.message.clone())
         })
         .collect()
-}
-
-/// Whether a case uses protobuf editions (`edition = "2023";`).
-fn uses_editions(case: &Path) -> bool {
-    fn walk(dir: &Path) -> bool {
-        std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p)
-            } else {
-                p.extension().is_some_and(|x| x == "proto")
-                    && std::fs::read_to_string(&p)
-                        .unwrap_or_default()
-                        .lines()
-                        .any(|l| l.trim_start().starts_with("edition"))
-            }
-        })
-    }
-    walk(case)
 }
 
 /// What buf printed on a case, run now.
@@ -351,17 +332,6 @@ fn check_case(rel: &str) {
                 problems.push(format!("buf lists an error at {path}:{line} that tandem does not: {e}"));
             }
         }
-    } else if uses_editions(&case) {
-        // FIXME(issue 3): the compiler in use reads proto2 and proto3 but not editions. Until
-        // it does, an editions file must be reported as not compiled, saying why — never
-        // silently judged.
-        if !out
-            .findings
-            .iter()
-            .any(|f| f.rule.starts_with("COMPILE") && f.message.contains("editions are not supported"))
-        {
-            problems.push(format!("an editions file must be reported as unsupported: {:?}", out.findings));
-        }
     } else {
         let want = keys(&recorded);
         let got = tandem_keys(&out, &want);
@@ -396,10 +366,4 @@ fn check_case(rel: &str) {
     insta::with_settings!({ snapshot_path => fixtures().join("snapshots"), prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(format!("{group}__{name}"), rendered);
     });
-}
-
-#[test]
-fn editions_cases_stay_few() {
-    let editions = CASES.iter().filter(|c| uses_editions(&fixtures().join(c))).count();
-    assert!(editions < CASES.len() / 8, "too many editions cases skipped: {editions}");
 }

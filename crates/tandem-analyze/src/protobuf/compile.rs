@@ -1,5 +1,6 @@
 //! Compiling the protobuf files of one side of a comparison, straight from a [`Source`].
 
+use super::editions::{self, EditionInfo};
 use super::ir::Module;
 use super::limits::{self, Refusal};
 use super::CompilerMemory;
@@ -25,6 +26,20 @@ type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
 /// names the file, so it is unique): (repo path, refusal).
 type Refused = Rc<RefCell<HashMap<String, (String, Refusal)>>>;
 
+/// import name -> what the editions front end learnt of an editions file: its features, and
+/// where it inserted labels into the text the compiler saw (to place the compiler's errors).
+type Editions = Rc<RefCell<HashMap<String, EditionFile>>>;
+
+/// What the editions front end learnt of one editions file.
+#[derive(Default)]
+struct EditionFile {
+    info: std::sync::Arc<EditionInfo>,
+    /// Offsets at which labels were inserted into the text the compiler saw.
+    inserted: Vec<usize>,
+    /// How to move the compiled file's locations back to the text as written.
+    fix: editions::Fix,
+}
+
 /// Maps import names to repository paths through the module roots, reading from the source.
 struct Resolver {
     source: std::sync::Arc<dyn Source>,
@@ -38,6 +53,8 @@ struct Resolver {
     /// Import names whose source locations are kept (the compared files). Other files only
     /// resolve names: dropping their locations halves the compiler's memory and time.
     located: std::collections::HashSet<String>,
+    /// The editions files parsed, by import name.
+    editions: Editions,
 }
 
 fn join(root: &str, name: &str) -> String {
@@ -81,8 +98,21 @@ impl Resolver {
 
 impl Resolver {
     /// Parses a file, keeping its source locations only when it is one of the compared files.
-    fn parse(&self, name: &str, text: &str) -> Result<File, protox::Error> {
+    fn parse(&self, name: &str, path: &str, text: &str) -> Result<File, protox::Error> {
+        if let Some(decl) = editions::declaration(text) {
+            return self.parse_editions(name, path, text, decl);
+        }
         let file = File::from_source(name, text)?;
+        // only editions files may set features (the text is searched first: most files name none)
+        let features =
+            text.contains("features").then(|| editions::features_outside_editions(file.file_descriptor_proto()));
+        if let Some((line, column)) = features.flatten() {
+            let syntax = file.file_descriptor_proto().syntax.clone().unwrap_or_else(|| "proto2".into());
+            let message = format!(
+                "{path}: `features` options are only valid in editions files, not in {syntax} (declare `edition = \"2023\";` instead of `syntax`)"
+            );
+            return Err(self.refuse(path, Refusal { line, column, message }));
+        }
         if self.located.contains(name) {
             return Ok(file);
         }
@@ -92,16 +122,70 @@ impl Resolver {
     }
 }
 
+impl Resolver {
+    /// Parses an editions file with the editions front end (see [`editions`]).
+    fn parse_editions(
+        &self,
+        name: &str,
+        path: &str,
+        text: &str,
+        decl: Result<editions::Declaration, (usize, String)>,
+    ) -> Result<File, protox::Error> {
+        let decl = decl.map_err(|(offset, message)| {
+            let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
+            let r = Refusal { line: line as u32, column: column as u32, message: format!("{path}: {message}") };
+            self.refuse(path, r)
+        })?;
+        match editions::parse(name, path, text, &decl) {
+            Ok(mut parsed) => {
+                let file = if self.located.contains(name) {
+                    // with its text, so the compiler's errors are located
+                    match parsed.file.take() {
+                        Some(file) => file,
+                        None => File::from_source(name, &parsed.text)?,
+                    }
+                } else {
+                    parsed.fd.source_code_info = None;
+                    File::from_file_descriptor_proto(parsed.fd)
+                };
+                let e =
+                    EditionFile { info: std::sync::Arc::new(parsed.info), inserted: parsed.inserted, fix: parsed.fix };
+                self.editions.borrow_mut().insert(name.to_string(), e);
+                Ok(file)
+            }
+            Err(editions::Failure::Refused(r)) => Err(self.refuse(path, r)),
+            Err(editions::Failure::Parse(e, inserted)) => {
+                self.editions.borrow_mut().insert(name.to_string(), EditionFile { inserted, ..Default::default() });
+                Err(e)
+            }
+        }
+    }
+}
+
+/// protobuf's language feature files (`google/protobuf/cpp_features.proto`, …), which the
+/// compiler does not bring, for `features.(pb.cpp).…` options.
+struct LanguageFeatures;
+
+impl FileResolver for LanguageFeatures {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        match editions::language_features_file(name) {
+            Some(text) => File::from_source(name, text),
+            None => Err(protox::Error::file_not_found(name)),
+        }
+    }
+}
+
 impl FileResolver for Resolver {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        if let Some((_, text)) = self.opened.borrow().get(name) {
+        let known = self.opened.borrow().get(name).cloned();
+        if let Some((path, text)) = known {
             // opened before by a compiler that failed: parse again the same way
-            return self.parse(name, text);
+            return self.parse(name, &path, &text);
         }
         let (path, text) = self.load(name)?;
         // remember the text before parsing, so a parse error can be located in it
-        self.opened.borrow_mut().insert(name.to_string(), (path, Rc::from(text.as_str())));
-        self.parse(name, &text)
+        self.opened.borrow_mut().insert(name.to_string(), (path.clone(), Rc::from(text.as_str())));
+        self.parse(name, &path, &text)
     }
 }
 
@@ -137,6 +221,7 @@ pub fn compile(
     let opened = Rc::new(RefCell::new(HashMap::new()));
     let refused: Refused = Rc::new(RefCell::new(HashMap::new()));
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
+    let editions: Editions = Rc::new(RefCell::new(HashMap::new()));
     // A compiler over `source` whose resolver records the texts it opens in `opened`.
     let new_compiler = || {
         let mut chain = ChainFileResolver::new();
@@ -147,8 +232,10 @@ pub fn compile(
             opened: opened.clone(),
             refused: refused.clone(),
             located: located.clone(),
+            editions: editions.clone(),
         });
         chain.add(GoogleFileResolver::new());
+        chain.add(LanguageFeatures);
         let mut compiler = protox::Compiler::with_file_resolver(chain);
         // only the targets are needed in full; imports only resolve names
         compiler.include_source_info(true).include_imports(false);
@@ -167,7 +254,7 @@ pub fn compile(
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
-                    Err(e) => problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow())),
+                    Err(e) => problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow())),
                 }
             }
         }
@@ -192,10 +279,27 @@ pub fn compile(
             module.add_file(name, fd, "");
         }
         for (path, name) in compiled {
-            if let Some(fd) = by_name.remove(&name) {
+            if let Some(mut fd) = by_name.remove(&name) {
                 let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
-                module.add_file(path, fd, &text);
+                match editions.borrow().get(&name) {
+                    Some(e) => {
+                        e.fix.apply(&mut fd);
+                        module.add_edition_file(path, fd, &text, e.info.clone())
+                    }
+                    None => module.add_file(path, fd, &text),
+                }
             }
+        }
+        // what protox does not check in editions files
+        let invalid = editions::validate(&module);
+        if !invalid.is_empty() {
+            let bad: std::collections::HashSet<&str> = invalid.iter().map(|p| p.path.as_str()).collect();
+            let mut kept = Module::default();
+            for f in module.files.iter().filter(|f| !bad.contains(f.path.as_str())) {
+                kept.add_file_from(f);
+            }
+            module = kept;
+            problems.extend(invalid);
         }
         (module, problems)
     }
@@ -206,6 +310,7 @@ fn problem(
     e: &protox::Error,
     opened: &HashMap<String, (String, Rc<str>)>,
     refused: &HashMap<String, (String, Refusal)>,
+    editions: &HashMap<String, EditionFile>,
 ) -> Vec<CompileProblem> {
     use miette::Diagnostic;
     if let Some((at_path, r)) = refused.get(&e.to_string()) {
@@ -223,7 +328,9 @@ fn problem(
     // the primary label when there is one, else the last (a duplicate's second use)
     let labels: Vec<miette::LabeledSpan> = e.labels().map(|l| l.collect()).unwrap_or_default();
     let label = labels.iter().find(|l| l.primary()).or(labels.last());
-    let offset = label.map(|l| l.offset());
+    // an editions file's text had labels inserted before the compiler saw it
+    let inserted = e.file().and_then(|f| editions.get(f)).map(|e| e.inserted.as_slice()).unwrap_or(&[]);
+    let offset = label.map(|l| editions::original_offset(inserted, l.offset()));
     let (line, column) = match (offset, text.clone()) {
         (Some(o), Some(t)) => {
             let (l, c) = tandem_model::manifest::line_col(&t, o);
@@ -238,9 +345,6 @@ fn problem(
             "import \"{import}\" is not a valid import path: an import names a file relative to a module root (the directory of buf.yaml, or a root listed in it) and may not contain '.' or '..' components, backslashes, empty components or a leading '/'; write the path from the root"
         );
     }
-    if text.as_deref().is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("edition"))) {
-        message = format!("protobuf editions are not supported by this build of tandem yet ({message})");
-    }
     if at_path != path {
         message = format!("{message} (in {at_path}, imported by {path})");
     }
@@ -252,7 +356,7 @@ fn problem(
         let label = labels.iter().find(|l| l.primary()).or(labels.last());
         let (line, column) = match (label, text.as_deref()) {
             (Some(l), Some(t)) => {
-                let (l, c) = tandem_model::manifest::line_col(t, l.offset());
+                let (l, c) = tandem_model::manifest::line_col(t, editions::original_offset(inserted, l.offset()));
                 (l as u32, c as u32)
             }
             _ => (0, 0),

@@ -1,11 +1,13 @@
 //! A compiled protobuf module, flattened for comparison: every message, enum, service and
 //! extension indexed by its fully-qualified name, with the source location of each element.
 
+use super::editions::{Defaults, EditionInfo, Features, MESSAGE_ENCODING};
 use prost_types::{
     field_descriptor_proto::{Label, Type},
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// A 1-based source range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -233,7 +235,8 @@ impl Syntax {
         match self {
             Syntax::Proto2 => "proto2".into(),
             Syntax::Proto3 => "proto3".into(),
-            Syntax::Editions(e) => format!("editions ({e})"),
+            // buf names every edition "editions"
+            Syntax::Editions(_) => "editions".into(),
         }
     }
 }
@@ -260,6 +263,8 @@ pub struct Field {
     /// The fully-qualified name of the enclosing message ("" at file level).
     pub parent: String,
     pub file: usize,
+    /// Resolved features (a proto2 or proto3 file's are its syntax's defaults).
+    pub features: Features,
 }
 
 impl Field {
@@ -387,6 +392,7 @@ pub struct Message {
     pub is_map_entry: bool,
     pub path: Vec<i32>,
     pub file: usize,
+    pub features: Features,
 }
 
 #[derive(Debug, Clone)]
@@ -416,6 +422,7 @@ pub struct Enum {
     pub file: usize,
     /// The enclosing message ("" at file level).
     pub parent: String,
+    pub features: Features,
 }
 
 impl Enum {
@@ -465,6 +472,9 @@ pub struct File {
     pub name: String,
     pub package: String,
     pub syntax: Syntax,
+    /// The file's resolved features, and (editions files) the features set on its elements.
+    pub features: Features,
+    pub edition: Option<Arc<EditionInfo>>,
     pub proto: FileDescriptorProto,
     pub locations: Locations,
     pub messages: Vec<usize>,
@@ -523,7 +533,7 @@ impl Module {
     /// Adds a file of another module again (used to drop files from a module).
     pub fn add_file_from(&mut self, f: &File) {
         let locations = f.locations.clone();
-        self.add_file_with(f.path.clone(), f.proto.clone(), locations);
+        self.add_file_with(f.path.clone(), f.proto.clone(), locations, f.edition.clone());
     }
 
     /// Adds a compiled file; `path` is how findings name it, `text` its source (for columns).
@@ -531,21 +541,37 @@ impl Module {
         let locations = Locations::from_file(&fd, text);
         // the locations are all that is kept of the source info (its largest part)
         fd.source_code_info = None;
-        self.add_file_with(path, fd, locations);
+        self.add_file_with(path, fd, locations, None);
     }
 
-    fn add_file_with(&mut self, path: String, fd: FileDescriptorProto, locations: Locations) {
+    /// Adds a compiled editions file, with what the editions front end learnt of it.
+    pub fn add_edition_file(&mut self, path: String, mut fd: FileDescriptorProto, text: &str, info: Arc<EditionInfo>) {
+        let locations = Locations::from_file(&fd, text);
+        fd.source_code_info = None;
+        self.add_file_with(path, fd, locations, Some(info));
+    }
+
+    fn add_file_with(
+        &mut self,
+        path: String,
+        fd: FileDescriptorProto,
+        locations: Locations,
+        edition: Option<Arc<EditionInfo>>,
+    ) {
         let fi = self.files.len();
-        let syntax = match fd.syntax.as_deref() {
-            Some("proto3") => Syntax::Proto3,
-            Some("editions") => Syntax::Editions(0),
-            _ => Syntax::Proto2,
+        let (syntax, defaults) = match (&edition, fd.syntax.as_deref()) {
+            (Some(e), _) => (Syntax::Editions(e.year), Defaults::Edition(e.year)),
+            (None, Some("proto3")) => (Syntax::Proto3, Defaults::Proto3),
+            _ => (Syntax::Proto2, Defaults::Proto2),
         };
+        let features = Features::defaults(defaults).with(edition.as_ref().and_then(|e| e.at(&[])));
         let mut file = File {
             path,
             name: fd.name().to_string(),
             package: fd.package().to_string(),
             syntax,
+            features,
+            edition,
             locations,
             proto: FileDescriptorProto::default(),
             messages: Vec::new(),
@@ -688,8 +714,20 @@ impl Module {
         self.files.push(file);
     }
 
+    /// The features of an element of `file` inside `parent` (a message's full name, or "" at
+    /// file level), with those it sets itself.
+    fn features_at(&self, file: &File, parent: &str, path: &[i32]) -> Features {
+        let Some(info) = &file.edition else { return file.features };
+        let base = match parent {
+            "" => file.features,
+            p => self.message(p).map_or(file.features, |m| m.features),
+        };
+        base.with(info.at(path))
+    }
+
     fn add_extension(&mut self, file: &mut File, fi: usize, parent: &str, x: &FieldDescriptorProto, path: Vec<i32>) {
-        let f = field(x, parent, &[], path, fi);
+        let features = self.features_at(file, parent, &path);
+        let f = field(x, parent, &[], path, fi, features);
         self.extension_by_key.insert((f.extendee.clone().unwrap_or_default(), f.number), self.extensions.len());
         file.extensions.push(self.extensions.len());
         self.extensions.push(f);
@@ -707,6 +745,9 @@ impl Module {
                 }
             }
         }
+        let parent = if path.len() > 2 { full_name.rsplit_once('.').map_or("", |(p, _)| p) } else { "" };
+        let features = self.features_at(file, parent, &path);
+        let info = file.edition.clone();
         let fields: Vec<Field> = m
             .field
             .iter()
@@ -714,7 +755,15 @@ impl Module {
             .map(|(j, f)| {
                 let mut p = path.clone();
                 p.extend([tag::MSG_FIELD, j as i32]);
-                let mut fld = field(f, full_name, &oneofs, p, fi);
+                // a field inherits from its oneof, the oneof from the message
+                let field_features = match &info {
+                    None => features,
+                    Some(info) => {
+                        let oneof = f.oneof_index.map(|k| [path.as_slice(), &[tag::MSG_ONEOF, k]].concat());
+                        features.with(oneof.and_then(|o| info.at(&o))).with(info.at(&p))
+                    }
+                };
+                let mut fld = field(f, full_name, &oneofs, p, fi, field_features);
                 if let Some(k) = f.oneof_index {
                     if synthetic.get(k as usize).copied().unwrap_or(false) {
                         fld.oneof = None;
@@ -742,6 +791,7 @@ impl Module {
             is_map_entry: m.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false),
             path,
             file: fi,
+            features,
         };
         self.message_by_name.insert(full_name.to_string(), self.messages.len());
         file.messages.push(self.messages.len());
@@ -758,6 +808,7 @@ impl Module {
         path: Vec<i32>,
     ) {
         let full_name = qualify(prefix, e.name());
+        let features = self.features_at(file, parent, &path);
         let values: Vec<EnumValue> = e
             .value
             .iter()
@@ -784,6 +835,7 @@ impl Module {
             path,
             file: fi,
             parent: parent.to_string(),
+            features,
         });
     }
 
@@ -805,12 +857,24 @@ impl Module {
     }
 }
 
-fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i32>, fi: usize) -> Field {
+fn field(
+    f: &FieldDescriptorProto,
+    parent: &str,
+    oneofs: &[String],
+    path: Vec<i32>,
+    fi: usize,
+    features: Features,
+) -> Field {
+    // an editions message field encoded as a group (DELIMITED) is a group, as buf sees it
+    let ty = match f.r#type() {
+        Type::Message if features.get(MESSAGE_ENCODING) == "DELIMITED" => Type::Group,
+        t => t,
+    };
     Field {
         name: f.name().to_string(),
         number: f.number(),
         label: f.label(),
-        ty: f.r#type(),
+        ty,
         type_name: strip_dot(f.type_name()),
         json_name: f.json_name().to_string(),
         has_json_name: f.json_name.is_some(),
@@ -823,5 +887,6 @@ fn field(f: &FieldDescriptorProto, parent: &str, oneofs: &[String], path: Vec<i3
         path,
         parent: parent.to_string(),
         file: fi,
+        features,
     }
 }

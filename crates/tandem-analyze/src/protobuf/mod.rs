@@ -7,6 +7,7 @@
 
 pub mod compile;
 pub mod config;
+pub mod editions;
 pub mod framework;
 pub mod ir;
 pub mod limits;

@@ -22,8 +22,14 @@ rule!(
 
 fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let (a, b) = (enum_json_format(out.prev, prev), enum_json_format(out.cur, cur));
-    if a != b {
-        let e = enum_name(cur, out.cur);
-        out.at(cur.file, &cur.path, format!("Enum \"{e}\" changed JSON format support from \"{a}\" to \"{b}\"."));
+    // only losing full JSON support breaks
+    if a == "ALLOW" && b != "ALLOW" {
+        let e = short_name(&cur.full_name);
+        let feature = feature_path(&cur.path, tag::ENUM_OPTIONS, JSON_FORMAT);
+        out.at_first(
+            cur.file,
+            &[&feature, &cur.path],
+            format!("Enum \"{e}\" JSON format support changed from {a} to {b}."),
+        );
     }
 }

@@ -20,6 +20,7 @@ fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let (a, b) = (enum_type(out.prev, prev), enum_type(out.cur, cur));
     if a != b {
         let e = short_name(&cur.full_name);
-        out.at(cur.file, &cur.path, format!("Enum \"{e}\" changed from {a} to {b}."));
+        let feature = feature_path(&cur.path, tag::ENUM_OPTIONS, ENUM_TYPE);
+        out.at_first(cur.file, &[&feature, &cur.path], format!("Enum \"{e}\" changed from {a} to {b}."));
     }
 }

@@ -15,9 +15,22 @@ const WHY: &str = "Java consumers start (or stop) rejecting strings that are not
 
 rule!("FIELD_SAME_JAVA_UTF8_VALIDATION", [FILE, PACKAGE], "Checks that fields have the same Java string UTF8 validation, based on java_string_check_utf8 file option or (pb.java).utf8_validation feature.", Check::Field(check));
 
-fn java_check(module: &Module, f: &Field) -> bool {
-    let option = module.files[f.file].proto.options.as_ref().and_then(|o| o.java_string_check_utf8).unwrap_or(false);
-    option || utf8_verified(module, f)
+/// Java's UTF-8 validation as buf resolves it: the `java_string_check_utf8` file option when
+/// set (or the file is not an editions file), else the `(pb.java).utf8_validation` feature;
+/// VERIFY wins over the field's `utf8_validation`, which is the answer otherwise.
+fn java_check(module: &Module, f: &Field) -> &'static str {
+    let file = &module.files[f.file];
+    let option = file.proto.options.as_ref().and_then(|o| o.java_string_check_utf8);
+    let verify = if !matches!(file.syntax, Syntax::Editions(_)) || option.is_some() {
+        option.unwrap_or(false)
+    } else {
+        f.features.get(JAVA_UTF8_VALIDATION) == "VERIFY"
+    };
+    if verify {
+        "VERIFY"
+    } else {
+        utf8_validation(f)
+    }
 }
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
@@ -27,12 +40,12 @@ fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     let (a, b) = (java_check(out.prev, prev), java_check(out.cur, cur));
     if a != b {
         let d = field_desc(out.cur, msg, cur);
-        let name = |v: bool| if v { "VERIFY" } else { "NONE" };
-        // buf points at the file option that changed the validation
+        let feature = feature_path(&cur.path, tag::FIELD_OPTIONS, JAVA_UTF8_VALIDATION);
+        // buf points at the file option that changed the validation, else the feature
         out.at_first(
             cur.file,
-            &[&[tag::FILE_OPTIONS, 27], &cur.path],
-            format!("{d} changed Java string UTF8 validation from \"{}\" to \"{}\".", name(a), name(b)),
+            &[&[tag::FILE_OPTIONS, 27], &feature, &cur.path],
+            format!("{d} changed Java string UTF8 validation from \"{a}\" to \"{b}\"."),
         );
     }
 }

@@ -21,7 +21,8 @@ rule!(
 );
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    if type_str(prev) != type_str(cur) {
+    // a group and a message of the same name differ in kind (buf compares kinds first)
+    if prev.ty != cur.ty || type_str(prev) != type_str(cur) {
         let (a, b) = wire_type_strs(prev, cur);
         let d = field_desc(out.cur, msg, cur);
         at_field(out, cur, type_parts(cur), format!("{d} changed type from \"{a}\" to \"{b}\"."));

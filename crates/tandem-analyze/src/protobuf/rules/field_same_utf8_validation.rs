@@ -25,10 +25,10 @@ fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
     if prev.ty != Type::String || cur.ty != Type::String {
         return;
     }
-    let (a, b) = (utf8_verified(out.prev, prev), utf8_verified(out.cur, cur));
+    let (a, b) = (utf8_validation(prev), utf8_validation(cur));
     if a != b {
         let d = field_desc(out.cur, msg, cur);
-        let name = |v: bool| if v { "VERIFY" } else { "NONE" };
-        at_field(out, cur, &[], format!("{d} changed UTF8 validation from {} to {}.", name(a), name(b)));
+        let feature = feature_path(&cur.path, tag::FIELD_OPTIONS, UTF8_VALIDATION);
+        out.at_first(cur.file, &[&feature, &cur.path], format!("{d} changed UTF8 validation from {a} to {b}."));
     }
 }

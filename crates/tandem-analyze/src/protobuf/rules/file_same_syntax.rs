@@ -17,7 +17,8 @@ const WHY: &str =
 rule!("FILE_SAME_SYNTAX", [CSR, FILE, PACKAGE], "Checks that files have the same syntax.", Check::File(check));
 
 fn check(out: &mut Out, prev: &File, cur: &File) {
-    if prev.syntax != cur.syntax {
+    // buf names every edition "editions": 2023 -> 2024 is no change of syntax
+    if prev.syntax.as_str() != cur.syntax.as_str() {
         let fi = out.cur.file_by_name[&cur.name];
         out.at_first(
             fi,

@@ -22,8 +22,14 @@ rule!(
 
 fn check(out: &mut Out, prev: &Message, cur: &Message) {
     let (a, b) = (message_json_format(out.prev, prev), message_json_format(out.cur, cur));
-    if a != b {
-        let m = msg_name(cur, out.cur);
-        at_message(out, cur, format!("Message \"{m}\" changed JSON format support from \"{a}\" to \"{b}\"."));
+    // only losing full JSON support breaks
+    if a == "ALLOW" && b != "ALLOW" {
+        let m = short_name(&cur.full_name);
+        let feature = feature_path(&cur.path, tag::MSG_OPTIONS, JSON_FORMAT);
+        out.at_first(
+            cur.file,
+            &[&feature, &cur.path],
+            format!("Message \"{m}\" JSON format support changed from {a} to {b}."),
+        );
     }
 }

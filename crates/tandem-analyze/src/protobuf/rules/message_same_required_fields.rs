@@ -27,7 +27,9 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     let required = |module: &Module, m: &Message| -> Vec<(i32, String)> {
         m.fields
             .iter()
-            .filter(|f| presence(module, f) == Presence::LegacyRequired)
+            // the proto2 `required` label only: buf 1.75 does not count an editions field
+            // with `features.field_presence = LEGACY_REQUIRED`
+            .filter(|f| f.label == Label::Required && !matches!(module.files[f.file].syntax, Syntax::Editions(_)))
             .map(|f| (f.number, f.name.clone()))
             .collect()
     };

@@ -1,5 +1,8 @@
 //! What every rule file uses.
 
+pub use super::super::editions::{
+    option_path, CPP_STRING_TYPE, ENUM_TYPE, FIELD_PRESENCE, JAVA_UTF8_VALIDATION, JSON_FORMAT, UTF8_VALIDATION,
+};
 pub use super::super::framework::{sub, Category, Check, Out, Rule};
 pub use super::super::ir::{tag, Enum, Field, File, Message, Method, Module, Ranges, Service, Syntax};
 pub use prost_types::field_descriptor_proto::{Label, Type};
@@ -91,8 +94,17 @@ pub fn wire_type_strs(prev: &Field, cur: &Field) -> (String, String) {
     if prev.ty == cur.ty {
         (type_str(prev), type_str(cur))
     } else {
-        (scalar_name(prev.ty).to_string(), scalar_name(cur.ty).to_string())
+        (kind_name(prev).to_string(), kind_name(cur).to_string())
     }
+}
+
+/// The kind of a field as buf names it: a scalar name, "message", "group", or "message
+/// (delimited encoding)" for an editions message field with DELIMITED encoding.
+pub fn kind_name(f: &Field) -> &'static str {
+    if f.ty == Type::Group && f.features.get(super::super::editions::MESSAGE_ENCODING) == "DELIMITED" {
+        return "message (delimited encoding)";
+    }
+    scalar_name(f.ty)
 }
 
 /// The pointers buf appends to the wire rules' messages.
@@ -181,7 +193,8 @@ pub fn at_field(out: &mut Out, f: &Field, parts: &[i32], text: String) {
     out.at_first(f.file, &refs, text);
 }
 
-// ---- resolved features (by syntax: the compiler in use reads proto2 and proto3) ----
+// ---- resolved features (editions files resolve them in the IR; proto2 and proto3 files have
+// their syntax's defaults) ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -194,24 +207,22 @@ pub fn presence(module: &Module, f: &Field) -> Presence {
     if f.label == Label::Required {
         return Presence::LegacyRequired;
     }
+    let editions = matches!(module.files[f.file].syntax, Syntax::Editions(_));
+    if editions && f.label != Label::Repeated && f.features.get(FIELD_PRESENCE) == "LEGACY_REQUIRED" {
+        return Presence::LegacyRequired;
+    }
     if f.label == Label::Repeated
         || f.ty == Type::Message
         || f.ty == Type::Group
         || f.oneof.is_some()
         || f.extendee.is_some()
+        || f.proto3_optional
     {
         return Presence::Explicit;
     }
-    match module.files[f.file].syntax {
-        Syntax::Proto2 => Presence::Explicit,
-        Syntax::Proto3 => {
-            if f.proto3_optional {
-                Presence::Explicit
-            } else {
-                Presence::Implicit
-            }
-        }
-        Syntax::Editions(_) => Presence::Explicit,
+    match f.features.get(FIELD_PRESENCE) {
+        "IMPLICIT" => Presence::Implicit,
+        _ => Presence::Explicit,
     }
 }
 
@@ -230,40 +241,33 @@ pub fn cardinality(module: &Module, f: &Field) -> &'static str {
     }
 }
 
-/// Whether strings are checked for UTF-8 (proto3 and editions: yes unless turned off).
-pub fn utf8_verified(module: &Module, f: &Field) -> bool {
-    match module.files[f.file].syntax {
-        Syntax::Proto2 => false,
-        Syntax::Proto3 => true,
-        Syntax::Editions(_) => true,
-    }
+/// The resolved `utf8_validation` of a field: "VERIFY" or "NONE".
+pub fn utf8_validation(f: &Field) -> &'static str {
+    f.features.get(UTF8_VALIDATION)
 }
 
 /// "open" or "closed".
-pub fn enum_type(module: &Module, e: &Enum) -> &'static str {
-    match module.files[e.file].syntax {
-        Syntax::Proto2 => "closed",
-        Syntax::Proto3 => "open",
-        Syntax::Editions(_) => "open",
+pub fn enum_type(_module: &Module, e: &Enum) -> &'static str {
+    match e.features.get(ENUM_TYPE) {
+        "CLOSED" => "closed",
+        _ => "open",
     }
 }
 
 /// JSON format support of an enum: "ALLOW" or "LEGACY_BEST_EFFORT".
-pub fn enum_json_format(module: &Module, e: &Enum) -> &'static str {
-    match module.files[e.file].syntax {
-        Syntax::Proto2 => "LEGACY_BEST_EFFORT",
-        Syntax::Proto3 => "ALLOW",
-        Syntax::Editions(_) => "ALLOW",
-    }
+pub fn enum_json_format(_module: &Module, e: &Enum) -> &'static str {
+    e.features.get(JSON_FORMAT)
 }
 
 /// JSON format support of a message: "ALLOW" or "LEGACY_BEST_EFFORT".
-pub fn message_json_format(module: &Module, m: &Message) -> &'static str {
-    match module.files[m.file].syntax {
-        Syntax::Proto2 => "LEGACY_BEST_EFFORT",
-        Syntax::Proto3 => "ALLOW",
-        Syntax::Editions(_) => "ALLOW",
-    }
+pub fn message_json_format(_module: &Module, m: &Message) -> &'static str {
+    m.features.get(JSON_FORMAT)
+}
+
+/// The path of a feature's option set on the element at `path` (whose options are its
+/// `options_tag` field), where buf reports a changed feature set there.
+pub fn feature_path(path: &[i32], options_tag: i32, feature: usize) -> Vec<i32> {
+    option_path(path, options_tag, feature)
 }
 
 /// The range as buf prints it: "[start,end]" with an inclusive end.

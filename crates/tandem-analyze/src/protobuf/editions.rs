@@ -1,0 +1,917 @@
+//! The editions front end: protox reads proto2 and proto3 but not `edition = "2023";` files.
+//! An editions file is handed to protox's parser as the proto2 file it is a superset of
+//! everything else of: the `edition` declaration blanked out (a file without `syntax` is proto2)
+//! and `optional ` written before each field the parser finds without a label (editions fields
+//! carry none; their presence is a feature). What editions forbid and proto2 allows
+//! (`optional`, `required`, groups) is refused here, at its place. The `features` options are
+//! read from the parsed file before the compiler interprets (and checks) them, and resolved
+//! from the edition's defaults down through file, message, oneof, field and enum in the IR
+//! ([`Features::resolve`]); protox then builds the pool as for any proto2 file. Source
+//! locations are moved back to the columns of the text as written.
+
+use super::limits::Refusal;
+use prost_types::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto, UninterpretedOption};
+use std::collections::HashMap;
+
+/// What is inserted before a field the parser finds without a label.
+const LABEL: &str = "optional ";
+
+/// The `edition = "…";` declaration at the start of a file.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    /// The value as written ("2023").
+    pub value: String,
+    /// Byte range of the whole statement.
+    pub start: usize,
+    pub end: usize,
+    /// Byte offset of the value's literal.
+    pub value_at: usize,
+}
+
+/// Skips whitespace and comments from `i`.
+fn skip_blank(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b[i..].starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i..].starts_with(b"/*") {
+            i += 2;
+            while i < b.len() && !b[i..].starts_with(b"*/") {
+                i += 1;
+            }
+            i = (i + 2).min(b.len());
+        } else {
+            return i;
+        }
+    }
+}
+
+/// Whether the file's first statement is `edition …`, and where its parts are. `Err` (with an
+/// offset) when it starts with `edition` but is not a well-formed declaration.
+pub fn declaration(text: &str) -> Option<Result<Declaration, (usize, String)>> {
+    let b = text.as_bytes();
+    let start = skip_blank(b, 0);
+    let rest = &b[start..];
+    if !rest.starts_with(b"edition") || rest.get(7).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        return None;
+    }
+    let mut i = skip_blank(b, start + 7);
+    if b.get(i) != Some(&b'=') {
+        return Some(Err((i, "expected `=` after `edition`".into())));
+    }
+    i = skip_blank(b, i + 1);
+    let value_at = i;
+    let Some(&quote @ (b'"' | b'\'')) = b.get(i) else {
+        return Some(Err((i, "expected the edition as a string, e.g. \"2023\"".into())));
+    };
+    let close = match b[i + 1..].iter().position(|&c| c == quote || c == b'\n') {
+        Some(n) if b[i + 1 + n] == quote => i + 1 + n,
+        _ => return Some(Err((i, "unterminated string in the `edition` declaration".into()))),
+    };
+    let value = text[i + 1..close].to_string();
+    i = skip_blank(b, close + 1);
+    if b.get(i) != Some(&b';') {
+        return Some(Err((i, "expected `;` after the `edition` declaration".into())));
+    }
+    Some(Ok(Declaration { value, start, end: i + 1, value_at }))
+}
+
+/// The editions this front end reads, as (declared value, edition year).
+pub fn edition_year(value: &str) -> Option<i32> {
+    match value {
+        "2023" => Some(2023),
+        "2024" => Some(2024),
+        _ => None,
+    }
+}
+
+// ---- features ----
+
+/// The features buf's rules read, in this order in [`Features`] and [`Overrides`].
+pub const FIELD_PRESENCE: usize = 0;
+pub const ENUM_TYPE: usize = 1;
+pub const REPEATED_FIELD_ENCODING: usize = 2;
+pub const UTF8_VALIDATION: usize = 3;
+pub const MESSAGE_ENCODING: usize = 4;
+pub const JSON_FORMAT: usize = 5;
+pub const CPP_STRING_TYPE: usize = 6;
+pub const JAVA_UTF8_VALIDATION: usize = 7;
+const COUNT: usize = 8;
+
+/// Per feature: its name in `features.<name>` (or the `(pb.cpp)` / `(pb.java)` extension's
+/// field), its number in FeatureSet (or in CppFeatures / JavaFeatures), its values by number.
+struct Spec {
+    extension: Option<&'static str>,
+    name: &'static str,
+    number: i32,
+    values: &'static [&'static str],
+}
+
+const SPECS: [Spec; COUNT] = [
+    Spec {
+        extension: None,
+        name: "field_presence",
+        number: 1,
+        values: &["FIELD_PRESENCE_UNKNOWN", "EXPLICIT", "IMPLICIT", "LEGACY_REQUIRED"],
+    },
+    Spec { extension: None, name: "enum_type", number: 2, values: &["ENUM_TYPE_UNKNOWN", "OPEN", "CLOSED"] },
+    Spec {
+        extension: None,
+        name: "repeated_field_encoding",
+        number: 3,
+        values: &["REPEATED_FIELD_ENCODING_UNKNOWN", "PACKED", "EXPANDED"],
+    },
+    Spec {
+        extension: None,
+        name: "utf8_validation",
+        number: 4,
+        values: &["UTF8_VALIDATION_UNKNOWN", "", "VERIFY", "NONE"],
+    },
+    Spec {
+        extension: None,
+        name: "message_encoding",
+        number: 5,
+        values: &["MESSAGE_ENCODING_UNKNOWN", "LENGTH_PREFIXED", "DELIMITED"],
+    },
+    Spec {
+        extension: None,
+        name: "json_format",
+        number: 6,
+        values: &["JSON_FORMAT_UNKNOWN", "ALLOW", "LEGACY_BEST_EFFORT"],
+    },
+    Spec {
+        extension: Some("pb.cpp"),
+        name: "string_type",
+        number: 2,
+        values: &["STRING_TYPE_UNKNOWN", "VIEW", "CORD", "STRING"],
+    },
+    Spec {
+        extension: Some("pb.java"),
+        name: "utf8_validation",
+        number: 2,
+        values: &["UTF8_VALIDATION_UNKNOWN", "DEFAULT", "VERIFY"],
+    },
+];
+
+/// The number of the `features` field of the options of the element at `element_path`, whose
+/// options are its field `options_tag` (descriptor.proto: FileOptions 50, MessageOptions 12,
+/// FieldOptions 21, EnumOptions 7, OneofOptions 1).
+pub fn features_field(element_path: &[i32], options_tag: i32) -> i32 {
+    use super::ir::tag;
+    if element_path.is_empty() {
+        return 50;
+    }
+    match options_tag {
+        tag::MSG_OPTIONS => 12,
+        tag::FIELD_OPTIONS => 21,
+        tag::ENUM_OPTIONS => 7,
+        _ => 1,
+    }
+}
+/// The extension numbers of `(pb.cpp)` and `(pb.java)` in FeatureSet.
+const CPP_EXTENSION: i32 = 1000;
+const JAVA_EXTENSION: i32 = 1001;
+
+/// The path of a feature's option set on the element at `element_path` (whose options are its
+/// field `options_tag`): buf reports a changed feature there when the element sets it itself.
+pub fn option_path(element_path: &[i32], options_tag: i32, feature: usize) -> Vec<i32> {
+    let s = &SPECS[feature];
+    let features = features_field(element_path, options_tag);
+    let below: &[i32] = match s.extension {
+        None => &[features, s.number],
+        Some("pb.cpp") => &[features, CPP_EXTENSION, s.number],
+        Some(_) => &[features, JAVA_EXTENSION, s.number],
+    };
+    [element_path, &[options_tag], below].concat()
+}
+
+/// The features set on one element, by value number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides([u8; COUNT]);
+
+impl Overrides {
+    fn set(&mut self, feature: usize, value: &str) {
+        if let Some(n) = SPECS[feature].values.iter().position(|v| *v == value && !v.is_empty()) {
+            self.0[feature] = n as u8;
+        }
+    }
+}
+
+/// The resolved features of an element (every feature has a value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features([u8; COUNT]);
+
+/// Which defaults apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defaults {
+    Proto2,
+    Proto3,
+    Edition(i32),
+}
+
+impl Features {
+    /// The defaults of a syntax or edition, as protobuf's descriptor.proto (and cpp_features /
+    /// java_features.proto) publish them.
+    pub fn defaults(d: Defaults) -> Features {
+        // field_presence, enum_type, repeated_field_encoding, utf8_validation, message_encoding,
+        // json_format, (pb.cpp).string_type, (pb.java).utf8_validation
+        Features(match d {
+            Defaults::Proto2 => [1, 2, 2, 3, 1, 2, 3, 1],
+            Defaults::Proto3 => [2, 1, 1, 2, 1, 1, 3, 1],
+            Defaults::Edition(2023) => [1, 1, 1, 2, 1, 1, 3, 1],
+            // 2024: (pb.cpp).string_type defaults to VIEW
+            Defaults::Edition(_) => [1, 1, 1, 2, 1, 1, 1, 1],
+        })
+    }
+
+    /// These features with the ones an element sets itself.
+    pub fn with(self, o: Option<&Overrides>) -> Features {
+        let mut f = self;
+        if let Some(o) = o {
+            for (i, v) in o.0.iter().enumerate() {
+                if *v != 0 {
+                    f.0[i] = *v;
+                }
+            }
+        }
+        f
+    }
+
+    /// The value's name, as descriptor.proto spells it ("EXPLICIT", "VERIFY", …).
+    pub fn get(&self, feature: usize) -> &'static str {
+        SPECS[feature].values[self.0[feature] as usize]
+    }
+}
+
+/// What the front end learnt of an editions file that the compiled descriptor does not keep.
+#[derive(Debug, Clone, Default)]
+pub struct EditionInfo {
+    pub year: i32,
+    /// The features set on elements, by the element's descriptor path ([] for the file).
+    pub overrides: HashMap<Vec<i32>, Overrides>,
+}
+
+impl EditionInfo {
+    pub fn at(&self, path: &[i32]) -> Option<&Overrides> {
+        self.overrides.get(path)
+    }
+}
+
+/// The features set in a file, by element path, and the descriptor paths of the options
+/// that set them (`[element…, options, 999, i]`), in the order they are read.
+#[derive(Default)]
+struct Read {
+    overrides: HashMap<Vec<i32>, Overrides>,
+    options: Vec<Vec<i32>>,
+}
+
+/// Reads `features.…` options from one element's uninterpreted options (`options_tag`: the
+/// element's options field).
+fn read_options(options: &[UninterpretedOption], path: &[i32], options_tag: i32, into: &mut Read) {
+    for (i, o) in options.iter().enumerate() {
+        if o.name.first().is_some_and(|p| p.name_part == "features" && !p.is_extension) {
+            into.options.push([path, &[options_tag, 999, i as i32]].concat());
+        }
+        let parts: Vec<(&str, bool)> =
+            o.name.iter().map(|p| (p.name_part.trim_start_matches('.'), p.is_extension)).collect();
+        let Some(value) = o.identifier_value.as_deref() else { continue };
+        let feature = match parts.as_slice() {
+            [("features", false), (name, false)] => SPECS.iter().position(|s| s.extension.is_none() && s.name == *name),
+            [("features", false), (ext, true), (name, false)] => {
+                SPECS.iter().position(|s| s.extension == Some(*ext) && s.name == *name)
+            }
+            _ => None,
+        };
+        if let Some(feature) = feature {
+            into.overrides.entry(path.to_vec()).or_default().set(feature, value);
+        }
+    }
+}
+
+fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut Read) {
+    use super::ir::tag;
+    if let Some(o) = &m.options {
+        read_options(&o.uninterpreted_option, &path, tag::MSG_OPTIONS, into);
+    }
+    let at = |t: i32, i: usize| [path.as_slice(), &[t, i as i32]].concat();
+    for (i, f) in m.field.iter().enumerate() {
+        if let Some(o) = &f.options {
+            read_options(&o.uninterpreted_option, &at(tag::MSG_FIELD, i), tag::FIELD_OPTIONS, into);
+        }
+    }
+    for (i, f) in m.extension.iter().enumerate() {
+        if let Some(o) = &f.options {
+            read_options(&o.uninterpreted_option, &at(tag::MSG_EXTENSION, i), tag::FIELD_OPTIONS, into);
+        }
+    }
+    for (i, d) in m.oneof_decl.iter().enumerate() {
+        if let Some(o) = &d.options {
+            read_options(&o.uninterpreted_option, &at(tag::MSG_ONEOF, i), 2, into);
+        }
+    }
+    for (i, e) in m.enum_type.iter().enumerate() {
+        read_enum(e, at(tag::MSG_ENUM, i), into);
+    }
+    for (i, n) in m.nested_type.iter().enumerate() {
+        read_message(n, at(tag::MSG_NESTED, i), into);
+    }
+}
+
+fn read_enum(e: &EnumDescriptorProto, path: Vec<i32>, into: &mut Read) {
+    if let Some(o) = &e.options {
+        read_options(&o.uninterpreted_option, &path, super::ir::tag::ENUM_OPTIONS, into);
+    }
+}
+
+/// The features set anywhere in a parsed (not yet compiled) file.
+fn read_features(fd: &FileDescriptorProto) -> Read {
+    use super::ir::tag;
+    let mut into = Read::default();
+    if let Some(o) = &fd.options {
+        read_options(&o.uninterpreted_option, &[], tag::FILE_OPTIONS, &mut into);
+    }
+    for (i, m) in fd.message_type.iter().enumerate() {
+        read_message(m, vec![tag::FILE_MESSAGE, i as i32], &mut into);
+    }
+    for (i, e) in fd.enum_type.iter().enumerate() {
+        read_enum(e, vec![tag::FILE_ENUM, i as i32], &mut into);
+    }
+    for (i, f) in fd.extension.iter().enumerate() {
+        if let Some(o) = &f.options {
+            read_options(&o.uninterpreted_option, &[tag::FILE_EXTENSION, i as i32], tag::FIELD_OPTIONS, &mut into);
+        }
+    }
+    into
+}
+
+/// In a proto2 or proto3 file (parsed, not compiled), where the first `features` option is
+/// (1-based line and column; 0 when not located): only editions files may set features.
+pub fn features_outside_editions(fd: &FileDescriptorProto) -> Option<(u32, u32)> {
+    let read = read_features(fd);
+    let first = read.options.first()?;
+    let info = fd.source_code_info.as_ref();
+    let span = info.and_then(|i| i.location.iter().find(|l| &l.path == first)).map(|l| l.span.clone());
+    Some(span.map_or((0, 0), |s| (s[0] as u32 + 1, s.get(1).map_or(0, |c| *c as u32 + 1))))
+}
+
+// ---- parsing ----
+
+/// An editions file, parsed.
+pub struct Parsed {
+    pub fd: FileDescriptorProto,
+    pub info: EditionInfo,
+    /// The text handed to the compiler, and where it differs from the file: the offsets (in
+    /// that text) at which [`LABEL`] was inserted, ascending.
+    pub text: String,
+    pub inserted: Vec<usize>,
+    /// How to move the compiled file's source locations back to the text as written.
+    pub fix: Fix,
+    /// The file as the compiler takes it, with its text (when the second parse made it).
+    pub file: Option<protox::file::File>,
+}
+
+/// Moves source locations given in the text handed to the compiler back to the columns of the
+/// file as written, drops the locations of inserted labels, and locates the `edition`
+/// declaration (path 14, buf's place for a changed syntax).
+#[derive(Debug, Clone, Default)]
+pub struct Fix {
+    /// Inserted labels as (line, column) of the compiler's text, ascending.
+    marks: Vec<(i32, i32)>,
+    /// The declaration's span, as source info gives spans.
+    edition_span: Vec<i32>,
+}
+
+/// Why an editions file is not read.
+pub enum Failure {
+    /// Refused here, at a place of the file as written.
+    Refused(Refusal),
+    /// The parser's error, on the text handed to it (see [`original_offset`]).
+    Parse(protox::Error, Vec<usize>),
+}
+
+/// The offset in the file as written of `offset` in the text with labels inserted.
+pub fn original_offset(inserted: &[usize], offset: usize) -> usize {
+    let before = inserted.iter().filter(|&&at| at + LABEL.len() <= offset).count();
+    offset - before * LABEL.len()
+}
+
+/// Blanks out edition 2024's `export` / `local` before `message` and `enum` (outside comments
+/// and strings), keeping every offset.
+fn blank_visibility(text: &mut String) {
+    let b = text.as_bytes();
+    let word_at = |i: usize, w: &[u8]| {
+        b[i..].starts_with(w)
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
+            && b.get(i + w.len()).is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+    };
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1).is_some_and(|c| *c == b'/' || *c == b'*') => {
+                i = skip_blank(b, i);
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'e' | b'l' => {
+                for w in [&b"export"[..], &b"local"[..]] {
+                    if word_at(i, w) {
+                        let next = skip_blank(b, i + w.len());
+                        if word_at(next, b"message") || word_at(next, b"enum") {
+                            spans.push((i, i + w.len()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    for (from, to) in spans {
+        text.replace_range(from..to, &" ".repeat(to - from));
+    }
+}
+
+fn refusal(text: &str, offset: usize, message: String) -> Refusal {
+    let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
+    Refusal { line: line as u32, column: column as u32, message }
+}
+
+/// Parses an editions file (`decl` is its declaration). `path` names the file in messages.
+pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<Parsed, Failure> {
+    use miette::Diagnostic;
+    let Some(year) = edition_year(&decl.value) else {
+        return Err(Failure::Refused(refusal(
+            text,
+            decl.value_at,
+            format!(
+                "{path}: edition \"{}\" is not supported: tandem reads editions \"2023\" and \"2024\" (and proto2, proto3)",
+                decl.value
+            ),
+        )));
+    };
+    // a file without `syntax` is proto2: blank the declaration out, keeping the lines
+    let mut rewritten: String = text[..decl.start].to_string();
+    rewritten.extend(text[decl.start..decl.end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    rewritten.push_str(&text[decl.end..]);
+    if year >= 2024 {
+        // symbol visibility (`export message`, `local enum`) changes no breaking rule's verdict
+        blank_visibility(&mut rewritten);
+    }
+    let mut inserted: Vec<usize> = Vec::new();
+    let mut file = None;
+    let fd = match protox_parse::parse(name, &rewritten) {
+        Ok(fd) => fd,
+        Err(e) => {
+            // the fields the parser found without a label: give them one and parse again
+            let mut at: Vec<usize> = std::iter::once(&e as &dyn Diagnostic)
+                .chain(e.related().into_iter().flatten())
+                .filter(|d| d.to_string().starts_with("fields must have a label"))
+                .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()))
+                .collect();
+            if at.is_empty() {
+                return Err(Failure::Parse(e.into(), Vec::new()));
+            }
+            at.sort_unstable();
+            at.dedup();
+            let mut with_labels = String::with_capacity(rewritten.len() + at.len() * LABEL.len());
+            let mut from = 0;
+            for (k, &o) in at.iter().enumerate() {
+                with_labels.push_str(&rewritten[from..o]);
+                inserted.push(o + k * LABEL.len());
+                with_labels.push_str(LABEL);
+                from = o;
+            }
+            with_labels.push_str(&rewritten[from..]);
+            rewritten = with_labels;
+            // parsed by the compiler's own entry point: the file keeps its text for locating errors
+            match protox::file::File::from_source(name, &rewritten) {
+                Ok(f) => file.insert(f).file_descriptor_proto().clone(),
+                Err(e) => return Err(Failure::Parse(e, inserted)),
+            }
+        }
+    };
+    check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
+    let fix = Fix::new(&rewritten, &inserted, decl, text);
+    let overrides = read_features(&fd).overrides;
+    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix, file })
+}
+
+/// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
+fn check_editions_rules(
+    fd: &FileDescriptorProto,
+    rewritten: &str,
+    text: &str,
+    path: &str,
+    inserted: &[usize],
+) -> Result<(), Failure> {
+    use super::ir::tag;
+    let Some(info) = &fd.source_code_info else { return Ok(()) };
+    let line_starts: Vec<usize> = std::iter::once(0).chain(rewritten.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let mut first: Option<Refusal> = None;
+    for loc in &info.location {
+        let n = loc.path.len();
+        if n < 3 || n % 2 == 0 || !matches!(loc.path[n - 3], tag::MSG_FIELD | tag::MSG_EXTENSION | tag::FILE_EXTENSION)
+        {
+            continue;
+        }
+        let last = loc.path[n - 1];
+        if last != tag::FIELD_LABEL && last != tag::FIELD_TYPE {
+            continue;
+        }
+        let Some(&line_start) = line_starts.get(loc.span[0].max(0) as usize) else { continue };
+        let offset = line_start + loc.span.get(1).copied().unwrap_or(0).max(0) as usize;
+        let Some(rest) = rewritten.get(offset..) else { continue };
+        if inserted.contains(&offset) {
+            continue;
+        }
+        let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let message = match (last, word.as_str()) {
+            (tag::FIELD_LABEL, "optional" | "required") => format!(
+                "{path}: the `{word}` label is not allowed in editions files; set `features.field_presence` instead (EXPLICIT, IMPLICIT or LEGACY_REQUIRED)"
+            ),
+            (tag::FIELD_TYPE, "group") => format!(
+                "{path}: group syntax is not allowed in editions files; declare a message and set `features.message_encoding = DELIMITED` on the field"
+            ),
+            _ => continue,
+        };
+        let r = refusal(text, original_offset(inserted, offset), message);
+        if first.as_ref().is_none_or(|f| (r.line, r.column) < (f.line, f.column)) {
+            first = Some(r);
+        }
+    }
+    match first {
+        Some(r) => Err(Failure::Refused(r)),
+        None => Ok(()),
+    }
+}
+
+impl Fix {
+    fn new(rewritten: &str, inserted: &[usize], decl: &Declaration, text: &str) -> Fix {
+        let mut marks: Vec<(i32, i32)> = Vec::with_capacity(inserted.len());
+        if !inserted.is_empty() {
+            let (mut line, mut line_start, mut k) = (0i32, 0usize, 0usize);
+            for (i, b) in rewritten.bytes().enumerate() {
+                while k < inserted.len() && inserted[k] == i {
+                    marks.push((line, (i - line_start) as i32));
+                    k += 1;
+                }
+                if b == b'\n' {
+                    line += 1;
+                    line_start = i + 1;
+                }
+            }
+        }
+        let (l0, c0) = tandem_model::manifest::line_col(text, decl.start);
+        let (l1, c1) = tandem_model::manifest::line_col(text, decl.end);
+        let edition_span = if l0 == l1 {
+            vec![l0 as i32 - 1, c0 as i32 - 1, c1 as i32 - 1]
+        } else {
+            vec![l0 as i32 - 1, c0 as i32 - 1, l1 as i32 - 1, c1 as i32 - 1]
+        };
+        Fix { marks, edition_span }
+    }
+
+    pub fn apply(&self, fd: &mut FileDescriptorProto) {
+        use super::ir::tag;
+        let Some(info) = fd.source_code_info.as_mut() else { return };
+        let marks = &self.marks;
+        let len = LABEL.len() as i32;
+        let back = |line: i32, col: i32| -> i32 {
+            let before = marks.iter().filter(|&&(l, c)| l == line && c + len <= col).count() as i32;
+            col - before * len
+        };
+        info.location.retain(|loc| {
+            let n = loc.path.len();
+            // a field's label: [… field tag, index, 4] (odd length; a field's own path is even)
+            let is_label = n >= 3 && n % 2 == 1 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
+            !(is_label && marks.contains(&(loc.span[0], loc.span[1])))
+        });
+        for loc in &mut info.location {
+            let s = &mut loc.span;
+            match s.len() {
+                3 => {
+                    s[1] = back(s[0], s[1]);
+                    s[2] = back(s[0], s[2]);
+                }
+                4 => {
+                    s[1] = back(s[0], s[1]);
+                    s[3] = back(s[2], s[3]);
+                }
+                _ => {}
+            }
+        }
+        let span = self.edition_span.clone();
+        info.location.insert(
+            1.min(info.location.len()),
+            prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
+        );
+    }
+}
+
+/// The language feature files of protobuf (`google/protobuf/cpp_features.proto`, …): only
+/// the parts an option can name, for `features.(pb.cpp).…` and `features.(pb.java).…`.
+pub fn language_features_file(name: &str) -> Option<&'static str> {
+    match name {
+        "google/protobuf/cpp_features.proto" => Some(
+            "syntax = \"proto2\";\npackage pb;\nimport \"google/protobuf/descriptor.proto\";\n\
+             extend google.protobuf.FeatureSet { optional CppFeatures cpp = 1000; }\n\
+             message CppFeatures {\n  optional bool legacy_closed_enum = 1;\n\
+             enum StringType { STRING_TYPE_UNKNOWN = 0; VIEW = 1; CORD = 2; STRING = 3; }\n\
+             optional StringType string_type = 2;\n  optional bool enable_nodiscard = 3;\n}\n",
+        ),
+        "google/protobuf/java_features.proto" => Some(
+            "syntax = \"proto2\";\npackage pb;\nimport \"google/protobuf/descriptor.proto\";\n\
+             extend google.protobuf.FeatureSet { optional JavaFeatures java = 1001; }\n\
+             message JavaFeatures {\n  optional bool legacy_closed_enum = 1;\n\
+             enum Utf8Validation { UTF8_VALIDATION_UNKNOWN = 0; DEFAULT = 1; VERIFY = 2; }\n\
+             optional Utf8Validation utf8_validation = 2;\n  optional bool large_enum = 3;\n\
+             optional bool use_old_outer_classname_default = 4;\n\
+             message NestInFileClassFeature {\n\
+             enum NestInFileClass { NEST_IN_FILE_CLASS_UNKNOWN = 0; NO = 1; YES = 2; LEGACY = 3; }\n}\n\
+             optional NestInFileClassFeature.NestInFileClass nest_in_file_class = 5;\n}\n",
+        ),
+        "google/protobuf/go_features.proto" => Some(
+            "syntax = \"proto2\";\npackage pb;\nimport \"google/protobuf/descriptor.proto\";\n\
+             extend google.protobuf.FeatureSet { optional GoFeatures go = 1002; }\n\
+             message GoFeatures {\n  optional bool legacy_unmarshal_json_enum = 1;\n\
+             enum APILevel { API_LEVEL_UNSPECIFIED = 0; API_OPEN = 1; API_HYBRID = 2; API_OPAQUE = 3; }\n\
+             optional APILevel api_level = 2;\n\
+             enum StripEnumPrefix { STRIP_ENUM_PREFIX_UNSPECIFIED = 0; STRIP_ENUM_PREFIX_KEEP = 1; STRIP_ENUM_PREFIX_GENERATE_BOTH = 2; STRIP_ENUM_PREFIX_STRIP = 3; }\n\
+             optional StripEnumPrefix strip_enum_prefix = 3;\n}\n",
+        ),
+        _ => None,
+    }
+}
+
+// ---- the rules of editions protox does not know ----
+
+/// What kind of element a descriptor path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Element {
+    File,
+    Message,
+    Enum,
+    Field,
+    Oneof,
+    Other,
+}
+
+fn element(path: &[i32]) -> Element {
+    use super::ir::tag;
+    match path.len() {
+        0 => Element::File,
+        2 => match path[0] {
+            tag::FILE_MESSAGE => Element::Message,
+            tag::FILE_ENUM => Element::Enum,
+            tag::FILE_EXTENSION => Element::Field,
+            _ => Element::Other,
+        },
+        n => match path[n - 2] {
+            tag::MSG_NESTED => Element::Message,
+            tag::MSG_ENUM => Element::Enum,
+            tag::MSG_FIELD | tag::MSG_EXTENSION => Element::Field,
+            tag::MSG_ONEOF => Element::Oneof,
+            _ => Element::Other,
+        },
+    }
+}
+
+/// The element kinds each feature may be set on, besides files (descriptor.proto's targets).
+fn allowed(feature: usize, on: Element) -> bool {
+    match feature {
+        ENUM_TYPE => on == Element::Enum,
+        JSON_FORMAT => matches!(on, Element::Message | Element::Enum),
+        _ => on == Element::Field,
+    }
+}
+
+fn kind_name(e: Element) -> &'static str {
+    match e {
+        Element::File => "a file",
+        Element::Message => "a message",
+        Element::Enum => "an enum",
+        Element::Field => "a field",
+        Element::Oneof => "a oneof",
+        Element::Other => "this element",
+    }
+}
+
+/// The options field of an element of each kind.
+fn options_tag(e: Element) -> i32 {
+    use super::ir::tag;
+    match e {
+        Element::Message => tag::MSG_OPTIONS,
+        Element::Enum => tag::ENUM_OPTIONS,
+        Element::Field => tag::FIELD_OPTIONS,
+        Element::Oneof => 2,
+        _ => tag::FILE_OPTIONS,
+    }
+}
+
+/// Checks what the compiler cannot check in editions files: where each feature may be set,
+/// that open enums start at zero, that implicit presence is used only where it can be. The
+/// problems found, one per file at most (the first in the file).
+pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProblem> {
+    use super::compile::CompileProblem;
+    use super::ir::tag;
+    use prost_types::field_descriptor_proto::{Label, Type};
+    let mut problems = Vec::new();
+    for file in &module.files {
+        let Some(info) = &file.edition else { continue };
+        let mut found: Vec<(Vec<i32>, String)> = Vec::new();
+        let mut paths: Vec<(&Vec<i32>, &Overrides)> = info.overrides.iter().collect();
+        paths.sort_by(|a, b| a.0.cmp(b.0));
+        for (path, o) in paths {
+            let on = element(path);
+            if on == Element::File {
+                continue;
+            }
+            for (feature, v) in o.0.iter().enumerate() {
+                if *v != 0 && !allowed(feature, on) {
+                    let spec = &SPECS[feature];
+                    let name = match spec.extension {
+                        Some(ext) => format!("features.({ext}).{}", spec.name),
+                        None => format!("features.{}", spec.name),
+                    };
+                    let at = option_path(path, options_tag(on), feature);
+                    found.push((at, format!("`{name}` cannot be set on {}", kind_name(on))));
+                }
+            }
+        }
+        for &ei in &file.enums {
+            let e = &module.enums[ei];
+            if e.features.get(ENUM_TYPE) == "OPEN" {
+                if let Some(first) = e.values.first().filter(|v| v.number != 0) {
+                    found.push((
+                        [first.path.as_slice(), &[tag::ENUM_VALUE_NUMBER]].concat(),
+                        format!(
+                            "the first value of open enum `{}` must be zero (enums are open in editions unless `features.enum_type = CLOSED`)",
+                            e.full_name
+                        ),
+                    ));
+                }
+            }
+        }
+        let fields = file
+            .messages
+            .iter()
+            .flat_map(|&mi| module.messages[mi].fields.iter())
+            .chain(file.extensions.iter().map(|&xi| &module.extensions[xi]));
+        for f in fields {
+            if info.year >= 2024 && f.proto.options.as_ref().is_some_and(|o| o.ctype.is_some()) {
+                let at = [f.path.as_slice(), &[tag::FIELD_OPTIONS, 1]].concat();
+                found.push((
+                    at,
+                    format!(
+                        "field `{}`: `ctype` is not allowed from edition 2024 on; set `features.(pb.cpp).string_type`",
+                        f.name
+                    ),
+                ));
+            }
+            let set_here = info.at(&f.path).is_some_and(|o| o.0[FIELD_PRESENCE] != 0);
+            if f.label == Label::Repeated && set_here {
+                found.push((
+                    f.path.clone(),
+                    format!("repeated field `{}` cannot set `features.field_presence`", f.name),
+                ));
+                continue;
+            }
+            if f.label == Label::Repeated || f.features.get(FIELD_PRESENCE) != "IMPLICIT" {
+                continue;
+            }
+            let type_at = [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat();
+            if set_here && (matches!(f.ty, Type::Message | Type::Group) || f.oneof.is_some() || f.extendee.is_some()) {
+                let what = if f.extendee.is_some() {
+                    "an extension"
+                } else if f.oneof.is_some() {
+                    "a oneof member"
+                } else {
+                    "a message field"
+                };
+                found.push((type_at, format!("field `{}` is {what}, which cannot have implicit presence", f.name)));
+            } else if f.ty == Type::Enum
+                && f.oneof.is_none()
+                && f.extendee.is_none()
+                && module.enum_(&f.type_name).is_some_and(|e| e.features.get(ENUM_TYPE) == "CLOSED")
+            {
+                found.push((
+                    type_at,
+                    format!("closed enum `{}` cannot be the type of implicit-presence field `{}`", f.type_name, f.name),
+                ));
+            }
+        }
+        let located: Vec<(super::ir::Span, String)> =
+            found.into_iter().map(|(p, m)| (file.span(&p).unwrap_or_default(), m)).collect();
+        if let Some((span, message)) = located.into_iter().min_by_key(|(s, _)| (s.line, s.column)) {
+            problems.push(CompileProblem { path: file.path.clone(), line: span.line, column: span.column, message });
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_declaration_is_found_after_comments_and_only_there() {
+        let text = "// header\n/* block */ edition = '2024' ;\npackage a;\n";
+        let d = declaration(text).unwrap().unwrap();
+        assert_eq!((d.value.as_str(), &text[d.start..d.end]), ("2024", "edition = '2024' ;"));
+        assert!(declaration("syntax = \"proto3\";\n").is_none());
+        assert!(declaration("editions = 1;").is_none());
+        let (at, why) = declaration("edition = \"2023\"\npackage a;").unwrap().unwrap_err();
+        assert_eq!(at, 17);
+        assert!(why.contains("`;`"), "{why}");
+    }
+
+    #[test]
+    fn features_resolve_from_the_edition_defaults_down() {
+        let f = Features::defaults(Defaults::Edition(2023));
+        assert_eq!(
+            [FIELD_PRESENCE, ENUM_TYPE, UTF8_VALIDATION, JSON_FORMAT, CPP_STRING_TYPE].map(|k| f.get(k)),
+            ["EXPLICIT", "OPEN", "VERIFY", "ALLOW", "STRING"]
+        );
+        assert_eq!(Features::defaults(Defaults::Edition(2024)).get(CPP_STRING_TYPE), "VIEW");
+        assert_eq!(Features::defaults(Defaults::Proto2).get(ENUM_TYPE), "CLOSED");
+        assert_eq!(Features::defaults(Defaults::Proto3).get(FIELD_PRESENCE), "IMPLICIT");
+        let mut file = Overrides::default();
+        file.set(FIELD_PRESENCE, "IMPLICIT");
+        let mut field = Overrides::default();
+        field.set(UTF8_VALIDATION, "NONE");
+        field.set(UTF8_VALIDATION, "NOT_A_VALUE");
+        let resolved = f.with(Some(&file)).with(Some(&field));
+        assert_eq!((resolved.get(FIELD_PRESENCE), resolved.get(UTF8_VALIDATION)), ("IMPLICIT", "NONE"));
+    }
+
+    #[test]
+    fn fields_without_labels_parse_and_keep_their_columns() {
+        let text = "edition = \"2023\";\npackage a;\nmessage M { string s = 1 [features.utf8_validation = NONE]; int32 n = 2; }\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(mut parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        assert_eq!(parsed.info.year, 2023);
+        assert_eq!(parsed.inserted.len(), 2);
+        let m = &parsed.fd.message_type[0];
+        assert_eq!(m.field.iter().map(|f| f.name()).collect::<Vec<_>>(), ["s", "n"]);
+        let mut expected = Overrides::default();
+        expected.set(UTF8_VALIDATION, "NONE");
+        assert_eq!(parsed.info.at(&[4, 0, 2, 0]), Some(&expected));
+        // the second field starts at column 60 as written (0-based), after one inserted label
+        parsed.fix.apply(&mut parsed.fd);
+        let info = parsed.fd.source_code_info.unwrap();
+        let span = &info.location.iter().find(|l| l.path == [4, 0, 2, 1]).unwrap().span;
+        assert_eq!(span[..2], [2, text.lines().nth(2).unwrap().find("int32").unwrap() as i32]);
+        assert!(info.location.iter().any(|l| l.path == [14] && l.span == [0, 0, 17]));
+        assert!(!info.location.iter().any(|l| l.path == [4, 0, 2, 0, 4]), "an inserted label has no place");
+    }
+
+    #[test]
+    fn what_editions_forbid_is_refused_at_its_place() {
+        for (text, line, col, word) in [
+            ("edition = \"2023\";\nmessage M {\n  optional int32 a = 1;\n}\n", 3, 3, "optional"),
+            ("edition = \"2023\";\nmessage M {\n  int32 a = 1; required int32 b = 2;\n}\n", 3, 16, "required"),
+            ("edition = \"2023\";\nmessage M {\n  repeated group G = 1 { int32 x = 1; }\n}\n", 3, 12, "group"),
+            ("edition = \"2025\";\nmessage M {}\n", 1, 11, "2025"),
+        ] {
+            let decl = declaration(text).unwrap().unwrap();
+            match parse("a.proto", "a.proto", text, &decl) {
+                Err(Failure::Refused(r)) => {
+                    assert_eq!((r.line, r.column), (line, col), "{text}: {}", r.message);
+                    assert!(r.message.contains(word), "{}", r.message);
+                }
+                _ => panic!("{text}: not refused"),
+            }
+        }
+    }
+
+    #[test]
+    fn edition_2024_visibility_keywords_are_read() {
+        let text = "edition = \"2024\";\n// export message in a comment\nexport message M { local enum E { E_A = 0; } string export = 1; }\nlocal message N {}\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let names: Vec<&str> = parsed.fd.message_type.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["M", "N"]);
+        assert_eq!(parsed.fd.message_type[0].field[0].name(), "export");
+        assert_eq!(parsed.text.len(), text.len() + parsed.inserted.len() * LABEL.len());
+        assert!(parsed.text.contains("// export message in a comment"));
+    }
+
+    #[test]
+    fn offsets_move_back_over_inserted_labels() {
+        // labels inserted at 10 and 30 (offsets in the rewritten text)
+        let inserted = [10, 30];
+        assert_eq!(original_offset(&inserted, 5), 5);
+        assert_eq!(original_offset(&inserted, 19), 10);
+        assert_eq!(original_offset(&inserted, 45), 45 - 2 * LABEL.len());
+    }
+}
