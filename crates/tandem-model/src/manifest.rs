@@ -46,6 +46,15 @@ pub struct CoordinationSettings {
     pub strategies: BTreeMap<ChangeType, Strategy>,
 }
 
+/// `[store]`: the database every command of this workspace uses unless `--database` (or
+/// `TANDEM_DATABASE`) names another.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` (relative to the manifest's directory) or `postgres://…`.
+    pub url: Option<String>,
+}
+
 /// Which issue tracker holds the issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,6 +162,9 @@ pub struct Workspace {
     pub manifest_path: PathBuf,
     pub repos: Vec<Repo>,
     pub coordination: CoordinationSettings,
+    /// `[store]`: where the database is. Not serialized: its URL may carry a password.
+    #[serde(skip)]
+    pub store: StoreSettings,
     #[serde(skip)]
     index: HashMap<RepoName, usize>,
     #[serde(skip)]
@@ -379,7 +391,8 @@ impl Workspace {
             .and_then(|w| w.name)
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "workspace".into());
-        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, index, graph })
+        let store = raw.store.unwrap_or_default();
+        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, store, index, graph })
     }
 
     /// The directory holding `tandem.toml`.
@@ -474,6 +487,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 struct RawManifest {
     workspace: Option<RawWorkspace>,
     coordination: Option<RawCoordination>,
+    store: Option<StoreSettings>,
     #[serde(default)]
     repo: Vec<RawRepo>,
 }

@@ -46,13 +46,17 @@ impl std::fmt::Display for DbError {
         if let Some(db) = e.as_db_error() {
             return write!(f, "{}: {}", db.severity(), db.message());
         }
-        e.fmt(f)?;
+        // Other kinds name their cause in their own text or not, by kind: add what is missing.
+        let mut text = e.to_string();
         let mut cause = std::error::Error::source(e);
         while let Some(c) = cause {
-            write!(f, ": {c}")?;
+            let more = c.to_string();
+            if !text.contains(&more) {
+                text = format!("{text}: {more}");
+            }
             cause = c.source();
         }
-        Ok(())
+        f.write_str(&text)
     }
 }
 

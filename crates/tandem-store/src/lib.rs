@@ -20,7 +20,7 @@ mod records;
 mod sqlite;
 
 pub use error::{DbError, Result, StoreError};
-pub use postgres::{PostgresStore, PG_SCHEMA_VERSION};
+pub use postgres::{redact as redact_url, PostgresStore, PG_SCHEMA_VERSION};
 pub use records::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery, Snapshot, SnapshotCounts};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
 

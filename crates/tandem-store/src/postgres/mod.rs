@@ -55,8 +55,8 @@ impl std::fmt::Debug for PostgresStore {
     }
 }
 
-/// The URL with any password replaced by `***`.
-pub(crate) fn redact(url: &str) -> String {
+/// A database URL fit to show: any password replaced by `***`.
+pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
     let (auth, host) = match rest.split_once('@') {
         Some((auth, host)) if !auth.contains('/') => (auth, host),
