@@ -590,6 +590,15 @@ mod tests {
     }
 
     #[test]
+    fn the_store_url_is_read_and_never_serialized() {
+        assert_eq!(parse(TWO).unwrap().store.url, None);
+        let ws = parse(&format!("[store]\nurl = \"postgres://u:pw@db/tandem\"\n\n{TWO}")).unwrap();
+        assert_eq!(ws.store.url.as_deref(), Some("postgres://u:pw@db/tandem"));
+        assert!(!serde_json::to_string(&ws).unwrap().contains("pw@"), "a password in the URL stays out of JSON");
+        check_err("[store]\nuri = \"x\"\n", 2, 1, "unknown field `uri`");
+    }
+
+    #[test]
     fn unknown_dependency_lists_known_names() {
         let text = "[[repo]]\nname = \"a\"\nrole = \"service\"\ndepends_on = [{ repo = \"nope\", via = \"grpc\" }]\n";
         check_err(text, 4, 24, "unknown repository 'nope'");
