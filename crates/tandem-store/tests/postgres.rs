@@ -70,7 +70,7 @@ fn a_database_from_a_newer_schema_is_refused() {
     admin()
         .execute(&format!("UPDATE {}.tandem_schema SET version = $1", schema.name()), &[&(PG_SCHEMA_VERSION + 1)])
         .unwrap();
-    let err = PostgresStore::open(&schema.url()).err().expect("refused");
+    let err = PostgresStore::open(&schema.url()).expect_err("refused");
     assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains("newer tandem") && msg.contains("upgrade tandem"), "{msg}");
