@@ -14,6 +14,7 @@ mod output;
 mod rollout_cmd;
 mod serve_cmd;
 mod sync_cmd;
+mod store_cmd;
 mod wording;
 
 use anyhow::Context;
@@ -40,7 +41,8 @@ pub(crate) struct Cli {
     /// in the current directory or a parent.
     #[arg(long, global = true, env = "TANDEM_WORKSPACE", hide_env_values = true, value_name = "PATH")]
     pub(crate) workspace: Option<PathBuf>,
-    /// Database URL (sqlite://PATH or a path); default: .tandem/tandem.db beside tandem.toml.
+    /// Database URL (postgres://…, sqlite://PATH or a path); default: tandem.toml's [store] url,
+    /// then .tandem/tandem.db beside tandem.toml.
     #[arg(long, global = true, env = "TANDEM_DATABASE", hide_env_values = true, value_name = "URL")]
     pub(crate) database: Option<String>,
     /// Who is acting, recorded in the history; default $TANDEM_ACTOR, then $USER.
@@ -131,6 +133,9 @@ enum Command {
     Github(github_cmd::GithubCmd),
     /// Serve the HTTP API (/api/v1), GitHub webhooks (/webhooks/github) and /metrics.
     Serve(serve_cmd::ServeArgs),
+    /// The database itself: copy everything to another one (e.g. from SQLite to PostgreSQL).
+    #[command(subcommand)]
+    Store(store_cmd::StoreCmd),
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
     /// Serve every operation to AI assistants over MCP: stdio by default, or streamable HTTP
@@ -405,6 +410,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Health(args) => return Ok(health_cmd::health(&open_engine(&cli)?, json, args)?),
         Command::Rollout(args) => return rollout_cmd::run(&open_engine(&cli)?, json, args),
         Command::Metrics(args) => return Ok(health_cmd::metrics(&open_engine(&cli)?, json, args)?),
+        Command::Store(cmd) => store_cmd::run(cmd, json)?,
         Command::Graph { format } => {
             let engine = open_engine(&cli)?;
             let view = engine.graph_view();

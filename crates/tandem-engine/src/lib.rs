@@ -83,41 +83,56 @@ pub fn load_workspace(path: &Path) -> Result<Workspace> {
     Ok(Workspace::parse(&text, &file)?)
 }
 
-/// Opens the store named by `url` (`sqlite://PATH`, `sqlite:PATH` or a plain path), or the
-/// default `.tandem/tandem.db` beside the manifest.
+/// Opens the store named by `url`: `postgres://…` (or `postgresql://…`), `sqlite://PATH`,
+/// `sqlite:PATH` or a plain path (relative to the current directory); without one, the default
+/// `.tandem/tandem.db` beside the manifest.
 pub fn open_store(url: Option<&str>, ws_root: &Path) -> Result<Arc<dyn Store>> {
-    let path = match url {
-        None => ws_root.join(".tandem").join("tandem.db"),
-        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-            return Err(EngineError::Invalid(
-                "PostgreSQL is not supported by this build yet; use a SQLite path (sqlite://PATH)".into(),
-            ))
-        }
-        Some(u) => {
-            let p = u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")).unwrap_or(u);
-            if p.is_empty() {
-                return Err(EngineError::Invalid(format!("database URL '{u}' names no file; expected sqlite://PATH")));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match url {
+        None => Ok(Arc::new(SqliteStore::open(&ws_root.join(".tandem").join("tandem.db"))?)),
+        Some(u) => open_url(u, &cwd),
+    }
+}
+
+/// The store of a workspace: `database` (the `--database` flag or `TANDEM_DATABASE`) if given,
+/// else the manifest's `[store] url` (a relative SQLite path is relative to the manifest), else
+/// the default.
+pub fn open_workspace_store(ws: &Workspace, database: Option<&str>) -> Result<Arc<dyn Store>> {
+    match (database, ws.store.url.as_deref()) {
+        (Some(u), _) => open_store(Some(u), ws.root()),
+        (None, Some(u)) => open_url(u, ws.root()).map_err(|e| match e {
+            EngineError::Invalid(msg) => {
+                EngineError::Invalid(format!("{} [store] url: {msg}", ws.manifest_path.display()))
             }
-            if let Some((scheme, _)) = p.split_once("://") {
-                return Err(EngineError::Invalid(format!(
-                    "database URL scheme '{scheme}' is not supported; expected sqlite://PATH"
-                )));
-            }
-            let p = PathBuf::from(p);
-            if p.is_absolute() {
-                p
-            } else {
-                std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p)
-            }
-        }
-    };
+            e => e,
+        }),
+        (None, None) => open_store(None, ws.root()),
+    }
+}
+
+fn open_url(u: &str, base: &Path) -> Result<Arc<dyn Store>> {
+    if u.starts_with("postgres://") || u.starts_with("postgresql://") {
+        return Ok(Arc::new(tandem_store::PostgresStore::open(u)?));
+    }
+    let p = u.strip_prefix("sqlite://").or_else(|| u.strip_prefix("sqlite:")).unwrap_or(u);
+    if p.is_empty() {
+        return Err(EngineError::Invalid(format!("database URL '{u}' names no file; expected sqlite://PATH")));
+    }
+    if let Some((scheme, _)) = p.split_once("://") {
+        return Err(EngineError::Invalid(format!(
+            "database URL scheme '{scheme}' is not supported; expected sqlite://PATH or postgres://…"
+        )));
+    }
+    let p = PathBuf::from(p);
+    let path = if p.is_absolute() { p } else { base.join(p) };
     Ok(Arc::new(SqliteStore::open(&path)?))
 }
 
 /// How to open an engine; every field has a default.
 #[derive(Default)]
 pub struct EngineOptions {
-    /// Database URL; default `.tandem/tandem.db` beside `tandem.toml`.
+    /// Database URL (`postgres://…` or `sqlite://PATH`); default the manifest's `[store] url`,
+    /// then `.tandem/tandem.db` beside `tandem.toml`.
     pub database: Option<String>,
     /// Who acts (recorded in the history); default `$TANDEM_ACTOR`, then `$USER`.
     pub actor: Option<String>,
@@ -152,7 +167,7 @@ impl Engine {
 
     /// [`Engine::open`], the forge's notices going to `notify` (servers log them).
     pub fn open_notifying(ws: Workspace, opts: EngineOptions, notify: tandem_forge::github::Notify) -> Result<Engine> {
-        let store = open_store(opts.database.as_deref(), ws.root())?;
+        let store = open_workspace_store(&ws, opts.database.as_deref())?;
         let forge: Arc<dyn Forge> = match ws.coordination.forge {
             ForgeKind::Local => Arc::new(LocalForge::new(store.clone())),
             ForgeKind::Github => {

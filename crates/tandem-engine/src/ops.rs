@@ -116,7 +116,10 @@ impl Engine {
                     self.sync_forge(&c, &touched)?;
                     return Ok(Change { coordination: c, events });
                 }
-                Err(StoreError::Conflict(_)) if attempts < 5 => attempts += 1,
+                Err(StoreError::Conflict(_)) if attempts < CONFLICT_RETRIES => {
+                    attempts += 1;
+                    conflict_backoff(attempts);
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -282,4 +285,17 @@ fn child_named<'c>(c: &'c Coordination, name: &str) -> Result<&'c tandem_model::
             names.join(", ")
         ))
     })
+}
+
+/// A save that lost to a concurrent writer (another thread, process or instance) is reloaded
+/// and re-applied up to this many times: a conflict retries, it never loses the write.
+const CONFLICT_RETRIES: u32 = 30;
+
+/// A growing, jittered pause before retrying (up to 64 ms), so writers that collided once (on
+/// PostgreSQL, instances really run at once) stop colliding.
+fn conflict_backoff(attempt: u32) {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let cap_us = 1000u64 << attempt.min(6);
+    std::thread::sleep(std::time::Duration::from_micros(u64::from(nanos) % cap_us));
 }

@@ -47,6 +47,6 @@ pub use finding::{AnalysisRecord, Finding, ImpactLevel, Severity};
 pub use graph::{Cycle, Edge, Graph};
 pub use issue::{Issue, IssueKind, IssueSpec, IssueState, IssueUpdate};
 pub use kinds::{ChangeType, ContractKind, Priority, Role, Strategy, UnknownValue, Via};
-pub use manifest::{ManifestError, Repo, ServeSettings, SqlTransaction, Workspace};
+pub use manifest::{ManifestError, Repo, ServeSettings, SqlTransaction, StoreSettings, Workspace};
 pub use names::{CoordId, IssueRef, RepoName};
 pub use status::{ChildStatus, CoordStatus, IntegrationStatus};

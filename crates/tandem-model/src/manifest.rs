@@ -109,6 +109,15 @@ pub fn parse_interval(s: &str) -> Option<std::time::Duration> {
     (1..=7 * 86_400).contains(&secs).then(|| std::time::Duration::from_secs(secs))
 }
 
+/// `[store]`: the database every command of this workspace uses unless `--database` (or
+/// `TANDEM_DATABASE`) names another.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` (relative to the manifest's directory) or `postgres://…`.
+    pub url: Option<String>,
+}
+
 /// Which issue tracker holds the issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -231,6 +240,9 @@ pub struct Workspace {
     /// `[rollout]`: timing, Prometheus, flag stages and gates of `tandem rollout`.
     pub rollout: crate::rollout::RolloutSettings,
     pub serve: ServeSettings,
+    /// `[store]`: where the database is. Not serialized: its URL may carry a password.
+    #[serde(skip)]
+    pub store: StoreSettings,
     #[serde(skip)]
     index: HashMap<RepoName, usize>,
     #[serde(skip)]
@@ -583,7 +595,8 @@ impl Workspace {
             .and_then(|w| w.name)
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "workspace".into());
-        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, serve, index, graph })
+        let store = raw.store.unwrap_or_default();
+        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, serve, store, index, graph })
     }
 
     /// The directory holding `tandem.toml`.
@@ -693,6 +706,7 @@ struct RawManifest {
     coordination: Option<RawCoordination>,
     rollout: Option<crate::rollout::RawRollout>,
     serve: Option<RawServe>,
+    store: Option<StoreSettings>,
     #[serde(default)]
     repo: Vec<RawRepo>,
 }
@@ -812,6 +826,15 @@ mod tests {
         assert_eq!(b.weight, 3);
         assert_eq!(ws.resolve("a").unwrap().weight, 1);
         assert_eq!(ws.name, "ws");
+    }
+
+    #[test]
+    fn the_store_url_is_read_and_never_serialized() {
+        assert_eq!(parse(TWO).unwrap().store.url, None);
+        let ws = parse(&format!("[store]\nurl = \"postgres://u:pw@db/tandem\"\n\n{TWO}")).unwrap();
+        assert_eq!(ws.store.url.as_deref(), Some("postgres://u:pw@db/tandem"));
+        assert!(!serde_json::to_string(&ws).unwrap().contains("pw@"), "a password in the URL stays out of JSON");
+        check_err("[store]\nuri = \"x\"\n", 2, 1, "unknown field `uri`");
     }
 
     #[test]

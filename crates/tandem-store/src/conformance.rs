@@ -283,6 +283,9 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     failed_deliveries_retry_then_give_up(make().as_ref());
     expired_leases_are_taken_over(make().as_ref());
     comments_state_and_last_event_id(make().as_ref());
+    leader_lock_is_held_by_one_at_a_time(make().as_ref());
+    waiting_for_a_change_wakes_on_new_history(make().as_ref());
+    export_then_import_keeps_everything(make().as_ref(), make().as_ref());
 }
 
 fn at(minute: u32, second: u32) -> chrono::DateTime<Utc> {
@@ -408,4 +411,176 @@ pub fn comments_state_and_last_event_id(s: &dyn Store) {
     s.set_state("scheduler.health.next_run", "2026-03-02T10:00:00Z").unwrap();
     s.set_state("scheduler.health.next_run", "2026-03-02T10:05:00Z").unwrap();
     assert_eq!(s.get_state("scheduler.health.next_run").unwrap().as_deref(), Some("2026-03-02T10:05:00Z"));
+}
+
+/// One holder per name at a time; dropping the guard frees it.
+pub fn leader_lock_is_held_by_one_at_a_time(s: &dyn Store) {
+    let first = s.try_lock_leader("scheduler").unwrap().expect("free at first");
+    assert_eq!(first.name(), "scheduler");
+    assert!(first.is_held());
+    assert!(s.try_lock_leader("scheduler").unwrap().is_none(), "held by the first guard");
+    let other = s.try_lock_leader("other work").unwrap().expect("another name is another lock");
+    drop(first);
+    let again = s.try_lock_leader("scheduler").unwrap().expect("free after the guard was dropped");
+    assert!(again.is_held() && other.is_held());
+}
+
+/// A waiter returns at once when the history is already newer, waits out its timeout when
+/// nothing happens, and wakes when another thread appends an event.
+pub fn waiting_for_a_change_wakes_on_new_history(s: &dyn Store) {
+    use std::time::{Duration, Instant};
+    let c = sample("wait-1");
+    s.insert_coordination(&c, &created(&c)).unwrap();
+    let first = s.last_event_id().unwrap();
+    assert_eq!(s.wait_for_change(first - 1, Duration::from_secs(60)).unwrap(), first, "already newer");
+    let started = Instant::now();
+    assert_eq!(s.wait_for_change(first, Duration::from_millis(200)).unwrap(), first, "nothing happened");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| s.wait_for_change(first, Duration::from_secs(60)).unwrap());
+        // The waiter may start before or after this append: either way it must see it.
+        let c = sample("wait-2");
+        s.insert_coordination(&c, &created(&c)).unwrap();
+        let seen = waiter.join().expect("waiter");
+        assert!(seen > first, "woke with the new event ({seen} > {first})");
+        assert_eq!(seen, s.last_event_id().unwrap());
+    });
+}
+
+/// Everything a store holds survives an export and an import into an empty store, ids included;
+/// an import into a store that holds anything is refused; new records continue after the ids.
+pub fn export_then_import_keeps_everything(from: &dyn Store, to: &dyn Store) {
+    fill(from);
+    let snapshot = from.export().unwrap();
+    let counts = snapshot.counts();
+    assert_eq!((counts.coordinations, counts.children, counts.issues, counts.comments), (2, 4, 2, 1));
+    assert_eq!((counts.analyses, counts.deliveries, counts.state), (1, 2, 1));
+    assert!(counts.events >= 4, "{counts:?}");
+    to.import(&snapshot).unwrap();
+    let copied = to.export().unwrap();
+    assert_eq!(copied, snapshot);
+    assert_eq!(copied.history_checksum(), snapshot.history_checksum());
+    assert_eq!(copied.checksum(), snapshot.checksum());
+    assert!(matches!(to.import(&snapshot), Err(StoreError::NotEmpty(_))));
+    assert_eq!(to.export().unwrap(), snapshot, "the refused import wrote nothing");
+    let c = sample("after-copy");
+    let (id, fresh) = to.insert_coordination(&c, &created(&c)).unwrap();
+    assert!(fresh && snapshot.coordinations.iter().all(|c| c.id.0 < id.0));
+    assert!(to.last_event_id().unwrap() > snapshot.events.last().map(|e| e.id).unwrap_or(0));
+    let issue = &snapshot.issues[0].reference;
+    let comment = to.add_issue_comment(issue, "bob", "after", at(9, 0)).unwrap();
+    assert!(snapshot.comments.iter().all(|c| c.id < comment.id));
+}
+
+/// A store with one of everything (and a bit more).
+pub fn fill(s: &dyn Store) {
+    let lease = chrono::Duration::seconds(30);
+    let c = sample("fill-1");
+    let (id, _) = s.insert_coordination(&c, &created(&c)).unwrap();
+    let mut loaded = s.load_coordination(id).unwrap();
+    let events = loaded.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    s.save_coordination(&loaded, &events).unwrap();
+    let c2 = sample("fill-2");
+    let (id2, _) = s.insert_coordination(&c2, &created(&c2)).unwrap();
+    let spec = |marker: &str, coordination| IssueSpec {
+        repo: name("hub"),
+        kind: IssueKind::Child,
+        coordination: Some(coordination),
+        marker: marker.into(),
+        title: "t".into(),
+        body: "b\nwith lines".into(),
+        labels: vec!["coordination".into()],
+        parent: None,
+    };
+    let (issue, _) = s.create_issue(&spec("fill-m1", id), at(0, 0)).unwrap();
+    s.create_issue(&spec("fill-m2", id2), at(0, 1)).unwrap();
+    let ev = Event {
+        at: at(0, 2),
+        actor: "tandem".into(),
+        subject: Subject::Child(name("hub")),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(issue.reference.to_string()),
+        reason: None,
+    };
+    s.link_issue(id, &Subject::Child(name("hub")), &issue.reference, &ev).unwrap();
+    s.add_issue_comment(&issue.reference, "tandem", "Progress: 1/3", at(0, 3)).unwrap();
+    let a = tandem_model::AnalysisRecord {
+        id: 0,
+        repo: Some(name("proto")),
+        base: "abc".into(),
+        head: "def".into(),
+        at: at(0, 4),
+        findings: vec![],
+        impact: tandem_model::ImpactLevel::Critical,
+        consumers: vec![name("hub")],
+        coordination: Some(id),
+    };
+    s.record_analysis(&a).unwrap();
+    s.insert_delivery(&delivery("fill-d1", at(0, 5))).unwrap();
+    s.insert_delivery(&delivery("fill-d2", at(0, 6))).unwrap();
+    let d = s.claim_delivery("a", at(0, 7), lease).unwrap().unwrap();
+    s.finish_delivery(&d.id, "a", "ok", at(0, 8)).unwrap();
+    s.set_state("scheduler.health.next_run", "2026-03-02T10:05:00Z").unwrap();
+}
+
+/// The PostgreSQL server tests use: `$TANDEM_TEST_POSTGRES_URL`, else the local test server
+/// (127.0.0.1:5432, trust auth, database `test`).
+pub fn test_postgres_url() -> String {
+    std::env::var("TANDEM_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A schema of its own for one test on the test server, with a random name; dropped (with
+/// everything in it) when the guard is. Tests running in parallel never see each other's data
+/// or locks, and leave nothing behind.
+pub struct TestSchema {
+    name: String,
+    base: String,
+}
+
+impl TestSchema {
+    /// Panics when the test server cannot be reached: PostgreSQL is part of the test setup.
+    pub fn new() -> TestSchema {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let name = format!(
+            "tandem_test_{}_{}_{}",
+            std::process::id(),
+            nanos % 1_000_000_000_000,
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        TestSchema { name, base: test_postgres_url() }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The store URL that puts tandem's tables in this schema (created on first open).
+    pub fn url(&self) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}schema={}", self.base, self.name)
+    }
+
+    pub fn open(&self) -> crate::PostgresStore {
+        crate::PostgresStore::open(&self.url()).unwrap_or_else(|e| panic!("PostgreSQL test server: {e}"))
+    }
+}
+
+impl Default for TestSchema {
+    fn default() -> Self {
+        TestSchema::new()
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let Ok(mut client) = postgres::Client::connect(&self.base, postgres::NoTls) else { return };
+        let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
 }

@@ -1,10 +1,12 @@
 //! tandem's storage: coordinations with their children, the append-only history, and the
 //! issues of the local forge.
 //!
-//! The [`Store`] trait is the seam: the engine and the local forge only see it. One
-//! implementation today, [`SqliteStore`] (embedded, one file under `.tandem/`, WAL, foreign
-//! keys, one transaction per operation, migrations embedded in the binary). This crate knows
-//! nothing of workspaces, templates, forges beyond their records, or any front end.
+//! The [`Store`] trait is the seam: the engine and the local forge only see it. Two
+//! implementations pass the same conformance suite: [`SqliteStore`] (embedded, one file under
+//! `.tandem/`, WAL, foreign keys, one transaction per operation) and [`PostgresStore`] (a team
+//! server shared by several instances: row locks, `SKIP LOCKED` claims, advisory locks and
+//! `LISTEN/NOTIFY`). Both embed their versioned migrations and refuse a newer schema. This crate
+//! knows nothing of workspaces, templates, forges beyond their records, or any front end.
 //!
 //! ```
 //! use tandem_store::{SqliteStore, Store};
@@ -13,12 +15,24 @@
 //! ```
 
 mod error;
+mod postgres;
 mod records;
 mod sqlite;
 
-pub use error::{Result, StoreError};
-pub use records::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery};
+pub use error::{DbError, Result, StoreError};
+pub use postgres::{redact as redact_url, PostgresStore, PG_SCHEMA_VERSION};
+pub use records::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery, Snapshot, SnapshotCounts};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION};
+
+/// Held while this instance is the one doing a named piece of work (the scheduler); dropping it
+/// releases the lock for another instance to take.
+pub trait LeaderGuard: Send {
+    /// The name the lock was taken for.
+    fn name(&self) -> &str;
+    /// Whether the lock is still held: `false` once the connection that holds it was lost, after
+    /// which another instance may hold it and this one must stop and try to lock again.
+    fn is_held(&self) -> bool;
+}
 
 use tandem_model::{CoordId, Coordination, Event, Issue, IssueRef, IssueSpec, IssueUpdate, RepoName};
 
@@ -118,6 +132,22 @@ pub trait Store: Send + Sync {
     /// Named state that must survive restarts (e.g. `scheduler.health.next_run`).
     fn get_state(&self, key: &str) -> Result<Option<String>>;
     fn set_state(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Takes the lock named `name` unless another holder (in this process or any other instance
+    /// sharing the database) has it: `None` then. Held until the guard is dropped. PostgreSQL:
+    /// a session advisory lock on a dedicated connection; SQLite: a lock on a file beside the
+    /// database (in memory: within this store).
+    fn try_lock_leader(&self, name: &str) -> Result<Option<Box<dyn LeaderGuard>>>;
+    /// Waits until the history holds an event newer than `after`, or `timeout` passed; returns
+    /// [`Store::last_event_id`] then. PostgreSQL wakes on `LISTEN/NOTIFY` (so a change through any
+    /// instance wakes every instance's waiters); SQLite polls.
+    fn wait_for_change(&self, after: i64, timeout: std::time::Duration) -> Result<i64>;
+
+    /// Everything stored, read in one transaction, ids included: what `tandem store copy` moves.
+    fn export(&self) -> Result<Snapshot>;
+    /// Writes a snapshot into this store in one transaction, keeping every id; refused with
+    /// [`StoreError::NotEmpty`] unless the store holds nothing yet.
+    fn import(&self, snapshot: &Snapshot) -> Result<()>;
 }
 
 #[cfg(feature = "conformance")]

@@ -81,3 +81,68 @@ pub struct IssueComment {
     pub body: String,
     pub at: DateTime<Utc>,
 }
+
+/// Everything a store holds, ids included, in the order it was written: the unit of
+/// `tandem store copy` (`Store::export` on the source, `Store::import` on an empty target).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Snapshot {
+    /// With their children, versions and issue links.
+    pub coordinations: Vec<tandem_model::Coordination>,
+    pub events: Vec<crate::StoredEvent>,
+    /// Oldest first (their numbers are per repository).
+    pub issues: Vec<tandem_model::Issue>,
+    pub comments: Vec<IssueComment>,
+    pub analyses: Vec<tandem_model::AnalysisRecord>,
+    pub deliveries: Vec<Delivery>,
+    /// Named state, by key.
+    pub state: Vec<(String, String)>,
+}
+
+/// How many records of each kind a snapshot holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SnapshotCounts {
+    pub coordinations: usize,
+    pub children: usize,
+    pub events: usize,
+    pub issues: usize,
+    pub comments: usize,
+    pub analyses: usize,
+    pub deliveries: usize,
+    pub state: usize,
+}
+
+impl Snapshot {
+    pub fn counts(&self) -> SnapshotCounts {
+        SnapshotCounts {
+            coordinations: self.coordinations.len(),
+            children: self.coordinations.iter().map(|c| c.children.len()).sum(),
+            events: self.events.len(),
+            issues: self.issues.len(),
+            comments: self.comments.len(),
+            analyses: self.analyses.len(),
+            deliveries: self.deliveries.len(),
+            state: self.state.len(),
+        }
+    }
+
+    /// SHA-256 (hex) of the whole history as JSON, ids and order included: equal on both sides
+    /// of a lossless copy.
+    pub fn history_checksum(&self) -> String {
+        digest(&self.events)
+    }
+
+    /// SHA-256 (hex) of everything in the snapshot.
+    pub fn checksum(&self) -> String {
+        digest(self)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts() == SnapshotCounts::default()
+    }
+}
+
+fn digest<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    use sha2::Digest;
+    let bytes = serde_json::to_vec(v).unwrap_or_default();
+    sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,7 +1,9 @@
 //! The embedded SQLite backend.
 
 use crate::error::{Context, Result, StoreError};
-use crate::{Delivery, DeliveryCounts, DeliveryState, IssueComment, NewDelivery, Store, StoredEvent};
+use crate::{
+    Delivery, DeliveryCounts, DeliveryState, IssueComment, LeaderGuard, NewDelivery, Snapshot, Store, StoredEvent,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -25,6 +27,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Leader locks of an in-memory database (a file database locks files beside it).
+    leaders: std::sync::Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl SqliteStore {
@@ -35,7 +39,8 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Url(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Open { database: path.display().to_string(), source: e.into() })?;
         Self::init(conn, path.to_path_buf())
     }
 
@@ -45,14 +50,18 @@ impl SqliteStore {
     }
 
     fn init(mut conn: Connection, path: PathBuf) -> Result<SqliteStore> {
-        let open_err = |source| StoreError::Open { path: path.clone(), source };
+        let open_err = |e: rusqlite::Error| StoreError::Open { database: path.display().to_string(), source: e.into() };
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(open_err)?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { path, found, supported: SCHEMA_VERSION });
+            return Err(StoreError::NewerSchema {
+                database: path.display().to_string(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         if found < SCHEMA_VERSION {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(open_err)?;
@@ -64,7 +73,7 @@ impl SqliteStore {
             }
             tx.commit().map_err(open_err)?;
         }
-        Ok(SqliteStore { conn: Mutex::new(conn), path })
+        Ok(SqliteStore { conn: Mutex::new(conn), path, leaders: Default::default() })
     }
 
     /// The database file.
@@ -258,7 +267,7 @@ fn issue_row(r: &Row) -> rusqlite::Result<Issue> {
 fn map_row_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
     move |e| match e {
         rusqlite::Error::FromSqlConversionFailure(_, _, msg) => StoreError::Corrupt(msg.to_string()),
-        source => StoreError::Sql { context, source },
+        source => StoreError::Sql { context, source: source.into() },
     }
 }
 
@@ -799,5 +808,317 @@ impl Store for SqliteStore {
             )
             .ctx("writing state")?;
         Ok(())
+    }
+
+    fn try_lock_leader(&self, name: &str) -> Result<Option<Box<dyn LeaderGuard>>> {
+        if self.path == Path::new(":memory:") {
+            let mut held = self.leaders.lock().unwrap_or_else(|p| p.into_inner());
+            if !held.insert(name.to_string()) {
+                return Ok(None);
+            }
+            return Ok(Some(Box::new(MemoryLeader { name: name.to_string(), leaders: self.leaders.clone() })));
+        }
+        // One lock file per name beside the database; the OS lock goes with the open file, so
+        // a crashed holder never keeps it.
+        let hex: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+        let file = PathBuf::from(format!("{}.leader-{hex}.lock", self.path.display()));
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&file)
+            .map_err(|e| StoreError::Url(format!("cannot open {}: {e}", file.display())))?;
+        match f.try_lock() {
+            Ok(()) => Ok(Some(Box::new(FileLeader { name: name.to_string(), _file: f }))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(StoreError::Url(format!("cannot lock {}: {e}", file.display())))
+            }
+        }
+    }
+
+    fn wait_for_change(&self, after: i64, timeout: std::time::Duration) -> Result<i64> {
+        // One file, one writer at a time: polling the newest id is cheap and enough here.
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let last = self.last_event_id()?;
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if last > after || left.is_zero() {
+                return Ok(last);
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(100)));
+        }
+    }
+
+    fn export(&self) -> Result<Snapshot> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().ctx("starting a transaction")?;
+        let mut coordinations = query_all(
+            &tx,
+            &format!("SELECT {COORD_COLS} FROM coordinations ORDER BY id"),
+            coordination_row,
+            "exporting coordinations",
+        )?;
+        let index: std::collections::HashMap<i64, usize> =
+            coordinations.iter().enumerate().map(|(i, c)| (c.id.0, i)).collect();
+        for (cid, ch) in query_all(
+            &tx,
+            &format!("SELECT {CHILD_COLS} FROM children ORDER BY coord_id, position"),
+            child_row,
+            "exporting children",
+        )? {
+            if let Some(&i) = index.get(&cid) {
+                coordinations[i].children.push(ch);
+            }
+        }
+        let snapshot = Snapshot {
+            coordinations,
+            events: query_all(
+                &tx,
+                &format!("SELECT {EVENT_COLS} FROM events ORDER BY id"),
+                event_row,
+                "exporting history",
+            )?,
+            issues: query_all(
+                &tx,
+                &format!("SELECT {ISSUE_COLS} FROM issues ORDER BY id"),
+                issue_row,
+                "exporting issues",
+            )?,
+            comments: query_all(
+                &tx,
+                "SELECT id, repo, number, author, body, at FROM issue_comments ORDER BY id",
+                comment_row,
+                "exporting comments",
+            )?,
+            analyses: query_all(
+                &tx,
+                &format!("SELECT {ANALYSIS_COLS} FROM analyses ORDER BY id"),
+                analysis_row,
+                "exporting analyses",
+            )?,
+            deliveries: query_all(
+                &tx,
+                &format!("SELECT {DELIVERY_COLS} FROM deliveries ORDER BY received_at, id"),
+                delivery_row,
+                "exporting deliveries",
+            )?,
+            state: query_all(
+                &tx,
+                "SELECT key, value FROM state ORDER BY key",
+                |r| Ok((r.get(0)?, r.get(1)?)),
+                "exporting state",
+            )?,
+        };
+        tx.commit().ctx("ending a read")?;
+        Ok(snapshot)
+    }
+
+    fn import(&self, s: &Snapshot) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let used: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM coordinations) OR EXISTS (SELECT 1 FROM events)
+                   OR EXISTS (SELECT 1 FROM issues) OR EXISTS (SELECT 1 FROM analyses)
+                   OR EXISTS (SELECT 1 FROM deliveries) OR EXISTS (SELECT 1 FROM state)",
+                [],
+                |r| r.get(0),
+            )
+            .ctx("checking the target is empty")?;
+        if used {
+            return Err(StoreError::NotEmpty(self.path.display().to_string()));
+        }
+        import_rows(&tx, s)?;
+        tx.commit().ctx("committing the copy")?;
+        Ok(())
+    }
+}
+
+fn query_all<T>(
+    tx: &rusqlite::Transaction,
+    sql: &str,
+    f: impl FnMut(&Row) -> rusqlite::Result<T>,
+    context: &'static str,
+) -> Result<Vec<T>> {
+    let mut stmt = tx.prepare(sql).ctx(context)?;
+    let rows = stmt.query_map([], f).and_then(|rows| rows.collect());
+    rows.map_err(map_row_err(context))
+}
+
+fn comment_row(r: &Row) -> rusqlite::Result<IssueComment> {
+    Ok(IssueComment {
+        id: r.get(0)?,
+        issue: IssueRef { repo: repo(r.get(1)?)?, number: r.get::<_, i64>(2)? as u64 },
+        author: r.get(3)?,
+        body: r.get(4)?,
+        at: parse_ts(&r.get::<_, String>(5)?)?,
+    })
+}
+
+/// Writes every record of a snapshot with its ids (the target was checked empty).
+fn import_rows(tx: &rusqlite::Transaction, s: &Snapshot) -> Result<()> {
+    for c in &s.coordinations {
+        tx.execute(
+            "INSERT INTO coordinations (id, key, title, change_type, priority, strategy, status, hold, plan, milestone,
+               source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            params![
+                c.id.0,
+                c.key,
+                c.title,
+                c.change_type.as_str(),
+                c.priority.as_str(),
+                c.strategy.as_str(),
+                c.status.as_str(),
+                c.hold.as_ref().map(to_json),
+                c.plan,
+                c.milestone,
+                c.source_repo.as_ref().map(RepoName::as_str),
+                c.home_repo.as_str(),
+                c.issue.as_ref().map(|i| i.to_string()),
+                integration_json(&c.integration),
+                ts(c.created_at),
+                ts(c.updated_at),
+                c.version,
+                c.integration.issue.as_ref().map(|i| i.to_string()),
+            ],
+        )
+        .ctx("copying a coordination")?;
+        write_children(tx, c).ctx("copying children")?;
+    }
+    let mut stmt = tx
+        .prepare(
+            "INSERT INTO events (id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .ctx("copying history")?;
+    for e in &s.events {
+        let (kind, subject_repo) = match &e.event.subject {
+            Subject::Coordination => ("coordination", None),
+            Subject::Child(r) => ("child", Some(r.as_str())),
+            Subject::Integration => ("integration", None),
+        };
+        let ev = &e.event;
+        stmt.execute(params![
+            e.id,
+            e.coordination.0,
+            ts(ev.at),
+            ev.actor,
+            kind,
+            subject_repo,
+            ev.action.as_str(),
+            ev.from,
+            ev.to,
+            ev.reason
+        ])
+        .ctx("copying history")?;
+    }
+    for i in &s.issues {
+        tx.execute(
+            &format!("INSERT INTO issues ({ISSUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            params![
+                i.reference.repo.as_str(),
+                i.reference.number as i64,
+                i.kind.as_str(),
+                i.coordination.map(|c| c.0),
+                i.marker,
+                i.title,
+                i.body,
+                i.state.as_str(),
+                to_json(&i.labels),
+                i.parent.as_ref().map(|p| p.to_string()),
+                ts(i.created_at),
+                ts(i.updated_at),
+            ],
+        )
+        .ctx("copying an issue")?;
+    }
+    for c in &s.comments {
+        tx.execute(
+            "INSERT INTO issue_comments (id, repo, number, author, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![c.id, c.issue.repo.as_str(), c.issue.number as i64, c.author, c.body, ts(c.at)],
+        )
+        .ctx("copying a comment")?;
+    }
+    for a in &s.analyses {
+        tx.execute(
+            "INSERT INTO analyses (id, repo, base, head, at, impact, breaking, findings, consumers, coord_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                a.id,
+                a.repo.as_ref().map(RepoName::as_str),
+                a.base,
+                a.head,
+                ts(a.at),
+                a.impact.as_str(),
+                a.breaking() as i64,
+                to_json(&a.findings),
+                to_json(&a.consumers),
+                a.coordination.map(|c| c.0),
+            ],
+        )
+        .ctx("copying an analysis")?;
+    }
+    for d in &s.deliveries {
+        tx.execute(
+            &format!(
+                "INSERT INTO deliveries ({DELIVERY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ),
+            params![
+                d.id,
+                d.event,
+                d.payload,
+                ts(d.received_at),
+                d.state.as_str(),
+                d.attempts,
+                d.last_error,
+                ts(d.next_attempt_at),
+                d.lease_owner,
+                d.lease_until.map(ts),
+                d.finished_at.map(ts),
+                d.outcome,
+            ],
+        )
+        .ctx("copying a delivery")?;
+    }
+    for (k, v) in &s.state {
+        tx.execute("INSERT INTO state (key, value) VALUES (?1, ?2)", params![k, v]).ctx("copying state")?;
+    }
+    Ok(())
+}
+
+struct MemoryLeader {
+    name: String,
+    leaders: std::sync::Arc<Mutex<std::collections::HashSet<String>>>,
+}
+
+impl LeaderGuard for MemoryLeader {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn is_held(&self) -> bool {
+        true
+    }
+}
+
+impl Drop for MemoryLeader {
+    fn drop(&mut self) {
+        self.leaders.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.name);
+    }
+}
+
+/// Held while the lock file stays open (the OS releases it with the process, crash or not).
+struct FileLeader {
+    name: String,
+    _file: std::fs::File,
+}
+
+impl LeaderGuard for FileLeader {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn is_held(&self) -> bool {
+        true
     }
 }
