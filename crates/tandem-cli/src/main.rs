@@ -13,8 +13,8 @@ mod health_cmd;
 mod output;
 mod rollout_cmd;
 mod serve_cmd;
-mod sync_cmd;
 mod store_cmd;
+mod sync_cmd;
 mod wording;
 
 use anyhow::Context;

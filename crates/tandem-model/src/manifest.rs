@@ -596,7 +596,17 @@ impl Workspace {
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "workspace".into());
         let store = raw.store.unwrap_or_default();
-        Ok(Workspace { name, manifest_path: path.to_path_buf(), repos, coordination, rollout, serve, store, index, graph })
+        Ok(Workspace {
+            name,
+            manifest_path: path.to_path_buf(),
+            repos,
+            coordination,
+            rollout,
+            serve,
+            store,
+            index,
+            graph,
+        })
     }
 
     /// The directory holding `tandem.toml`.

@@ -254,7 +254,9 @@ pub fn compile(
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
-                    Err(e) => problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow())),
+                    Err(e) => {
+                        problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow()))
+                    }
                 }
             }
         }
