@@ -141,12 +141,21 @@ pub struct HealthIssueOutcome {
     pub state: Option<IssueState>,
 }
 
+/// The largest stale threshold accepted (ten years): beyond it a window's start is not a date.
+pub const MAX_STALE_DAYS: u32 = 3650;
+
 impl Engine {
     /// Runs every health check at the engine clock's "now".
     #[tracing::instrument(skip(self))]
     pub fn health(&self, opts: &HealthOptions) -> Result<HealthReport> {
         if opts.stale_days == 0 {
             return Err(EngineError::input(Input::Days, "the stale threshold must be at least 1 day"));
+        }
+        if opts.stale_days > MAX_STALE_DAYS {
+            return Err(EngineError::input(
+                Input::Days,
+                format!("the stale threshold must be at most {MAX_STALE_DAYS} days (ten years)"),
+            ));
         }
         let now = self.clock.now();
         // Probing takes wall-clock time: start it first, read everything else meanwhile.

@@ -751,6 +751,13 @@ fn the_health_issue_needs_a_coordination_repo() {
     let err = e.report_health_issue(&r).unwrap_err().to_string();
     assert!(err.contains("[coordination] repo"), "{err}");
     assert!(e.health(&HealthOptions { stale_days: 0, endpoints: Endpoints::Skip }).is_err());
+    // A threshold beyond any date is refused, not an overflow (found by schemathesis).
+    for days in [3651, 107_726_350, u32::MAX] {
+        let err = e.health(&HealthOptions { stale_days: days, endpoints: Endpoints::Skip }).unwrap_err();
+        assert!(matches!(err, tandem_engine::EngineError::Input { .. }), "{days}: {err}");
+        assert!(err.to_string().contains("at most 3650 days"), "{err}");
+    }
+    assert!(e.health(&HealthOptions { stale_days: 3650, endpoints: Endpoints::Skip }).is_ok());
 }
 
 // ---------------------------------------------------------------- metrics

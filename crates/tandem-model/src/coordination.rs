@@ -528,7 +528,10 @@ impl Coordination {
             w
         };
         match (from, to) {
-            (_, Pending) => return refuse(format!("{repo} is {from}; a child never returns to pending")),
+            // unblocking a child that was blocked while pending is the one way back to pending
+            (f, Pending) if f != Blocked => {
+                return refuse(format!("{repo} is {from}; a child never returns to pending"))
+            }
             (Done, Blocked) => {
                 return refuse(format!("{repo} is done; reopen it (done -> in_progress) before blocking it"))
             }
@@ -609,6 +612,10 @@ impl Coordination {
         c.updated_at = ctx.now;
         self.updated_at = ctx.now;
 
+        if to == Pending {
+            // back from a block: ready at once if its providers finished meanwhile
+            self.promote_ready(ctx, &mut events);
+        }
         if to == Done {
             self.promote_ready(ctx, &mut events);
             if self.status == CoordStatus::InProgress && self.children.iter().all(|c| c.status == Done) {

@@ -37,26 +37,45 @@ pub fn run_once(engine: &Engine, interval: Duration, now: DateTime<Utc>) -> Resu
     ))
 }
 
+/// The leader lock's name: one instance at a time runs the schedule when several share a store.
+pub const LEADER: &str = "scheduler.health";
+
 pub(crate) async fn run(engine: Arc<Engine>, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    // Held across runs; another instance sharing the store waits until it is released (or its
+    // holder's connection dies) and looks again at most every RETRY.
+    let mut leader: Option<Box<dyn tandem_store::LeaderGuard>> = None;
     loop {
         if *stop.borrow() {
             return;
         }
         let e = engine.clone();
-        let wait = tokio::task::spawn_blocking(move || {
+        let held = leader.take();
+        let (wait, held) = tokio::task::spawn_blocking(move || {
+            let held = match held.filter(|g| g.is_held()) {
+                Some(g) => g,
+                None => match e.store().try_lock_leader(LEADER) {
+                    Ok(Some(g)) => g,
+                    Ok(None) => return (interval.min(RETRY), None),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "could not take the scheduler's lock");
+                        return (RETRY, None);
+                    }
+                },
+            };
             let now = tandem_model::SystemClock.now();
             let due = next_run(&e, now);
             if due > now {
-                return (due - now).to_std().unwrap_or(RETRY);
+                return ((due - now).to_std().unwrap_or(RETRY), Some(held));
             }
             match run_once(&e, interval, now) {
                 Ok(summary) => tracing::info!(%summary, "scheduled health check done"),
                 Err(err) => tracing::warn!(error = %err, "scheduled health check failed"),
             }
-            interval
+            (interval, Some(held))
         })
         .await
-        .unwrap_or(RETRY);
+        .unwrap_or((RETRY, None));
+        leader = held;
         // Woken early to stop; a longer wait is cut so a changed interval takes effect.
         tokio::select! {
             () = tokio::time::sleep(wait.min(interval)) => {}

@@ -3,8 +3,8 @@
 //! open page over server-sent events. The page then fetches itself again and swaps the parts
 //! marked `data-live`.
 //!
-//! [`wait_for_change`] is the only place that asks the store; a backend with notifications
-//! (PostgreSQL's LISTEN/NOTIFY) replaces its polling without touching the rest.
+//! [`wait_for_change`] is the only place that asks the store: it waits on the store's own
+//! change notice (LISTEN/NOTIFY on PostgreSQL, polling on SQLite).
 
 use axum::response::sse::Event;
 use std::pin::Pin;
@@ -36,14 +36,20 @@ pub async fn newest_event(engine: &Arc<Engine>) -> Option<i64> {
     tokio::task::spawn_blocking(move || e.store().last_event_id()).await.ok()?.ok()
 }
 
-/// Waits until the store's newest event id differs from `seen`, and returns it.
+/// How long one blocking wait on the store lasts before it is asked again.
+const WAIT: Duration = Duration::from_secs(2);
+
+/// Waits until the store's newest event id differs from `seen`, and returns it: through
+/// [`tandem_store::Store::wait_for_change`] (PostgreSQL's LISTEN/NOTIFY, so a change made through
+/// any instance wakes this one; SQLite polls), on a blocking thread for at most [`WAIT`] at a time.
 pub async fn wait_for_change(engine: &Arc<Engine>, seen: i64) -> i64 {
     loop {
-        tokio::time::sleep(POLL_EVERY).await;
-        if let Some(id) = newest_event(engine).await {
-            if id != seen {
-                return id;
-            }
+        let e = engine.clone();
+        match tokio::task::spawn_blocking(move || e.store().wait_for_change(seen, WAIT)).await {
+            Ok(Ok(id)) if id != seen => return id,
+            Ok(Ok(_)) => {}
+            // the store could not be read: look again a little later
+            _ => tokio::time::sleep(POLL_EVERY).await,
         }
     }
 }

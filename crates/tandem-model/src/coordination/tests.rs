@@ -248,6 +248,36 @@ fn a_child_blocked_on_its_own_stays_blocked_when_the_parent_unblocks() {
 }
 
 #[test]
+fn a_child_blocked_while_pending_is_unblocked_back_to_pending_or_straight_to_ready() {
+    let mut c = coord(Strategy::Sequential);
+    c.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    let (proto, hub, relay) = (name("proto"), name("hub"), name("relay"));
+    assert_eq!(status_of(&c, "hub"), ChildStatus::Pending);
+    c.set_child_status(&hub, ChildStatus::Blocked, Some("API review"), &ctx()).unwrap();
+    c.set_child_status(&relay, ChildStatus::Blocked, Some("freeze"), &ctx()).unwrap();
+    let err = c.set_child_status(&hub, ChildStatus::Ready, None, &ctx()).unwrap_err();
+    assert!(err.message.contains("'pending'"), "{}", err.message);
+    c.set_child_status(&hub, ChildStatus::Pending, None, &ctx()).unwrap();
+    assert_eq!(status_of(&c, "hub"), ChildStatus::Pending);
+    assert!(c.child(&hub).unwrap().hold.is_none());
+    // Its provider done while relay is blocked: hub becomes ready; relay, unblocked later once
+    // its own provider is done, becomes ready at once.
+    for s in [ChildStatus::InProgress, ChildStatus::InReview, ChildStatus::Done] {
+        c.set_child_status(&proto, s, None, &ctx()).unwrap();
+    }
+    assert_eq!(status_of(&c, "hub"), ChildStatus::Ready);
+    for s in [ChildStatus::InProgress, ChildStatus::InReview, ChildStatus::Done] {
+        c.set_child_status(&hub, s, None, &ctx()).unwrap();
+    }
+    assert_eq!(status_of(&c, "relay"), ChildStatus::Blocked);
+    let events = c.set_child_status(&relay, ChildStatus::Pending, None, &ctx()).unwrap();
+    assert_eq!(status_of(&c, "relay"), ChildStatus::Ready);
+    assert_eq!(events.len(), 2, "the unblock and the promotion: {events:?}");
+    // Pending is still no place to return to from anywhere else.
+    assert!(c.set_child_status(&proto, ChildStatus::Pending, None, &ctx()).is_err());
+}
+
+#[test]
 fn any_child_blocked_shows_the_coordination_as_blocked() {
     let mut c = coord(Strategy::Parallel);
     c.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
