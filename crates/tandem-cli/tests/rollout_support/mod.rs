@@ -387,7 +387,14 @@ pub fn kill_group(pid_file: &Path, marker: &str) {
     // Field 5 of stat (after the parenthesised command) is the process group.
     let pgrp = stat.rsplit_once(") ").and_then(|(_, rest)| rest.split(' ').nth(2)).unwrap_or("");
     if pid > 1 && pgrp == pid.to_string() && String::from_utf8_lossy(&cmdline).contains(marker) {
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status();
+        // kill(2) itself, not the kill command: procps-ng 4.0's /bin/kill read `-KILL -PID` as a
+        // signal to every process (it took down the whole machine's processes, PostgreSQL included).
+        if let Ok(group) = i32::try_from(pid) {
+            // SAFETY: kill(2) on a process group this test's deploy command leads (checked above).
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
     }
 }
 
