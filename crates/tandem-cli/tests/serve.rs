@@ -402,6 +402,17 @@ fn the_api_answers_reads_openly_on_loopback_and_writes_with_the_token_and_words_
     for path in ["history", "plans/deploy", "plans/rollback"] {
         assert_eq!(get(&server.url(&format!("/api/v1/coordinations/{id}/{path}"))).status, 200, "{path}");
     }
+    // Rollouts: where one stands, and a start refused while the coordination is not ready.
+    let r = get(&server.url(&format!("/api/v1/coordinations/{id}/rollout")));
+    assert_eq!((r.status, r.body["phase"].as_str()), (200, Some("not_started")), "{:?}", r.body);
+    assert!(r.body["steps"].as_array().is_some_and(|s| !s.is_empty()), "{:?}", r.body);
+    let url = server.url(&format!("/api/v1/coordinations/{id}/rollout"));
+    assert_eq!(post(&url, None, &json!({ "dry_run": true })).status, 401);
+    let r = post(&url, Some(TOKEN), &json!({ "dry_run": true }));
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    assert!(r.body["detail"].as_str().is_some_and(|d| d.contains("ready")), "{:?}", r.body);
+    let r = post(&url, Some(TOKEN), &json!({ "unfinished_deploy": "sometimes" }));
+    assert_eq!(r.status, 400, "{:?}", r.body);
     assert_eq!(get(&server.url("/api/v1/graph?format=mermaid")).body["order"][0], "loqa-proto");
     assert_eq!(get(&server.url("/api/v1/metrics?window=7d")).status, 200);
     assert_eq!(get(&server.url("/api/v1/metrics?window=forever")).body["field"], "window");

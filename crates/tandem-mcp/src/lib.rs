@@ -28,7 +28,7 @@ mod error;
 mod guard;
 mod health;
 mod http;
-mod rollout;
+pub mod rollout;
 mod server;
 mod sessions;
 mod tools;

@@ -22,6 +22,7 @@ pub struct RolloutInput {
     pub unfinished_deploy: Option<UnfinishedChoice>,
 }
 
+/// What to do with a deploy an interrupted run started and never finished.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnfinishedChoice {
@@ -103,7 +104,8 @@ fn step(s: &StepView) -> RolloutStepOut {
     }
 }
 
-fn out(v: &RolloutView, result: Option<RolloutResult>) -> RolloutOut {
+/// A rollout view (and a run's result) as the wire type.
+pub fn out(v: &RolloutView, result: Option<RolloutResult>) -> RolloutOut {
     RolloutOut {
         coordination: v.coordination.0,
         title: v.title.clone(),
@@ -125,12 +127,18 @@ fn counts(o: &RolloutOut) -> String {
     format!("{done} of {} step(s) completed", o.steps.len())
 }
 
+impl UnfinishedChoice {
+    pub fn engine(self) -> Unfinished {
+        match self {
+            UnfinishedChoice::Refuse => Unfinished::Refuse,
+            UnfinishedChoice::Retry => Unfinished::Retry,
+            UnfinishedChoice::Skip => Unfinished::Skip,
+        }
+    }
+}
+
 pub fn run(engine: &Engine, i: RolloutInput) -> Result<(RolloutOut, String), ToolError> {
-    let unfinished = match i.unfinished_deploy.unwrap_or(UnfinishedChoice::Refuse) {
-        UnfinishedChoice::Refuse => Unfinished::Refuse,
-        UnfinishedChoice::Retry => Unfinished::Retry,
-        UnfinishedChoice::Skip => Unfinished::Skip,
-    };
+    let unfinished = i.unfinished_deploy.unwrap_or(UnfinishedChoice::Refuse).engine();
     let opts = RolloutOptions { dry_run: i.dry_run, unfinished };
     let outcome = engine.rollout(CoordId(i.coordination), &opts, &|_| {})?;
     let o = out(&outcome.view, Some(outcome.result));

@@ -38,6 +38,7 @@ pub(crate) fn routes() -> Router<Arc<AppState>> {
         .route("/coordinations/{id}/checklist", post(check_item))
         .route("/coordinations/{id}/plans/deploy", get(deploy_plan))
         .route("/coordinations/{id}/plans/rollback", get(rollback_plan))
+        .route("/coordinations/{id}/rollout", get(rollout_status).post(run_rollout))
         .route("/analysis", post(analyze))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -246,6 +247,45 @@ async fn rollback_plan(State(s): St, id: Result<Path<String>, PathRejection>) ->
     let id = coord_id(id)?;
     let plan = s.call(move |e| e.rollback_plan(id)).await?;
     ok(RollbackOut { coordination: id.0, steps: tandem_mcp::wire::rollback_steps(&plan) })
+}
+
+async fn rollout_status(State(s): St, id: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id = coord_id(id)?;
+    let view = s.call(move |e| e.rollout_status(id)).await?;
+    ok(tandem_mcp::rollout::out(&view, None))
+}
+
+/// A dry run answers at once. A real run is checked first by a dry run (refusals are 409s), then
+/// carried out in the background: the answer is 202 with the plan, and
+/// `GET …/rollout` shows where it is (every step is in the history as it happens).
+async fn run_rollout(
+    State(s): St,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let id = coord_id(id)?;
+    let i: RolloutRunInput = body(&headers, b)?;
+    let unfinished = i.unfinished_deploy.unwrap_or(tandem_mcp::rollout::UnfinishedChoice::Refuse);
+    let dry = s
+        .call(move |e| {
+            let opts = tandem_engine::RolloutOptions { dry_run: true, unfinished: unfinished.engine() };
+            e.rollout(id, &opts, &|_| {})
+        })
+        .await?;
+    let planned = tandem_mcp::rollout::out(&dry.view, Some(dry.result));
+    if i.dry_run {
+        return ok(planned);
+    }
+    let engine = s.engine.clone();
+    tokio::task::spawn_blocking(move || {
+        let opts = tandem_engine::RolloutOptions { dry_run: false, unfinished: unfinished.engine() };
+        match engine.rollout(id, &opts, &|_| {}) {
+            Ok(outcome) => tracing::info!(coordination = id.0, result = ?outcome.result, "rollout finished"),
+            Err(err) => tracing::warn!(coordination = id.0, error = %err, "rollout failed"),
+        }
+    });
+    Ok((StatusCode::ACCEPTED, Json(planned)).into_response())
 }
 
 async fn analyze(State(s): St, headers: HeaderMap, b: Result<Bytes, BytesRejection>) -> ApiResult {

@@ -136,6 +136,25 @@ fn operations() -> Vec<Op> {
             vec![Id],
             schema::<RollbackOut>,
         ),
+        read(
+            "/coordinations/{id}/rollout",
+            "getRollout",
+            "Where the coordination's rollout stands: its steps, their state, the rollback.",
+            vec![Id],
+            schema::<RolloutOut>,
+        ),
+        Op {
+            ok: ("202", schema::<RolloutOut>),
+            also_200: true,
+            ..write(
+                "/coordinations/{id}/rollout",
+                "runRollout",
+                "Roll the coordination out in dependency order with its gates (202: started in the background), or with `dry_run` only say what would run (200). Refused (409) unless it is ready.",
+                vec![Id],
+                schema::<RolloutRunInput>,
+                schema::<RolloutOut>,
+            )
+        },
         write(
             "/analysis",
             "analyze",
@@ -339,9 +358,16 @@ mod tests {
             assert!(schemas.contains_key(name), "unresolved $ref {name}");
         }
         assert!(!text.contains("#/$defs/"), "a reference escaped the components");
-        for p in ["/api/v1/coordinations", "/api/v1/coordinations/{id}/children/{repo}/status", "/api/v1/graph"] {
+        for p in [
+            "/api/v1/coordinations",
+            "/api/v1/coordinations/{id}/children/{repo}/status",
+            "/api/v1/coordinations/{id}/rollout",
+            "/api/v1/graph",
+        ] {
             assert!(doc["paths"].get(p).is_some(), "{p} is not described");
         }
         assert_eq!(doc["paths"]["/api/v1/coordinations"]["post"]["security"], json!([{ "bearer": [] }]));
+        let rollout = &doc["paths"]["/api/v1/coordinations/{id}/rollout"];
+        assert!(rollout["get"].is_object() && rollout["post"]["responses"]["202"].is_object(), "{rollout}");
     }
 }

@@ -84,6 +84,20 @@ pub struct ChildStatusInput {
     pub reason: Option<String>,
 }
 
+/// Start (or resume) a coordination's rollout, or only say what would run.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutRunInput {
+    /// Only say exactly what would run; change nothing. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// A deploy an interrupted run started and never finished: `refuse` (default), `retry` or `skip`.
+    #[serde(default)]
+    pub unfinished_deploy: Option<tandem_mcp::rollout::UnfinishedChoice>,
+}
+
+pub use tandem_mcp::rollout::RolloutOut;
+
 /// Tick or untick one checklist item.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -404,6 +404,8 @@ pub fn coordination(
     let events = ctx.engine.history(id)?;
     let deploy = c.deploy_plan(Some(ctx.engine.workspace()));
     let rollback = c.rollback_plan(Some(ctx.engine.workspace()));
+    // The rollout, once one started (its steps are read from the history).
+    let rollout = ctx.engine.rollout_status(id).ok().filter(|r| r.phase != tandem_model::rollout::Phase::NotStarted);
     let critical: HashSet<&RepoName> = p.critical_path.repos.iter().collect();
     let can_act = ctx.viewer.csrf().is_some();
 
@@ -685,6 +687,10 @@ pub fn coordination(
         o.push_str("</li>");
     }
     o.push_str("</ol></div></section>");
+
+    if let Some(r) = &rollout {
+        rollout_section(&mut o, r);
+    }
 
     // Move the coordination.
     if can_act {
@@ -1212,4 +1218,111 @@ The browser keeps a session cookie, not the token.</p>\
 pub fn message(ctx: &Ctx<'_>, title: &str, text: &str) -> String {
     let body = format!("<h1>{}</h1><p>{}</p><p><a href=\"/\">Back to the coordinations</a></p>", esc(title), esc(text));
     html::page(&ctx.frame(title, Nav::None), &body)
+}
+
+/// The rollout as it stands: its phase, why it rolled back, and every step with its state.
+fn rollout_section(o: &mut String, r: &tandem_engine::RolloutView) {
+    use tandem_model::rollout::{Phase, StepState};
+    let phase = match r.phase {
+        Phase::NotStarted => "not started",
+        Phase::Forward => "deploying",
+        Phase::RollingBack => "rolling back",
+        Phase::Finished => "finished",
+    };
+    let _ = write!(
+        o,
+        "<section id=\"rollout\" data-live aria-labelledby=\"ro\"><h2 id=\"ro\">Rollout: {}</h2>",
+        esc(phase)
+    );
+    if let Some(f) = &r.failure {
+        let _ = write!(o, "<p class=\"blocker\"><strong>Rolled back:</strong> {}</p>", esc(f));
+    }
+    if let Some(u) = &r.unfinished_deploy {
+        let _ = write!(
+            o,
+            "<p class=\"blocker\">{} started and never finished: <code>tandem rollout {} --retry-step</code> or <code>--skip-step</code></p>",
+            esc(u),
+            r.coordination
+        );
+    }
+    o.push_str("<ol class=\"plan\">");
+    let steps = r.forward.iter().chain(r.rollback.iter().filter(|s| s.state != StepState::Pending));
+    for s in steps {
+        let state = match s.state {
+            StepState::Pending => "pending",
+            StepState::Started => "running",
+            StepState::Completed => "done",
+            StepState::Failed => "failed",
+        };
+        let _ = write!(o, "<li><span class=\"badge s-{state}\">{state}</span> {}", esc(&s.key));
+        if let Some(d) = &s.detail {
+            let _ = write!(o, " <span class=\"muted\">{}</span>", esc(d));
+        }
+        o.push_str("</li>");
+    }
+    o.push_str("</ol></section>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_model::rollout::{Phase, StepKind, StepState};
+
+    fn step(key: &str, kind: StepKind, state: StepState, detail: Option<&str>) -> tandem_engine::StepView {
+        tandem_engine::StepView {
+            key: key.into(),
+            kind,
+            repo: None,
+            wave: None,
+            percent: None,
+            state,
+            command: None,
+            http: None,
+            cwd: None,
+            env: vec![],
+            timeout: None,
+            gates: vec![],
+            bake: None,
+            started_at: None,
+            finished_at: None,
+            detail: detail.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_rolled_back_rollout_shows_why_and_each_step_escaped() {
+        let view = tandem_engine::RolloutView {
+            coordination: CoordId(7),
+            title: "t".into(),
+            status: CoordStatus::Blocked,
+            phase: Phase::Finished,
+            started_at: None,
+            failure: Some("gate <p95> failed".into()),
+            interval: "1s".into(),
+            threshold: 1,
+            iterations: 1,
+            forward: vec![
+                step("deploy loqa-hub", StepKind::Deploy, StepState::Completed, Some("exit status 0")),
+                step("flag 50%", StepKind::Flag, StepState::Failed, None),
+                step("deploy loqa-relay", StepKind::Deploy, StepState::Pending, None),
+            ],
+            rollback: vec![
+                step("rollback loqa-hub", StepKind::Rollback, StepState::Completed, None),
+                step("rollback loqa-relay", StepKind::Rollback, StepState::Pending, None),
+            ],
+            unfinished_deploy: None,
+            logs: None,
+        };
+        let mut o = String::new();
+        rollout_section(&mut o, &view);
+        assert!(o.contains("Rollout: finished"), "{o}");
+        assert!(o.contains("gate &lt;p95&gt; failed"), "{o}");
+        let order: Vec<usize> = ["deploy loqa-hub", "flag 50%", "deploy loqa-relay", "rollback loqa-hub"]
+            .iter()
+            .map(|k| o.find(k).unwrap_or_else(|| panic!("{k} missing: {o}")))
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{o}");
+        assert!(!o.contains("rollback loqa-relay"), "a rollback step that never ran is not listed: {o}");
+        assert!(o.contains("s-failed\">failed</span> flag 50%"), "{o}");
+    }
 }
