@@ -1,25 +1,10 @@
 //! `tandem analyze` on real git repositories, with and without a workspace.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tandem")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("TANDEM_WORKSPACE")
-        .env_remove("TANDEM_DATABASE")
-        .env("TANDEM_ACTOR", "tester")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::run as check;
 
 fn json(dir: &Path, args: &[&str]) -> Value {
     let (code, out, err) = check(dir, args);

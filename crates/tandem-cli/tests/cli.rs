@@ -1,47 +1,10 @@
 //! The real `tandem` binary on temporary directories.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-
-/// The one place that drives the binary: runs `tandem ARGS` in `dir` with `env` added, returns
-/// (exit code, stdout, stderr).
-fn check_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::cargo_bin("tandem").unwrap();
-    cmd.current_dir(dir).env_remove("TANDEM_WORKSPACE").env_remove("TANDEM_DATABASE").env("TANDEM_ACTOR", "tester");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    check_env(dir, args, &[])
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = check(dir, args);
-    assert_eq!(code, 0, "tandem {args:?} failed:\n{out}\n{err}");
-    out
-}
-
-fn json(dir: &Path, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let out = ok(dir, &a);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
-fn loqa() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["init", "--example", "loqa"]);
-    dir
-}
+use support::{loqa, ok, ok_json as json, run as check, run_env as check_env};
 
 fn write_manifest(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,38 +1,9 @@
 //! `tandem github init` and `tandem github event` through the real binary.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::{json, Value};
-use std::path::Path;
-
-/// Runs `tandem ARGS` in `dir`; returns (exit code, stdout, stderr).
-fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tandem")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("TANDEM_WORKSPACE")
-        .env_remove("TANDEM_DATABASE")
-        .env("TANDEM_ACTOR", "tester")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = run(dir, args);
-    assert_eq!(code, 0, "tandem {args:?} failed:\n{out}\n{err}");
-    out
-}
-
-fn loqa() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["init", "--example", "loqa"]);
-    dir
-}
+use support::{loqa, ok, run};
 
 #[test]
 fn github_init_writes_the_forms_and_workflows_and_keeps_edits_unless_forced() {

@@ -1,45 +1,14 @@
 //! `tandem health` and `tandem metrics`: the real binary on temporary workspaces, with real
 //! HTTP servers on 127.0.0.1.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-
-/// The one place that drives the binary: runs `tandem ARGS` in `dir`, returns (exit code, stdout, stderr).
-fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tandem")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("TANDEM_WORKSPACE")
-        .env_remove("TANDEM_DATABASE")
-        .env("TANDEM_ACTOR", "tester")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let (code, out, err) = check(dir, args);
-    assert_eq!(code, 0, "tandem {args:?} failed:\n{out}\n{err}");
-    out
-}
-
-fn json_of(out: &str) -> Value {
-    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
-fn loqa() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    ok(dir.path(), &["init", "--example", "loqa"]);
-    dir
-}
+use support::{json_of, loqa, ok, run as check};
 
 /// A coordination on loqa-hub and loqa-relay, blocked.
 fn blocked(dir: &Path) {

@@ -1,36 +1,11 @@
 //! `tandem store copy` and `--database postgres://…` with the real binary, against the
 //! PostgreSQL test server (each test in a schema of its own, dropped afterwards).
 
-use assert_cmd::Command;
-use serde_json::Value;
-use std::path::Path;
+mod support;
+
+use support::{ok_json, run as tandem};
 use tandem_store::conformance::{self, TestSchema};
 use tandem_store::{SqliteStore, Store};
-
-fn tandem(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("tandem")
-        .unwrap()
-        .current_dir(dir)
-        .env_remove("TANDEM_WORKSPACE")
-        .env_remove("TANDEM_DATABASE")
-        .env("TANDEM_ACTOR", "tester")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok_json(dir: &Path, args: &[&str]) -> Value {
-    let mut a = args.to_vec();
-    a.push("--json");
-    let (code, out, err) = tandem(dir, &a);
-    assert_eq!(code, 0, "tandem {args:?}:\n{out}\n{err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
 
 #[test]
 fn a_team_moves_from_sqlite_to_postgres_losslessly_and_only_into_an_empty_database() {

@@ -37,7 +37,7 @@ pub use error::{EngineError, Input, Result};
 pub use health::{
     health_body, human_duration, redact, Check, Endpoints, HealthFinding, HealthIssueAction, HealthIssueOutcome,
     HealthOptions, HealthReport, Level, ProbeOutcome, Remedy, Subject as HealthSubject, CHECKS, HEALTH_MARKER,
-    MAX_REDIRECTS,
+    MAX_REDIRECTS, MAX_STALE_DAYS,
 };
 pub use metrics::{parse_window, DurationStats, MetricsOptions, MetricsReport};
 pub use ops::{Change, Summary};

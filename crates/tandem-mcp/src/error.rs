@@ -2,29 +2,8 @@
 //! (`isError: true`) whose text says what was wrong and the valid choices; they never end the
 //! server.
 
-use tandem_engine::{Engine, EngineError, Input};
+use tandem_engine::{Engine, EngineError};
 use tandem_model::Needs;
-
-/// The tool argument an engine input corresponds to.
-fn argument(i: Input) -> &'static str {
-    match i {
-        Input::Title => "title",
-        Input::Repos => "repos",
-        Input::FromRepo => "from_repo",
-        Input::Key => "key",
-        Input::Repo => "repo",
-        Input::Item => "item",
-        Input::Head => "head",
-        Input::Base => "base",
-        Input::Worktree => "worktree",
-        Input::Against => "changed_files",
-        Input::OpenCoordination => "open_coordination_at",
-        Input::Workspace => "repo",
-        Input::Overwrite => "force",
-        Input::Window => "window",
-        Input::Days => "stale_days",
-    }
-}
 
 /// A failed tool call.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +37,7 @@ impl From<EngineError> for ToolError {
                 None => r.message,
             }),
             EngineError::Input { input, message } => {
-                ToolError::Invalid(format!("{message} (argument `{}`)", argument(input)))
+                ToolError::Invalid(format!("{message} (argument `{}`)", crate::wire::input_name(input)))
             }
             EngineError::Invalid(m) => ToolError::Invalid(m),
             EngineError::NoCoordination(id) => ToolError::NoCoordination(id),

@@ -969,3 +969,26 @@ pub fn deployment_out(
         rollback: rollback_steps(rollback),
     }
 }
+
+/// The name an engine input has on the wire: the MCP tools' argument and the HTTP API's body
+/// field or parameter (both front ends share these types, so one name serves both).
+pub fn input_name(i: tandem_engine::Input) -> &'static str {
+    use tandem_engine::Input;
+    match i {
+        Input::Title => "title",
+        Input::Repos => "repos",
+        Input::FromRepo => "from_repo",
+        Input::Key => "key",
+        Input::Repo => "repo",
+        Input::Item => "item",
+        Input::Head => "head",
+        Input::Base => "base",
+        Input::Worktree => "worktree",
+        Input::Against => "changed_files",
+        Input::OpenCoordination => "open_coordination_at",
+        Input::Workspace => "repo",
+        Input::Overwrite => "force",
+        Input::Window => "window",
+        Input::Days => "stale_days",
+    }
+}

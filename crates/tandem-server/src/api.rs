@@ -17,13 +17,11 @@ use serde::de::DeserializeOwned;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tandem_engine::analysis::Compare;
-use tandem_engine::{AnalyzeRequest, CreateRequest, Endpoints, HealthOptions, MetricsOptions};
+use tandem_engine::{AnalyzeRequest, CreateRequest, Endpoints, HealthOptions, MetricsOptions, MAX_STALE_DAYS};
 use tandem_model::{ChangeType, ChildStatus, CoordId, CoordStatus, ImpactLevel, Priority, UnknownValue};
 
 type St = State<Arc<AppState>>;
 
-/// The longest staleness threshold accepted (ten years); beyond it dates overflow.
-const MAX_STALE_DAYS: u32 = 3650;
 type ApiResult = Result<Response, Problem>;
 
 /// The routes under `/api/v1` (the OpenAPI document lists the same, in [`crate::openapi`]).

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
-use tandem_engine::{EngineError, Input};
+use tandem_engine::EngineError;
 use tandem_model::Needs;
 
 /// An error answered as problem details; boxed, so that results carrying it stay small.
@@ -98,27 +98,6 @@ impl Problem {
     }
 }
 
-/// The wire name of each engine input, as the API's bodies and parameters spell it.
-pub fn field_of(input: Input) -> &'static str {
-    match input {
-        Input::Title => "title",
-        Input::Repos => "repos",
-        Input::FromRepo => "from_repo",
-        Input::Key => "key",
-        Input::Repo => "repo",
-        Input::Item => "item",
-        Input::Head => "head",
-        Input::Base => "base",
-        Input::Worktree => "worktree",
-        Input::Against => "changed_files",
-        Input::OpenCoordination => "open_coordination_at",
-        Input::Workspace => "repo",
-        Input::Overwrite => "force",
-        Input::Window => "window",
-        Input::Days => "stale_days",
-    }
-}
-
 impl From<EngineError> for Problem {
     fn from(e: EngineError) -> Problem {
         match e {
@@ -131,7 +110,7 @@ impl From<EngineError> for Problem {
                 p.field = p.needs.clone();
                 p
             }
-            EngineError::Input { input, message } => Problem::invalid(field_of(input), message),
+            EngineError::Input { input, message } => Problem::invalid(tandem_mcp::wire::input_name(input), message),
             EngineError::NoCoordination(id) => {
                 let mut p = Problem::new(
                     StatusCode::NOT_FOUND,
