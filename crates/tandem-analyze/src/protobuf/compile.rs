@@ -102,7 +102,14 @@ impl Resolver {
         if let Some(decl) = editions::declaration(text) {
             return self.parse_editions(name, path, text, decl);
         }
-        let file = File::from_source(name, text)?;
+        let mut file = File::from_source(name, text)?;
+        if text.contains("edition_defaults") || text.contains("feature_support") {
+            // a file defining features (cpp_features.proto and the like): see the function
+            let mut fd = file.file_descriptor_proto().clone();
+            if editions::drop_feature_definitions(&mut fd) {
+                file = File::from_file_descriptor_proto(fd);
+            }
+        }
         // only editions files may set features (the text is searched first: most files name none)
         let features =
             text.contains("features").then(|| editions::features_outside_editions(file.file_descriptor_proto()));

@@ -253,11 +253,21 @@ pub struct EditionInfo {
     pub year: i32,
     /// The features set on elements, by the element's descriptor path ([] for the file).
     pub overrides: HashMap<Vec<i32>, Overrides>,
+    /// The features of map fields, by the path of their map entry message: a map's key and
+    /// value resolve their features through the map field (protobuf copies them onto the
+    /// entry message), not only through the message holding the map.
+    pub map_entries: HashMap<Vec<i32>, Overrides>,
 }
 
 impl EditionInfo {
+    /// The features the element at `path` sets itself.
     pub fn at(&self, path: &[i32]) -> Option<&Overrides> {
         self.overrides.get(path)
+    }
+
+    /// The features a map entry message (at `path`) takes from its map field.
+    pub fn map_entry(&self, path: &[i32]) -> Option<&Overrides> {
+        self.map_entries.get(path)
     }
 }
 
@@ -266,6 +276,7 @@ impl EditionInfo {
 #[derive(Default)]
 struct Read {
     overrides: HashMap<Vec<i32>, Overrides>,
+    map_entries: HashMap<Vec<i32>, Overrides>,
     options: Vec<Vec<i32>>,
 }
 
@@ -317,7 +328,15 @@ fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut Read) {
         read_enum(e, at(tag::MSG_ENUM, i), into);
     }
     for (i, n) in m.nested_type.iter().enumerate() {
-        read_message(n, at(tag::MSG_NESTED, i), into);
+        let entry = at(tag::MSG_NESTED, i);
+        if n.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false) {
+            // the map field naming this entry passes its features on to the key and value
+            let map_field = m.field.iter().position(|f| f.type_name().rsplit('.').next() == Some(n.name()));
+            if let Some(o) = map_field.and_then(|j| into.overrides.get(&at(tag::MSG_FIELD, j))) {
+                into.map_entries.insert(entry.clone(), *o);
+            }
+        }
+        read_message(n, entry, into);
     }
 }
 
@@ -500,10 +519,15 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
             }
         }
     };
+    let mut fd = fd;
+    if drop_feature_definitions(&mut fd) {
+        // the compiler takes the file without them (its locations are in `fd`)
+        file = Some(protox::file::File::from_file_descriptor_proto(fd.clone()));
+    }
     check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
     let fix = Fix::new(&rewritten, &inserted, decl, text);
-    let overrides = read_features(&fd).overrides;
-    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix, file })
+    let Read { overrides, map_entries, .. } = read_features(&fd);
+    Ok(Parsed { fd, info: EditionInfo { year, overrides, map_entries }, text: rewritten, inserted, fix, file })
 }
 
 /// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
@@ -616,6 +640,39 @@ impl Fix {
             prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
         );
     }
+}
+
+/// The field options that define a feature (`edition_defaults`, `feature_support`), as
+/// protobuf's own `cpp_features.proto` and its copies set them. The compiler's descriptor.proto
+/// predates edition 2024 and `feature_support`, so it cannot interpret them; no breaking rule
+/// reads them. Removes them from a parsed file's fields; whether any was removed.
+pub fn drop_feature_definitions(fd: &mut FileDescriptorProto) -> bool {
+    fn drop(options: &mut Option<prost_types::FieldOptions>) -> bool {
+        let Some(o) = options.as_mut() else { return false };
+        let before = o.uninterpreted_option.len();
+        o.uninterpreted_option.retain(|u| {
+            !matches!(u.name.as_slice(), [p] if !p.is_extension && matches!(p.name_part.as_str(), "edition_defaults" | "feature_support"))
+        });
+        o.uninterpreted_option.len() != before
+    }
+    fn in_message(m: &mut DescriptorProto) -> bool {
+        let mut any = false;
+        for f in m.field.iter_mut().chain(m.extension.iter_mut()) {
+            any |= drop(&mut f.options);
+        }
+        for n in &mut m.nested_type {
+            any |= in_message(n);
+        }
+        any
+    }
+    let mut any = false;
+    for f in &mut fd.extension {
+        any |= drop(&mut f.options);
+    }
+    for m in &mut fd.message_type {
+        any |= in_message(m);
+    }
+    any
 }
 
 /// The language feature files of protobuf (`google/protobuf/cpp_features.proto`, …): only
