@@ -118,7 +118,7 @@ impl Resolver {
             let message = format!(
                 "{path}: `features` options are only valid in editions files, not in {syntax} (declare `edition = \"2023\";` instead of `syntax`)"
             );
-            return Err(self.refuse(path, Refusal { line, column, message }));
+            return Err(self.refuse(path, Refusal { line, column, message, more: Vec::new() }));
         }
         if self.located.contains(name) {
             return Ok(file);
@@ -140,7 +140,8 @@ impl Resolver {
     ) -> Result<File, protox::Error> {
         let decl = decl.map_err(|(offset, message)| {
             let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
-            let r = Refusal { line: line as u32, column: column as u32, message: format!("{path}: {message}") };
+            let message = format!("{path}: {message}");
+            let r = Refusal { line: line as u32, column: column as u32, message, more: Vec::new() };
             self.refuse(path, r)
         })?;
         match editions::parse(name, path, text, &decl) {
@@ -327,7 +328,14 @@ fn problem(
         if at_path != path {
             message = format!("{message} (imported by {path})");
         }
-        return vec![CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message }];
+        let first = CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message };
+        let more = r.more.iter().map(|m| CompileProblem {
+            path: at_path.clone(),
+            line: m.line,
+            column: m.column,
+            message: m.message.clone(),
+        });
+        return std::iter::once(first).chain(more).collect();
     }
     // Locate the error in the file it names (an import may be the broken one).
     let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {

@@ -262,7 +262,7 @@ fn unescape_c(s: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{go_float, unescape_c};
+    use super::{go_float, go_float32, unescape_c, FieldDefault, Value};
 
     #[test]
     fn floats_are_printed_as_go_prints_them() {
@@ -275,6 +275,29 @@ mod tests {
         assert_eq!(go_float(f64::INFINITY), "+Inf");
         assert_eq!(go_float(f64::NEG_INFINITY), "-Inf");
         assert_eq!(go_float(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn float32_defaults_print_their_own_shortest_digits() {
+        assert_eq!(go_float32(1.1), "1.1");
+        assert_eq!(go_float32(1e10), "1e+10");
+        assert_eq!(go_float32(3e-7), "3e-07");
+        assert_eq!(go_float32(f32::NEG_INFINITY), "-Inf");
+    }
+
+    #[test]
+    fn defaults_compare_across_types_as_buf_compares_them() {
+        let d = |value: Value| FieldDefault { value, shown: String::new() };
+        let same = |a: Value, b: Value| d(a).same_as(&d(b));
+        assert!(same(Value::F32(1.1), Value::F64(1.1)), "a float and a double compare as floats");
+        assert!(same(Value::Int(2), Value::F64(2.0)));
+        assert!(!same(Value::Int(2), Value::F64(2.5)));
+        assert!(same(Value::Bool(true), Value::Int(1)));
+        assert!(same(Value::F64(f64::NAN), Value::F32(f32::NAN)));
+        assert!(!same(Value::Bytes(b"0".to_vec()), Value::Int(0)), "text never equals a number");
+        assert!(same(Value::Bytes(b"ab".to_vec()), Value::Bytes(b"ab".to_vec())));
+        assert!(!d(Value::F64(-0.0)).is_zero(), "Go's zero value is +0 only");
+        assert!(d(Value::Int(0)).is_zero());
     }
 
     #[test]
