@@ -54,7 +54,7 @@ cases! {
     field_no_delete_unless_number_reserved / "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED": [breaking, ok, ok_range];
     field_same_cardinality / "FIELD_SAME_CARDINALITY": [breaking, breaking_map_to_repeated, breaking_multiline, breaking_proto2_required, breaking_proto3_optional, ok];
     field_same_cpp_string_type / "FIELD_SAME_CPP_STRING_TYPE": [breaking, breaking_editions, breaking_removed_editions, breaking_vendored_cpp_features, ok, ok_editions];
-    field_same_default / "FIELD_SAME_DEFAULT": [breaking, breaking_added, breaking_enum_string, breaking_removed, breaking_type_changed, breaking_value_formats, ok];
+    field_same_default / "FIELD_SAME_DEFAULT": [breaking, breaking_added, breaking_enum_string, breaking_removed, breaking_string_escapes, breaking_type_changed, breaking_value_formats, ok];
     field_same_java_utf8_validation / "FIELD_SAME_JAVA_UTF8_VALIDATION": [breaking, breaking_editions, breaking_map_field_features, ok, ok_proto3];
     field_same_json_name / "FIELD_SAME_JSON_NAME": [breaking, breaking_removed, breaking_renamed, bufsuite_breaking_added_among_options, ok];
     field_same_jstype / "FIELD_SAME_JSTYPE": [breaking, breaking_changed, breaking_removed, ok];

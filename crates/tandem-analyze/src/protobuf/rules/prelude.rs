@@ -377,7 +377,8 @@ pub fn short_name(full_name: &str) -> &str {
     full_name.rsplit('.').next().unwrap_or(full_name)
 }
 
-/// A string quoted as buf quotes it (Go's `%q`): backslashes and quotes escaped.
+/// A string quoted as buf quotes it (Go's `%q`): backslashes and quotes escaped, C escapes
+/// for the usual control characters, `\xNN` for the others, `\uNNNN` for invisible ones.
 pub fn go_quote(s: &str) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');
@@ -385,14 +386,36 @@ pub fn go_quote(s: &str) -> String {
         match c {
             '\\' => q.push_str("\\\\"),
             '"' => q.push_str("\\\""),
+            '\u{7}' => q.push_str("\\a"),
+            '\u{8}' => q.push_str("\\b"),
+            '\u{c}' => q.push_str("\\f"),
             '\n' => q.push_str("\\n"),
-            '\t' => q.push_str("\\t"),
             '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            '\u{b}' => q.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => q.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !go_printable(c) => match c as u32 {
+                n @ 0..=0xffff => q.push_str(&format!("\\u{n:04x}")),
+                n => q.push_str(&format!("\\U{n:08x}")),
+            },
             c => q.push(c),
         }
     }
     q.push('"');
     q
+}
+
+/// Go's `unicode.IsPrint`, as far as text in a .proto file meets it: no control characters, no
+/// spaces but U+0020, no invisible format characters.
+fn go_printable(c: char) -> bool {
+    let n = c as u32;
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || n == 0xad
+        || (0x200b..=0x200f).contains(&n)
+        || (0x202a..=0x202e).contains(&n)
+        || (0x2060..=0x2064).contains(&n)
+        || n == 0xfeff)
 }
 
 #[cfg(test)]
@@ -415,5 +438,6 @@ mod tests {
     #[test]
     fn quoting_escapes_backslashes_and_quotes_as_go_does() {
         assert_eq!(go_quote("Acme\\V1 \"x\"\t"), "\"Acme\\\\V1 \\\"x\\\"\\t\"");
+        assert_eq!(go_quote("a\u{1}b\u{7}é\u{a0}\u{200b}"), "\"a\\x01b\\aé\\u00a0\\u200b\"");
     }
 }
