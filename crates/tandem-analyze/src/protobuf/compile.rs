@@ -231,8 +231,12 @@ pub fn compile(
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
     let editions: Editions = Rc::new(RefCell::new(HashMap::new()));
     // A compiler over `source` whose resolver records the texts it opens in `opened`.
-    let new_compiler = || {
+    // `instead`: one file's text to compile in place of the source's (see `recover_after_syntax_errors`)
+    let new_compiler_with = |instead: Option<Recovered>| {
         let mut chain = ChainFileResolver::new();
+        if let Some(r) = instead {
+            chain.add(r);
+        }
         chain.add(Resolver {
             source: source.clone(),
             roots: roots.to_vec(),
@@ -249,6 +253,7 @@ pub fn compile(
         compiler.include_source_info(true).include_imports(false);
         compiler
     };
+    let new_compiler = || new_compiler_with(None);
     let mut problems = Vec::new();
     let mut compiled: Vec<(String, String)> = Vec::new();
     {
@@ -263,7 +268,23 @@ pub fn compile(
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
                     Err(e) => {
-                        problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow()))
+                        let mut found = problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow());
+                        let text = opened.borrow().get(&name).map(|(_, t)| t.clone());
+                        let plain = !editions.borrow().contains_key(&name);
+                        if let Some(recovered) =
+                            text.filter(|_| plain && e.is_parse()).and_then(|t| recover(&e, &name, &t))
+                        {
+                            let again = new_compiler_with(Some(recovered)).open_file(&name).err();
+                            let more = again
+                                .map(|e2| problem(path, &e2, &opened.borrow(), &refused.borrow(), &editions.borrow()));
+                            let undefined = more.into_iter().flatten().filter(|p| {
+                                p.path == *path
+                                    && p.message.contains("is not defined")
+                                    && !found.iter().any(|f| (f.line, f.column) == (p.line, p.column))
+                            });
+                            found.extend(undefined.collect::<Vec<_>>());
+                        }
+                        problems.extend(found)
                     }
                 }
             }
@@ -388,6 +409,58 @@ fn problem(
         }
     }
     out
+}
+
+/// A file's text with its statements that have syntax errors blanked out, compiled in place of
+/// the file as written.
+struct Recovered {
+    name: String,
+    text: String,
+}
+
+impl FileResolver for Recovered {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if name == self.name {
+            File::from_source(name, &self.text)
+        } else {
+            Err(protox::Error::file_not_found(name))
+        }
+    }
+}
+
+/// buf's parser goes on after a syntax error and also reports names that resolve to nothing;
+/// protox stops at the syntax errors. So the statements with a syntax error (from the previous
+/// `;`, `{` or `}` to the next `;`) are blanked out, offsets kept, for a second compilation that
+/// only looks for undefined names. None when that text would not be fair to judge: a statement
+/// spans a block, or an `import` or `package` would be lost, or it still does not parse.
+fn recover(e: &protox::Error, name: &str, text: &str) -> Option<Recovered> {
+    use miette::Diagnostic;
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let offsets = std::iter::once(e as &dyn Diagnostic)
+        .chain(e.related().into_iter().flatten())
+        .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()));
+    for at in offsets {
+        let at = at.min(b.len());
+        let start = b[..at].iter().rposition(|c| matches!(c, b';' | b'{' | b'}')).map_or(0, |i| i + 1);
+        let end = at + b[at..].iter().position(|c| matches!(c, b';' | b'{' | b'}'))?;
+        if b[end] != b';' {
+            return None;
+        }
+        let statement = &text[start..=end];
+        if statement.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| matches!(w, "import" | "package"))
+        {
+            return None;
+        }
+        for c in &mut out[start..=end] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    }
+    let text = String::from_utf8(out).ok()?;
+    protox_parse::parse(name, &text).ok()?;
+    Some(Recovered { name: name.to_string(), text })
 }
 
 /// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when
