@@ -269,20 +269,16 @@ pub fn compile(
                     Ok(_) => compiled.push((path.clone(), name)),
                     Err(e) => {
                         let mut found = problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow());
-                        let text = opened.borrow().get(&name).map(|(_, t)| t.clone());
                         let plain = !editions.borrow().contains_key(&name);
-                        if let Some(recovered) =
-                            text.filter(|_| plain && e.is_parse()).and_then(|t| recover(&e, &name, &t))
-                        {
-                            let again = new_compiler_with(Some(recovered)).open_file(&name).err();
-                            let more = again
-                                .map(|e2| problem(path, &e2, &opened.borrow(), &refused.borrow(), &editions.borrow()));
-                            let undefined = more.into_iter().flatten().filter(|p| {
-                                p.path == *path
-                                    && p.message.contains("is not defined")
-                                    && !found.iter().any(|f| (f.line, f.column) == (p.line, p.column))
-                            });
-                            found.extend(undefined.collect::<Vec<_>>());
+                        let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).filter(|_| plain && e.is_parse());
+                        if let Some(text) = text {
+                            let known = (&opened, &refused, &editions);
+                            let more = after_syntax_errors(&e, path, &name, &text, known, &new_compiler_with);
+                            found.extend(
+                                more.into_iter()
+                                    .filter(|p| !found.iter().any(|f| (f.line, f.column) == (p.line, p.column)))
+                                    .collect::<Vec<_>>(),
+                            );
                         }
                         problems.extend(found)
                     }
@@ -428,39 +424,88 @@ impl FileResolver for Recovered {
     }
 }
 
-/// buf's parser goes on after a syntax error and also reports names that resolve to nothing;
-/// protox stops at the syntax errors. So the statements with a syntax error (from the previous
-/// `;`, `{` or `}` to the next `;`) are blanked out, offsets kept, for a second compilation that
-/// only looks for undefined names. None when that text would not be fair to judge: a statement
-/// spans a block, or an `import` or `package` would be lost, or it still does not parse.
-fn recover(e: &protox::Error, name: &str, text: &str) -> Option<Recovered> {
+/// What the compiler knows of the files it opened, for [`problem`].
+type Known<'a> = (&'a Opened, &'a Refused, &'a Editions);
+
+/// buf's parser goes on after a syntax error: it lists the later syntax errors and the names
+/// that resolve to nothing; protox stops at the first statement it cannot read. The file's
+/// later syntax errors (see [`recover`]) and, compiling the readable rest again, its undefined
+/// names.
+fn after_syntax_errors(
+    e: &protox::Error,
+    path: &str,
+    name: &str,
+    text: &str,
+    (opened, refused, editions): Known,
+    new_compiler_with: &dyn Fn(Option<Recovered>) -> protox::Compiler,
+) -> Vec<CompileProblem> {
+    let (recovered, later) = recover(e, name, text);
+    let mut out: Vec<CompileProblem> = later
+        .into_iter()
+        .map(|(at, message)| {
+            let (line, column) = tandem_model::manifest::line_col(text, at.min(text.len()));
+            CompileProblem { path: path.to_string(), line: line as u32, column: column as u32, message }
+        })
+        .collect();
+    if let Some(recovered) = recovered {
+        // the compiler borrows what it learns while it runs: borrowed here only after
+        let again = new_compiler_with(Some(recovered)).open_file(name).err();
+        if let Some(again) = again {
+            let undefined = problem(path, &again, &opened.borrow(), &refused.borrow(), &editions.borrow())
+                .into_iter()
+                .filter(|p| p.path == path && p.message.contains("is not defined"));
+            out.extend(undefined);
+        }
+    }
+    out
+}
+
+/// Blanks out the statements with a syntax error (from the previous `;`, `{` or `}` to the next
+/// `;`), offsets kept, and parses the text again, until it parses: the syntax errors met on the
+/// way (offset, message), and the text that parses. No text when it would not be fair to judge:
+/// a statement spans a block, an `import` or `package` would be lost, or the text still does
+/// not parse after a few rounds.
+fn recover(e: &protox::Error, name: &str, text: &str) -> (Option<Recovered>, Vec<(usize, String)>) {
     use miette::Diagnostic;
-    let b = text.as_bytes();
-    let mut out = b.to_vec();
-    let offsets = std::iter::once(e as &dyn Diagnostic)
-        .chain(e.related().into_iter().flatten())
-        .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()));
-    for at in offsets {
-        let at = at.min(b.len());
-        let start = b[..at].iter().rposition(|c| matches!(c, b';' | b'{' | b'}')).map_or(0, |i| i + 1);
-        let end = at + b[at..].iter().position(|c| matches!(c, b';' | b'{' | b'}'))?;
-        if b[end] != b';' {
-            return None;
+    let mut out = text.as_bytes().to_vec();
+    let mut later: Vec<(usize, String)> = Vec::new();
+    let located = |d: &dyn Diagnostic| d.labels().and_then(|mut l| l.next()).map(|l| (l.offset(), d.to_string()));
+    let mut errors: Vec<(usize, String)> =
+        std::iter::once(e as &dyn Diagnostic).chain(e.related().into_iter().flatten()).filter_map(located).collect();
+    for _ in 0..8 {
+        for (at, _) in &errors {
+            let b = out.as_slice();
+            let at = (*at).min(b.len());
+            let start = b[..at].iter().rposition(|c| matches!(c, b';' | b'{' | b'}')).map_or(0, |i| i + 1);
+            let Some(end) = b[at..].iter().position(|c| matches!(c, b';' | b'{' | b'}')).map(|n| at + n) else {
+                return (None, later);
+            };
+            let statement = String::from_utf8_lossy(&b[start..=end]);
+            let loses_names = statement
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|w| matches!(w, "import" | "package"));
+            if b[end] != b';' || loses_names {
+                return (None, later);
+            }
+            for c in &mut out[start..=end] {
+                if *c != b'\n' {
+                    *c = b' ';
+                }
+            }
         }
-        let statement = &text[start..=end];
-        if statement.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| matches!(w, "import" | "package"))
-        {
-            return None;
-        }
-        for c in &mut out[start..=end] {
-            if *c != b'\n' {
-                *c = b' ';
+        let Ok(blanked) = String::from_utf8(out.clone()) else { return (None, later) };
+        match protox_parse::parse(name, &blanked) {
+            Ok(_) => return (Some(Recovered { name: name.to_string(), text: blanked }), later),
+            Err(e) => {
+                errors = std::iter::once(&e as &dyn Diagnostic)
+                    .chain(e.related().into_iter().flatten())
+                    .filter_map(located)
+                    .collect();
+                later.extend(errors.iter().cloned());
             }
         }
     }
-    let text = String::from_utf8(out).ok()?;
-    protox_parse::parse(name, &text).ok()?;
-    Some(Recovered { name: name.to_string(), text })
+    (None, later)
 }
 
 /// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when
