@@ -13,7 +13,8 @@
 # twice: on the two directories (`tandem analyze --dir --against`) and as a commit (the two
 # sides as two commits of a scratch git repository, `--base HEAD~1 --head HEAD`). A case agrees
 # when tandem's (rule, file, line, column) set equals buf's, in both modes. Prints one line per
-# case and the totals: "N of M cases agree, X of Y buf findings found, Z extra".
+# case and the totals: "N of M cases agree, X of Y buf findings found, Z extra", and how many of
+# buf's findings tandem words exactly as buf does (directory mode; VERBOSE=1 shows differences).
 # Env: BUF (default: buf 1.75 under TANDEM_TOOLS_DIR, installed by scripts/setup.sh),
 #      TANDEM (default: builds the debug binary), VERBOSE=1 prints each difference.
 set -euo pipefail
@@ -68,8 +69,10 @@ python3 - "$WORK/out" "${VERBOSE:-0}" <<'PY'
 import json, os, sys
 out, verbose = sys.argv[1], sys.argv[2] == "1"
 
+messages = {}  # (case, mode) -> set of (rule, path, line, column, message)
+
 def buf_keys(case):
-    keys = set()
+    keys, worded = set(), set()
     for line in open(f"{out}/{case}/buf.json"):
         if not line.strip():
             continue
@@ -79,6 +82,8 @@ def buf_keys(case):
             if path.startswith(side + case + "/"):
                 path = path[len(side + case + "/"):]
         keys.add((v["type"], path, v.get("start_line", 0), v.get("start_column", 0)))
+        worded.add((v["type"], path, v.get("start_line", 0), v.get("start_column", 0), v.get("message", "")))
+    messages[(case, "buf")] = worded
     return keys
 
 def tandem_keys(case, mode, theirs):
@@ -87,17 +92,19 @@ def tandem_keys(case, mode, theirs):
     except (ValueError, OSError):
         err = open(f"{out}/{case}/{mode}.err").read().strip().splitlines()
         return None, (err[-1] if err else "no output")
-    keys = set()
+    keys, worded = set(), set()
     for f in doc.get("findings", []):
         if f.get("kind") != "protobuf":
             continue
         # buf names no file for a deleted file or package; the key then has none either
         pathless = any(r == f["rule"] and p == "" for r, p, _, _ in theirs)
         keys.add((f["rule"], "" if pathless else f["path"], f["line"], f["column"]))
+        worded.add((f["rule"], "" if pathless else f["path"], f["line"], f["column"], f["message"]))
+    messages[(case, mode)] = worded
     return keys, None
 
 cases = sorted(os.listdir(out))
-agree = total = found = extra = 0
+agree = total = found = extra = worded = total_worded = 0
 for case in cases:
     theirs = buf_keys(case)
     total += len(theirs)
@@ -119,6 +126,13 @@ for case in cases:
                 notes.append(f"{mode} extra   {k}")
     found += case_found
     extra += case_extra
+    ours_worded, theirs_worded = messages.get((case, "dir"), set()), messages[(case, "buf")]
+    worded += len(ours_worded & theirs_worded)
+    total_worded += len(theirs_worded)
+    if verbose:
+        for k in sorted(theirs_worded - ours_worded, key=str):
+            if k[:4] in theirs and any(o[:4] == k[:4] for o in ours_worded):
+                notes.append(f"dir words {k[:4]} otherwise: buf {k[4]!r}")
     ok = all(verdicts)
     agree += ok
     modes = "" if ok or not any(verdicts) else " (" + ("dir" if verdicts[0] else "commit") + " mode only)"
@@ -126,4 +140,5 @@ for case in cases:
     for n in notes:
         print(f"    {n}")
 print(f"{agree} of {len(cases)} cases agree (directory and commit mode), {found} of {total} buf findings found, {extra} extra (directory mode)")
+print(f"{worded} of {total_worded} buf messages (several may share a place) worded exactly as buf does (directory mode)")
 PY

@@ -102,7 +102,14 @@ impl Resolver {
         if let Some(decl) = editions::declaration(text) {
             return self.parse_editions(name, path, text, decl);
         }
-        let file = File::from_source(name, text)?;
+        let mut file = File::from_source(name, text)?;
+        if text.contains("edition_defaults") || text.contains("feature_support") {
+            // a file defining features (cpp_features.proto and the like): see the function
+            let mut fd = file.file_descriptor_proto().clone();
+            if editions::drop_feature_definitions(&mut fd) {
+                file = File::from_file_descriptor_proto(fd);
+            }
+        }
         // only editions files may set features (the text is searched first: most files name none)
         let features =
             text.contains("features").then(|| editions::features_outside_editions(file.file_descriptor_proto()));
@@ -111,7 +118,7 @@ impl Resolver {
             let message = format!(
                 "{path}: `features` options are only valid in editions files, not in {syntax} (declare `edition = \"2023\";` instead of `syntax`)"
             );
-            return Err(self.refuse(path, Refusal { line, column, message }));
+            return Err(self.refuse(path, Refusal { line, column, message, more: Vec::new() }));
         }
         if self.located.contains(name) {
             return Ok(file);
@@ -133,7 +140,8 @@ impl Resolver {
     ) -> Result<File, protox::Error> {
         let decl = decl.map_err(|(offset, message)| {
             let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
-            let r = Refusal { line: line as u32, column: column as u32, message: format!("{path}: {message}") };
+            let message = format!("{path}: {message}");
+            let r = Refusal { line: line as u32, column: column as u32, message, more: Vec::new() };
             self.refuse(path, r)
         })?;
         match editions::parse(name, path, text, &decl) {
@@ -223,8 +231,12 @@ pub fn compile(
     let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
     let editions: Editions = Rc::new(RefCell::new(HashMap::new()));
     // A compiler over `source` whose resolver records the texts it opens in `opened`.
-    let new_compiler = || {
+    // `instead`: one file's text to compile in place of the source's (see `recover_after_syntax_errors`)
+    let new_compiler_with = |instead: Option<Recovered>| {
         let mut chain = ChainFileResolver::new();
+        if let Some(r) = instead {
+            chain.add(r);
+        }
         chain.add(Resolver {
             source: source.clone(),
             roots: roots.to_vec(),
@@ -241,6 +253,7 @@ pub fn compile(
         compiler.include_source_info(true).include_imports(false);
         compiler
     };
+    let new_compiler = || new_compiler_with(None);
     let mut problems = Vec::new();
     let mut compiled: Vec<(String, String)> = Vec::new();
     {
@@ -255,7 +268,19 @@ pub fn compile(
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
                     Err(e) => {
-                        problems.extend(problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow()))
+                        let mut found = problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow());
+                        let plain = !editions.borrow().contains_key(&name);
+                        let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).filter(|_| plain && e.is_parse());
+                        if let Some(text) = text {
+                            let known = (&opened, &refused, &editions);
+                            let more = after_syntax_errors(&e, path, &name, &text, known, &new_compiler_with);
+                            found.extend(
+                                more.into_iter()
+                                    .filter(|p| !found.iter().any(|f| (f.line, f.column) == (p.line, p.column)))
+                                    .collect::<Vec<_>>(),
+                            );
+                        }
+                        problems.extend(found)
                     }
                 }
             }
@@ -320,7 +345,14 @@ fn problem(
         if at_path != path {
             message = format!("{message} (imported by {path})");
         }
-        return vec![CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message }];
+        let first = CompileProblem { path: at_path.clone(), line: r.line, column: r.column, message };
+        let more = r.more.iter().map(|m| CompileProblem {
+            path: at_path.clone(),
+            line: m.line,
+            column: m.column,
+            message: m.message.clone(),
+        });
+        return std::iter::once(first).chain(more).collect();
     }
     // Locate the error in the file it names (an import may be the broken one).
     let (at_path, text) = match e.file().and_then(|f| opened.get(f)) {
@@ -373,6 +405,107 @@ fn problem(
         }
     }
     out
+}
+
+/// A file's text with its statements that have syntax errors blanked out, compiled in place of
+/// the file as written.
+struct Recovered {
+    name: String,
+    text: String,
+}
+
+impl FileResolver for Recovered {
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        if name == self.name {
+            File::from_source(name, &self.text)
+        } else {
+            Err(protox::Error::file_not_found(name))
+        }
+    }
+}
+
+/// What the compiler knows of the files it opened, for [`problem`].
+type Known<'a> = (&'a Opened, &'a Refused, &'a Editions);
+
+/// buf's parser goes on after a syntax error: it lists the later syntax errors and the names
+/// that resolve to nothing; protox stops at the first statement it cannot read. The file's
+/// later syntax errors (see [`recover`]) and, compiling the readable rest again, its undefined
+/// names.
+fn after_syntax_errors(
+    e: &protox::Error,
+    path: &str,
+    name: &str,
+    text: &str,
+    (opened, refused, editions): Known,
+    new_compiler_with: &dyn Fn(Option<Recovered>) -> protox::Compiler,
+) -> Vec<CompileProblem> {
+    let (recovered, later) = recover(e, name, text);
+    let mut out: Vec<CompileProblem> = later
+        .into_iter()
+        .map(|(at, message)| {
+            let (line, column) = tandem_model::manifest::line_col(text, at.min(text.len()));
+            CompileProblem { path: path.to_string(), line: line as u32, column: column as u32, message }
+        })
+        .collect();
+    if let Some(recovered) = recovered {
+        // the compiler borrows what it learns while it runs: borrowed here only after
+        let again = new_compiler_with(Some(recovered)).open_file(name).err();
+        if let Some(again) = again {
+            let undefined = problem(path, &again, &opened.borrow(), &refused.borrow(), &editions.borrow())
+                .into_iter()
+                .filter(|p| p.path == path && p.message.contains("is not defined"));
+            out.extend(undefined);
+        }
+    }
+    out
+}
+
+/// Blanks out the statements with a syntax error (from the previous `;`, `{` or `}` to the next
+/// `;`), offsets kept, and parses the text again, until it parses: the syntax errors met on the
+/// way (offset, message), and the text that parses. No text when it would not be fair to judge:
+/// a statement spans a block, an `import` or `package` would be lost, or the text still does
+/// not parse after a few rounds.
+fn recover(e: &protox::Error, name: &str, text: &str) -> (Option<Recovered>, Vec<(usize, String)>) {
+    use miette::Diagnostic;
+    let mut out = text.as_bytes().to_vec();
+    let mut later: Vec<(usize, String)> = Vec::new();
+    let located = |d: &dyn Diagnostic| d.labels().and_then(|mut l| l.next()).map(|l| (l.offset(), d.to_string()));
+    let mut errors: Vec<(usize, String)> =
+        std::iter::once(e as &dyn Diagnostic).chain(e.related().into_iter().flatten()).filter_map(located).collect();
+    for _ in 0..8 {
+        for (at, _) in &errors {
+            let b = out.as_slice();
+            let at = (*at).min(b.len());
+            let start = b[..at].iter().rposition(|c| matches!(c, b';' | b'{' | b'}')).map_or(0, |i| i + 1);
+            let Some(end) = b[at..].iter().position(|c| matches!(c, b';' | b'{' | b'}')).map(|n| at + n) else {
+                return (None, later);
+            };
+            let statement = String::from_utf8_lossy(&b[start..=end]);
+            let loses_names = statement
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .any(|w| matches!(w, "import" | "package"));
+            if b[end] != b';' || loses_names {
+                return (None, later);
+            }
+            for c in &mut out[start..=end] {
+                if *c != b'\n' {
+                    *c = b' ';
+                }
+            }
+        }
+        let Ok(blanked) = String::from_utf8(out.clone()) else { return (None, later) };
+        match protox_parse::parse(name, &blanked) {
+            Ok(_) => return (Some(Recovered { name: name.to_string(), text: blanked }), later),
+            Err(e) => {
+                errors = std::iter::once(&e as &dyn Diagnostic)
+                    .chain(e.related().into_iter().flatten())
+                    .filter_map(located)
+                    .collect();
+                later.extend(errors.iter().cloned());
+            }
+        }
+    }
+    (None, later)
 }
 
 /// The path of an `import` statement whose string literal is `text[offset..offset + len]`, when

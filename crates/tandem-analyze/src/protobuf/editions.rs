@@ -253,11 +253,24 @@ pub struct EditionInfo {
     pub year: i32,
     /// The features set on elements, by the element's descriptor path ([] for the file).
     pub overrides: HashMap<Vec<i32>, Overrides>,
+    /// The features of map fields, by the path of their map entry message: a map's key and
+    /// value resolve their features through the map field (protobuf copies them onto the
+    /// entry message), not only through the message holding the map.
+    pub map_entries: HashMap<Vec<i32>, Overrides>,
+    /// The files imported with `import option` (edition 2024): their extensions may be used
+    /// in options, their types nowhere else.
+    pub option_imports: Vec<String>,
 }
 
 impl EditionInfo {
+    /// The features the element at `path` sets itself.
     pub fn at(&self, path: &[i32]) -> Option<&Overrides> {
         self.overrides.get(path)
+    }
+
+    /// The features a map entry message (at `path`) takes from its map field.
+    pub fn map_entry(&self, path: &[i32]) -> Option<&Overrides> {
+        self.map_entries.get(path)
     }
 }
 
@@ -266,6 +279,7 @@ impl EditionInfo {
 #[derive(Default)]
 struct Read {
     overrides: HashMap<Vec<i32>, Overrides>,
+    map_entries: HashMap<Vec<i32>, Overrides>,
     options: Vec<Vec<i32>>,
 }
 
@@ -317,7 +331,15 @@ fn read_message(m: &DescriptorProto, path: Vec<i32>, into: &mut Read) {
         read_enum(e, at(tag::MSG_ENUM, i), into);
     }
     for (i, n) in m.nested_type.iter().enumerate() {
-        read_message(n, at(tag::MSG_NESTED, i), into);
+        let entry = at(tag::MSG_NESTED, i);
+        if n.options.as_ref().and_then(|o| o.map_entry).unwrap_or(false) {
+            // the map field naming this entry passes its features on to the key and value
+            let map_field = m.field.iter().position(|f| f.type_name().rsplit('.').next() == Some(n.name()));
+            if let Some(o) = map_field.and_then(|j| into.overrides.get(&at(tag::MSG_FIELD, j))) {
+                into.map_entries.insert(entry.clone(), *o);
+            }
+        }
+        read_message(n, entry, into);
     }
 }
 
@@ -399,16 +421,10 @@ pub fn original_offset(inserted: &[usize], offset: usize) -> usize {
     offset - before * LABEL.len()
 }
 
-/// Blanks out edition 2024's `export` / `local` before `message` and `enum` (outside comments
-/// and strings), keeping every offset.
-fn blank_visibility(text: &mut String) {
-    let b = text.as_bytes();
-    let word_at = |i: usize, w: &[u8]| {
-        b[i..].starts_with(w)
-            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'))
-            && b.get(i + w.len()).is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-    };
-    let mut spans: Vec<(usize, usize)> = Vec::new();
+/// Calls `f` with the span of every word (identifier or keyword) of a file outside comments
+/// and strings, in order; words that follow a `.` (parts of a qualified name) are left out.
+fn for_each_word(b: &[u8], mut f: impl FnMut(usize, usize)) {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -421,51 +437,122 @@ fn blank_visibility(text: &mut String) {
                 while i < b.len() && b[i] != q && b[i] != b'\n' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
+                i += 1;
             }
-            b'e' | b'l' => {
-                for w in [&b"export"[..], &b"local"[..]] {
-                    if word_at(i, w) {
-                        let next = skip_blank(b, i + w.len());
-                        if word_at(next, b"message") || word_at(next, b"enum") {
-                            spans.push((i, i + w.len()));
-                        }
-                    }
+            c if is_word(c) => {
+                let start = i;
+                while i < b.len() && is_word(b[i]) {
+                    i += 1;
+                }
+                if start == 0 || b[start - 1] != b'.' {
+                    f(start, i);
                 }
             }
-            _ => {}
+            _ => i += 1,
         }
-        i += 1;
     }
-    for (from, to) in spans {
+}
+
+/// An `import option "…";` statement (edition 2024): the file it names is imported for its
+/// options' extensions only.
+#[derive(Debug, Clone)]
+pub struct OptionImport {
+    /// The imported file's name.
+    pub name: String,
+    /// Byte range of the `option` keyword.
+    pub keyword: (usize, usize),
+}
+
+/// What edition 2024 adds to the grammar, found outside comments and strings: the spans of
+/// `export` / `local` before `message` and `enum`, and the `import option` statements.
+fn edition_2024_syntax(text: &str) -> (Vec<(usize, usize)>, Vec<OptionImport>) {
+    let b = text.as_bytes();
+    let (mut visibility, mut imports) = (Vec::new(), Vec::new());
+    let mut prev: Option<(usize, usize)> = None;
+    for_each_word(b, |start, end| {
+        let word = &b[start..end];
+        if let Some((p0, p1)) = prev.filter(|&(_, p1)| skip_blank(b, p1) == start) {
+            let before = &b[p0..p1];
+            if matches!(word, b"message" | b"enum") && matches!(before, b"export" | b"local") {
+                visibility.push((p0, p1));
+            }
+            if word == b"option" && before == b"import" {
+                let at = skip_blank(b, end);
+                let name = match b.get(at) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        let len = b[at + 1..].iter().position(|&c| c == q || c == b'\n').unwrap_or(0);
+                        text[at + 1..at + 1 + len].to_string()
+                    }
+                    _ => String::new(),
+                };
+                imports.push(OptionImport { name, keyword: (start, end) });
+            }
+        }
+        prev = Some((start, end));
+    });
+    (visibility, imports)
+}
+
+/// Blanks out `spans` of `text`, keeping every offset.
+fn blank(text: &mut String, spans: &[(usize, usize)]) {
+    for &(from, to) in spans {
         text.replace_range(from..to, &" ".repeat(to - from));
     }
 }
 
 fn refusal(text: &str, offset: usize, message: String) -> Refusal {
     let (line, column) = tandem_model::manifest::line_col(text, offset.min(text.len()));
-    Refusal { line: line as u32, column: column as u32, message }
+    Refusal { line: line as u32, column: column as u32, message, more: Vec::new() }
 }
 
 /// Parses an editions file (`decl` is its declaration). `path` names the file in messages.
 pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<Parsed, Failure> {
     use miette::Diagnostic;
+    // a file without `syntax` is proto2: blank the declaration out, keeping the lines
+    let mut rewritten: String = text[..decl.start].to_string();
+    rewritten.extend(text[decl.start..decl.end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    rewritten.push_str(&text[decl.end..]);
     let Some(year) = edition_year(&decl.value) else {
-        return Err(Failure::Refused(refusal(
+        let mut r = refusal(
             text,
             decl.value_at,
             format!(
                 "{path}: edition \"{}\" is not supported: tandem reads editions \"2023\" and \"2024\" (and proto2, proto3)",
                 decl.value
             ),
-        )));
+        );
+        // buf reads on as if the file had no edition (proto2) and lists each field without a
+        // label; so does tandem
+        if let Err(e) = protox_parse::parse(name, &rewritten) {
+            for d in std::iter::once(&e as &dyn Diagnostic).chain(e.related().into_iter().flatten()) {
+                let Some(label) = d.labels().and_then(|mut l| l.next()) else { continue };
+                if d.to_string().starts_with("fields must have a label") {
+                    let why = format!(
+                        "{path}: a field without a label, which proto2 requires (the file is read as proto2, since edition \"{}\" is unknown)",
+                        decl.value
+                    );
+                    r.more.push(refusal(text, label.offset(), why));
+                }
+            }
+        }
+        return Err(Failure::Refused(r));
     };
-    // a file without `syntax` is proto2: blank the declaration out, keeping the lines
-    let mut rewritten: String = text[..decl.start].to_string();
-    rewritten.extend(text[decl.start..decl.end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
-    rewritten.push_str(&text[decl.end..]);
+    let (visibility, option_imports) = edition_2024_syntax(&rewritten);
     if year >= 2024 {
-        // symbol visibility (`export message`, `local enum`) changes no breaking rule's verdict
-        blank_visibility(&mut rewritten);
+        // symbol visibility (`export message`, `local enum`) changes no breaking rule's verdict;
+        // an `import option` is read as a plain import (which types it may lend is checked
+        // after compiling, in `validate`)
+        blank(&mut rewritten, &visibility);
+        blank(&mut rewritten, &option_imports.iter().map(|o| o.keyword).collect::<Vec<_>>());
+    } else if let Some(first) = option_imports.first() {
+        return Err(Failure::Refused(refusal(
+            text,
+            first.keyword.0,
+            format!(
+                "{path}: `import option` is not supported in edition \"{}\"; it needs `edition = \"2024\";`",
+                decl.value
+            ),
+        )));
     }
     let mut inserted: Vec<usize> = Vec::new();
     let mut file = None;
@@ -500,10 +587,17 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
             }
         }
     };
+    let mut fd = fd;
+    if drop_feature_definitions(&mut fd) {
+        // the compiler takes the file without them (its locations are in `fd`)
+        file = Some(protox::file::File::from_file_descriptor_proto(fd.clone()));
+    }
     check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
     let fix = Fix::new(&rewritten, &inserted, decl, text);
-    let overrides = read_features(&fd).overrides;
-    Ok(Parsed { fd, info: EditionInfo { year, overrides }, text: rewritten, inserted, fix, file })
+    let Read { overrides, map_entries, .. } = read_features(&fd);
+    let option_imports = option_imports.into_iter().map(|o| o.name).collect();
+    let info = EditionInfo { year, overrides, map_entries, option_imports };
+    Ok(Parsed { fd, info, text: rewritten, inserted, fix, file })
 }
 
 /// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
@@ -616,6 +710,39 @@ impl Fix {
             prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
         );
     }
+}
+
+/// The field options that define a feature (`edition_defaults`, `feature_support`), as
+/// protobuf's own `cpp_features.proto` and its copies set them. The compiler's descriptor.proto
+/// predates edition 2024 and `feature_support`, so it cannot interpret them; no breaking rule
+/// reads them. Removes them from a parsed file's fields; whether any was removed.
+pub fn drop_feature_definitions(fd: &mut FileDescriptorProto) -> bool {
+    fn drop(options: &mut Option<prost_types::FieldOptions>) -> bool {
+        let Some(o) = options.as_mut() else { return false };
+        let before = o.uninterpreted_option.len();
+        o.uninterpreted_option.retain(|u| {
+            !matches!(u.name.as_slice(), [p] if !p.is_extension && matches!(p.name_part.as_str(), "edition_defaults" | "feature_support"))
+        });
+        o.uninterpreted_option.len() != before
+    }
+    fn in_message(m: &mut DescriptorProto) -> bool {
+        let mut any = false;
+        for f in m.field.iter_mut().chain(m.extension.iter_mut()) {
+            any |= drop(&mut f.options);
+        }
+        for n in &mut m.nested_type {
+            any |= in_message(n);
+        }
+        any
+    }
+    let mut any = false;
+    for f in &mut fd.extension {
+        any |= drop(&mut f.options);
+    }
+    for m in &mut fd.message_type {
+        any |= in_message(m);
+    }
+    any
 }
 
 /// The language feature files of protobuf (`google/protobuf/cpp_features.proto`, …): only
@@ -810,6 +937,30 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
                 ));
             }
         }
+        // a type lent only by an `import option` (its file is in the module, compiled)
+        if !info.option_imports.is_empty() {
+            let fields = file
+                .messages
+                .iter()
+                .flat_map(|&mi| module.messages[mi].fields.iter())
+                .chain(file.extensions.iter().map(|&xi| &module.extensions[xi]));
+            for f in fields.filter(|f| matches!(f.ty, Type::Message | Type::Group | Type::Enum)) {
+                let defined_in = module
+                    .message(&f.type_name)
+                    .map(|m| m.file)
+                    .or_else(|| module.enum_(&f.type_name).map(|e| e.file))
+                    .map(|fi| module.files[fi].name.as_str());
+                if let Some(from) = defined_in.filter(|n| info.option_imports.iter().any(|o| o == n)) {
+                    found.push((
+                        [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat(),
+                        format!(
+                            "field `{}`: `{}` is defined in \"{from}\", which is imported only for use in options (`import option`); import it with a plain `import` to use its types",
+                            f.name, f.type_name
+                        ),
+                    ));
+                }
+            }
+        }
         let located: Vec<(super::ir::Span, String)> =
             found.into_iter().map(|(p, m)| (file.span(&p).unwrap_or_default(), m)).collect();
         if let Some((span, message)) = located.into_iter().min_by_key(|(s, _)| (s.line, s.column)) {
@@ -904,6 +1055,57 @@ mod tests {
         assert_eq!(parsed.fd.message_type[0].field[0].name(), "export");
         assert_eq!(parsed.text.len(), text.len() + parsed.inserted.len() * LABEL.len());
         assert!(parsed.text.contains("// export message in a comment"));
+    }
+
+    #[test]
+    fn option_imports_are_read_in_2024_and_refused_before() {
+        let text = "edition = \"2024\";\n// import option \"in_a_comment.proto\";\nimport option \"acme/opts.proto\";\nimport \"b.proto\";\nmessage M { string s = 1; }\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        assert_eq!(parsed.info.option_imports, ["acme/opts.proto"]);
+        assert_eq!(parsed.fd.dependency, ["acme/opts.proto", "b.proto"]);
+        let old = text.replace("2024", "2023");
+        let decl = declaration(&old).unwrap().unwrap();
+        match parse("a.proto", "a.proto", &old, &decl) {
+            Err(Failure::Refused(r)) => {
+                assert_eq!((r.line, r.column), (3, 8), "{}", r.message);
+                assert!(r.message.contains("`import option`"), "{}", r.message);
+            }
+            _ => panic!("`import option` accepted in edition 2023"),
+        }
+    }
+
+    #[test]
+    fn a_map_field_passes_its_features_to_its_entry() {
+        let text = "edition = \"2023\";\nmessage M {\n  map<string, string> a = 1 [features.utf8_validation = NONE];\n  map<string, string> b = 2;\n}\n";
+        let decl = declaration(text).unwrap().unwrap();
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let mut none = Overrides::default();
+        none.set(UTF8_VALIDATION, "NONE");
+        let entries: Vec<(&str, Option<&Overrides>)> = parsed.fd.message_type[0]
+            .nested_type
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name(), parsed.info.map_entry(&[4, 0, 3, i as i32])))
+            .collect();
+        assert_eq!(entries, [("AEntry", Some(&none)), ("BEntry", None)]);
+    }
+
+    #[test]
+    fn feature_definitions_are_dropped_for_the_compiler() {
+        let text = "syntax = \"proto2\";\nmessage F {\n  optional int32 x = 1 [retention = RETENTION_RUNTIME, edition_defaults = { edition: EDITION_2024, value: \"1\" }, feature_support = { edition_introduced: EDITION_2023 }];\n}\n";
+        let mut fd = protox_parse::parse("f.proto", text).unwrap();
+        assert!(drop_feature_definitions(&mut fd));
+        let kept: Vec<&str> = fd.message_type[0].field[0]
+            .options
+            .as_ref()
+            .unwrap()
+            .uninterpreted_option
+            .iter()
+            .map(|o| o.name[0].name_part.as_str())
+            .collect();
+        assert_eq!(kept, ["retention"]);
+        assert!(!drop_feature_definitions(&mut fd), "nothing left to drop");
     }
 
     #[test]

@@ -722,7 +722,7 @@ impl Module {
             "" => file.features,
             p => self.message(p).map_or(file.features, |m| m.features),
         };
-        base.with(info.at(path))
+        base.with(info.map_entry(path)).with(info.at(path))
     }
 
     fn add_extension(&mut self, file: &mut File, fi: usize, parent: &str, x: &FieldDescriptorProto, path: Vec<i32>) {

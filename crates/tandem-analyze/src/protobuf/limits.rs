@@ -34,6 +34,8 @@ pub struct Refusal {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// Further problems of the same file, reported with this one.
+    pub more: Vec<Refusal>,
 }
 
 /// Checks the size of the file `path` (`len` bytes), before it is even decoded.
@@ -48,6 +50,7 @@ pub fn check_size(path: &str, len: usize) -> Result<(), Refusal> {
             "{path} is {len} bytes, over the limit of {MAX_PROTO_FILE_BYTES} bytes ({} MiB) for a .proto file; it was not compiled",
             MAX_PROTO_FILE_BYTES / (1024 * 1024)
         ),
+        more: Vec::new(),
     })
 }
 
@@ -100,6 +103,7 @@ pub fn check_nesting(path: &str, text: &str) -> Result<(), Refusal> {
                         message: format!(
                             "{path}:{line}:{column}: nesting is deeper than the limit of {MAX_NESTING} levels (messages, option values and message literals count); the file was not compiled"
                         ),
+                        more: Vec::new(),
                     });
                 }
             }

@@ -27,15 +27,23 @@ fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
         if cur.has_number(v.number) || !seen.insert(v.number) {
             continue;
         }
-        if cur.reserved_names.contains(&v.name) {
+        // every name the number had (aliases), sorted: all must be reserved
+        let mut names: Vec<&str> =
+            prev.values.iter().filter(|w| w.number == v.number).map(|w| w.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.iter().all(|n| cur.reserved_names.contains(n)) {
             continue;
         }
+        let plural = if names.len() > 1 { "s" } else { "" };
+        let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
         out.at(
             cur.file,
             &cur.path,
             format!(
-                "Previously present enum value \"{}\" on enum \"{e}\" was deleted without reserving the name \"{}\".",
-                v.number, v.name
+                "Previously present enum value \"{}\" on enum \"{e}\" was deleted without reserving the name{plural} {}.",
+                v.number,
+                quoted.join(", ")
             ),
         );
     }

@@ -24,7 +24,14 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     for r in prev.extension_ranges.iter() {
         if !cur.extension_ranges.covers(r) {
             let m = short_name(&cur.full_name);
-            let text = range_missing("extension range", &format!("message \"{m}\""), r, &cur.extension_ranges, true);
+            let text = range_missing(
+                "extension range",
+                &format!("message \"{m}\""),
+                r,
+                &cur.extension_ranges,
+                true,
+                (message_max(prev), message_max(cur)),
+            );
             at_message(out, cur, text);
         }
     }

@@ -27,7 +27,9 @@ fn group(t: Type) -> u8 {
         Type::Sint32 | Type::Sint64 => 2,
         Type::Fixed32 | Type::Sfixed32 => 3,
         Type::Fixed64 | Type::Sfixed64 => 4,
-        Type::String | Type::Bytes => 5,
+        // string may become bytes, not the reverse: apart, and judged in `wire_type_check`
+        Type::String => 5,
+        Type::Bytes => 11,
         Type::Message => 6,
         Type::Group => 7,
         Type::Float => 8,
@@ -36,19 +38,5 @@ fn group(t: Type) -> u8 {
 }
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    let named = matches!(cur.ty, Type::Message | Type::Enum | Type::Group);
-    if (prev.ty == cur.ty && (!named || prev.type_name == cur.type_name))
-        || (prev.ty != cur.ty && group(prev.ty) == group(cur.ty))
-    {
-        return;
-    }
-    let d = field_desc(out.cur, msg, cur);
-    let (a, b) = wire_type_strs(prev, cur);
-    // buf points at the compatibility rules only when the kind of type changed
-    let text = if prev.ty == cur.ty {
-        format!("{d} changed type from \"{a}\" to \"{b}\".")
-    } else {
-        format!("{d} changed type from \"{a}\" to \"{b}\". {SEE_WIRE}.")
-    };
-    at_field(out, cur, type_parts(cur), text);
+    wire_type_check(out, msg, prev, cur, group, &format!("{SEE_WIRE}."), true);
 }

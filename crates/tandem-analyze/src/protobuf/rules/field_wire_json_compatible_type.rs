@@ -40,19 +40,5 @@ fn group(t: Type) -> u8 {
 }
 
 fn check(out: &mut Out, msg: Option<&Message>, prev: &Field, cur: &Field) {
-    let named = matches!(cur.ty, Type::Message | Type::Enum | Type::Group);
-    if (prev.ty == cur.ty && (!named || prev.type_name == cur.type_name))
-        || (prev.ty != cur.ty && group(prev.ty) == group(cur.ty))
-    {
-        return;
-    }
-    let d = field_desc(out.cur, msg, cur);
-    let (a, b) = wire_type_strs(prev, cur);
-    // buf points at the compatibility rules only when the kind of type changed
-    let text = if prev.ty == cur.ty {
-        format!("{d} changed type from \"{a}\" to \"{b}\".")
-    } else {
-        format!("{d} changed type from \"{a}\" to \"{b}\". {SEE_WIRE} {SEE_JSON}")
-    };
-    at_field(out, cur, type_parts(cur), text);
+    wire_type_check(out, msg, prev, cur, group, &format!("{SEE_WIRE} {SEE_JSON}"), false);
 }

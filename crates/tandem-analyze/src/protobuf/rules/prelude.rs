@@ -172,6 +172,56 @@ pub fn at_parent_or_file(out: &mut Out, file: usize, full_name: &str, package: &
     }
 }
 
+/// The wire rules' shared verdict (FIELD_WIRE_COMPATIBLE_TYPE, FIELD_WIRE_JSON_COMPATIBLE_TYPE):
+/// kinds in different compatibility groups (`group`) are reported with buf's pointers `see`
+/// appended (on the wire alone, `wire_only`, string may become bytes and bytes becoming string
+/// gets buf's note on UTF-8); within
+/// one group, a message or group field that names another type is reported, and so is an enum
+/// field whose new enum has another short name or lacks a value (name and number) of the old.
+pub fn wire_type_check(
+    out: &mut Out,
+    msg: Option<&Message>,
+    prev: &Field,
+    cur: &Field,
+    group: fn(Type) -> u8,
+    see: &str,
+    wire_only: bool,
+) {
+    let d = field_desc(out.cur, msg, cur);
+    if group(prev.ty) != group(cur.ty) {
+        let mut text = format!("{d} changed type from \"{}\" to \"{}\". {see}", kind_name(prev), kind_name(cur));
+        match (prev.ty, cur.ty) {
+            (Type::String, Type::Bytes) if wire_only => return,
+            (Type::Bytes, Type::String) if wire_only => text.push_str(BYTES_TO_STRING),
+            _ => {}
+        }
+        at_field(out, cur, type_parts(cur), text);
+        return;
+    }
+    if prev.type_name == cur.type_name {
+        return;
+    }
+    let changed = match cur.ty {
+        Type::Message | Type::Group => true,
+        Type::Enum => match (out.prev.enum_(&prev.type_name), out.cur.enum_(&cur.type_name)) {
+            (Some(a), Some(b)) => {
+                short_name(&a.full_name) != short_name(&b.full_name)
+                    || !a.values.iter().all(|v| b.values.iter().any(|w| w.name == v.name && w.number == v.number))
+            }
+            // an enum of an unchanged file (only changed files compiled): judged by name
+            _ => short_name(&prev.type_name) != short_name(&cur.type_name),
+        },
+        _ => false,
+    };
+    if changed {
+        let text = format!("{d} changed type from \"{}\" to \"{}\".", prev.type_name, cur.type_name);
+        at_field(out, cur, type_parts(cur), text);
+    }
+}
+
+/// buf's note when a bytes field becomes a string field.
+const BYTES_TO_STRING: &str = " Note that while string and bytes are compatible if the data is valid UTF-8, there is no way to enforce that a bytes field is UTF-8, so these fields may be incompatible.";
+
 /// Where buf places a field's type: the `group` keyword for groups, else the type token.
 pub fn type_parts(f: &Field) -> &'static [i32] {
     if f.ty == Type::Group {
@@ -270,28 +320,53 @@ pub fn feature_path(path: &[i32], options_tag: i32, feature: usize) -> Vec<i32> 
     option_path(path, options_tag, feature)
 }
 
-/// The range as buf prints it: "[start,end]" with an inclusive end.
-pub fn range_str(r: (i32, i32), end_exclusive: bool) -> String {
-    let end = if end_exclusive { r.1 - 1 } else { r.1 };
-    run_str((r.0 as i64, end as i64))
+/// The largest number a message's fields or ranges may use (2^29 - 1, or 2^31 - 2 with the
+/// message-set wire format): a range ending there is printed "[n,max]".
+pub fn message_max(m: &Message) -> i64 {
+    if m.proto.options.as_ref().and_then(|o| o.message_set_wire_format).unwrap_or(false) {
+        i32::MAX as i64 - 1
+    } else {
+        536_870_911
+    }
 }
 
-/// One inclusive run of numbers as buf prints it: "[n]" for one number, else "[first,last]".
-fn run_str((first, last): (i64, i64)) -> String {
+/// The largest number of an enum value.
+pub const ENUM_MAX: i64 = i32::MAX as i64;
+
+/// The range as buf prints it: "[start,end]" with an inclusive end, "[start,max]" when it
+/// ends at `max`.
+pub fn range_str(r: (i32, i32), end_exclusive: bool, max: i64) -> String {
+    let end = if end_exclusive { r.1 - 1 } else { r.1 };
+    run_str((r.0 as i64, end as i64), max)
+}
+
+/// One inclusive run of numbers as buf prints it: "[n]" for one number, "[first,max]" when
+/// it ends at `max`, else "[first,last]".
+fn run_str((first, last): (i64, i64), max: i64) -> String {
     if first == last {
         format!("[{first}]")
+    } else if last == max {
+        format!("[{first},max]")
     } else {
         format!("[{first},{last}]")
     }
 }
 
 /// buf's sentence for a range that lost numbers: "Previously present <what> "[1,5]" on
-/// <owner> is missing values: [2], [4,5] were removed."
-pub fn range_missing(what: &str, owner: &str, r: (i32, i32), cur: &Ranges, end_exclusive: bool) -> String {
-    let missing: Vec<String> = cur.missing(r).into_iter().map(run_str).collect();
+/// <owner> is missing values: [2], [4,5] were removed." The previous range ends at "max" by
+/// the previous element's `prev_max`, the missing runs by the current one's `cur_max`.
+pub fn range_missing(
+    what: &str,
+    owner: &str,
+    r: (i32, i32),
+    cur: &Ranges,
+    end_exclusive: bool,
+    (prev_max, cur_max): (i64, i64),
+) -> String {
+    let missing: Vec<String> = cur.missing(r).into_iter().map(|run| run_str(run, cur_max)).collect();
     format!(
         "Previously present {what} \"{}\" on {owner} is missing values: {} were removed.",
-        range_str(r, end_exclusive),
+        range_str(r, end_exclusive, prev_max),
         missing.join(", ")
     )
 }
@@ -302,7 +377,8 @@ pub fn short_name(full_name: &str) -> &str {
     full_name.rsplit('.').next().unwrap_or(full_name)
 }
 
-/// A string quoted as buf quotes it (Go's `%q`): backslashes and quotes escaped.
+/// A string quoted as buf quotes it (Go's `%q`): backslashes and quotes escaped, C escapes
+/// for the usual control characters, `\xNN` for the others, `\uNNNN` for invisible ones.
 pub fn go_quote(s: &str) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');
@@ -310,14 +386,36 @@ pub fn go_quote(s: &str) -> String {
         match c {
             '\\' => q.push_str("\\\\"),
             '"' => q.push_str("\\\""),
+            '\u{7}' => q.push_str("\\a"),
+            '\u{8}' => q.push_str("\\b"),
+            '\u{c}' => q.push_str("\\f"),
             '\n' => q.push_str("\\n"),
-            '\t' => q.push_str("\\t"),
             '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            '\u{b}' => q.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => q.push_str(&format!("\\x{:02x}", c as u32)),
+            c if !go_printable(c) => match c as u32 {
+                n @ 0..=0xffff => q.push_str(&format!("\\u{n:04x}")),
+                n => q.push_str(&format!("\\U{n:08x}")),
+            },
             c => q.push(c),
         }
     }
     q.push('"');
     q
+}
+
+/// Go's `unicode.IsPrint`, as far as text in a .proto file meets it: no control characters, no
+/// spaces but U+0020, no invisible format characters.
+fn go_printable(c: char) -> bool {
+    let n = c as u32;
+    !(c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || n == 0xad
+        || (0x200b..=0x200f).contains(&n)
+        || (0x202a..=0x202e).contains(&n)
+        || (0x2060..=0x2064).contains(&n)
+        || n == 0xfeff)
 }
 
 #[cfg(test)]
@@ -328,16 +426,18 @@ mod tests {
     fn missing_values_are_listed_as_buf_lists_them() {
         let cur = Ranges::new(vec![(2, 3), (6, 7)], false);
         assert_eq!(
-            range_missing("reserved range", "enum \"Role\"", (1, 9), &cur, false),
+            range_missing("reserved range", "enum \"Role\"", (1, 9), &cur, false, (ENUM_MAX, ENUM_MAX)),
             "Previously present reserved range \"[1,9]\" on enum \"Role\" is missing values: [1], [4,5], [8,9] were removed."
         );
         let messages = Ranges::new(vec![(1, 5)], true);
         assert_eq!(messages.missing((1, 8)), vec![(5, 7)]);
-        assert_eq!(range_str((4, 5), true), "[4]");
+        assert_eq!(range_str((4, 5), true, ENUM_MAX), "[4]");
+        assert_eq!(range_str((4, 536_870_912), true, 536_870_911), "[4,max]");
     }
 
     #[test]
     fn quoting_escapes_backslashes_and_quotes_as_go_does() {
         assert_eq!(go_quote("Acme\\V1 \"x\"\t"), "\"Acme\\\\V1 \\\"x\\\"\\t\"");
+        assert_eq!(go_quote("a\u{1}b\u{7}é\u{a0}\u{200b}"), "\"a\\x01b\\aé\\u00a0\\u200b\"");
     }
 }

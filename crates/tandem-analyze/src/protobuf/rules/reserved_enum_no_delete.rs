@@ -24,7 +24,14 @@ fn check(out: &mut Out, prev: &Enum, cur: &Enum) {
     let name = short_name(&cur.full_name);
     for r in prev.reserved_ranges.iter() {
         if !cur.reserved_ranges.covers(r) {
-            let text = range_missing("reserved range", &format!("enum \"{name}\""), r, &cur.reserved_ranges, false);
+            let text = range_missing(
+                "reserved range",
+                &format!("enum \"{name}\""),
+                r,
+                &cur.reserved_ranges,
+                false,
+                (ENUM_MAX, ENUM_MAX),
+            );
             out.at(cur.file, &cur.path, text);
         }
     }

@@ -24,7 +24,14 @@ fn check(out: &mut Out, prev: &Message, cur: &Message) {
     let name = short_name(&cur.full_name);
     for r in prev.reserved_ranges.iter() {
         if !cur.reserved_ranges.covers(r) {
-            let text = range_missing("reserved range", &format!("message \"{name}\""), r, &cur.reserved_ranges, true);
+            let text = range_missing(
+                "reserved range",
+                &format!("message \"{name}\""),
+                r,
+                &cur.reserved_ranges,
+                true,
+                (message_max(prev), message_max(cur)),
+            );
             out.at(cur.file, &cur.path, text);
         }
     }
