@@ -215,7 +215,7 @@ fn attention_item(o: &mut String, now: DateTime<Utc>, viewer: &Viewer, a: &Atten
         Some(r) => format!("clear that, then move {r} back to {}", a.resume().replace('_', " ")),
         None => format!("clear that, then move the coordination back to {}", a.resume().replace('_', " ")),
     };
-    let _ = write!(o, ")</span> <span class=\"next\">Next: {}.</span>", esc(&what));
+    let _ = write!(o, ")</span> <span class=\"next\">Next: {}.", esc(&what));
     if viewer.csrf().is_some() {
         match a.repo() {
             Some(r) => {
@@ -240,7 +240,7 @@ fn attention_item(o: &mut String, now: DateTime<Utc>, viewer: &Viewer, a: &Atten
     } else {
         let _ = write!(o, " <code>{}</code>", esc(&unblock_command(a)));
     }
-    o.push_str("</li>");
+    o.push_str("</span></li>");
 }
 
 /// The panel at the top of the list: how much is blocked, the commonest reasons, then each
@@ -1493,7 +1493,7 @@ mod tests {
         assert!(folded.starts_with("<summary>4 more blocked items</summary>"), "{folded}");
         assert!(folded.contains("r0001") && !shown.contains("r0001"), "the newest low-priority blocker is folded");
         // What to do next, for a terminal; a signed-in viewer gets the button instead.
-        assert!(o.contains("Next: clear that, then move r0013 back to ready.</span> <code>tandem coord child 13 r0013 ready</code>"), "{o}");
+        assert!(o.contains("Next: clear that, then move r0013 back to ready. <code>tandem coord child 13 r0013 ready</code></span>"), "{o}");
         let mut signed = String::new();
         attention_panel(&mut signed, chrono::Utc::now(), &Viewer::Signed { csrf: "c".into() }, &mut attention);
         assert!(signed.contains("action=\"/coordinations/13/children/r0013\""), "{signed}");
