@@ -1,6 +1,8 @@
-//! `Store::list_summaries` on SQLite: two queries in one read transaction, the checklists
-//! counted by SQLite's JSON functions, so no aggregate is assembled and no checklist, plan or
-//! integration is parsed in Rust.
+//! `Store::list_summaries` on SQLite: two queries in one read transaction; no aggregate is
+//! assembled and no plan, integration or dependency list is read. Checklists are counted in Rust
+//! by a parse that keeps only each item's `checked` (texts are skipped, not copied): on the
+//! generated workspace (8,000 children, 5.9 MB of checklists) SQLite's own `json_each` took four
+//! times as long as reading the rows.
 
 use super::{issue_ref, json, map_row_err, parse, parse_ts, repo};
 use crate::error::{Context, Result};
@@ -13,10 +15,14 @@ const COORDINATIONS: &str =
     "SELECT id, key, title, change_type, priority, strategy, status, hold, issue, created_at, updated_at \
      FROM coordinations ORDER BY id";
 
-/// Per child: the checklist's length and how many of its items are ticked.
-const CHILDREN: &str = "SELECT coord_id, repo, weight, status, hold, json_array_length(checklist), \
-       (SELECT count(*) FROM json_each(children.checklist) AS item WHERE item.value ->> 'checked') \
-     FROM children ORDER BY coord_id, position";
+const CHILDREN: &str =
+    "SELECT coord_id, repo, weight, status, hold, checklist FROM children ORDER BY coord_id, position";
+
+/// What the counts need of a checklist item.
+#[derive(serde::Deserialize)]
+struct Tick {
+    checked: bool,
+}
 
 fn coordination(r: &Row) -> rusqlite::Result<CoordinationSummary> {
     let hold: Option<String> = r.get(7)?;
@@ -36,13 +42,16 @@ fn coordination(r: &Row) -> rusqlite::Result<CoordinationSummary> {
     })
 }
 
-fn count(r: &Row, i: usize) -> rusqlite::Result<usize> {
-    let n: i64 = r.get(i)?;
-    usize::try_from(n).map_err(|_| super::corrupt(format!("checklist count {n}")))
+/// (ticked, total) items of a stored checklist.
+fn counts(r: &Row, i: usize) -> rusqlite::Result<(usize, usize)> {
+    let text = r.get_ref(i)?.as_str()?;
+    let items: Vec<Tick> = json(text)?;
+    Ok((items.iter().filter(|t| t.checked).count(), items.len()))
 }
 
 fn child(r: &Row) -> rusqlite::Result<(i64, ChildSummary)> {
     let hold: Option<String> = r.get(4)?;
+    let (checked, total) = counts(r, 5)?;
     Ok((
         r.get(0)?,
         ChildSummary {
@@ -50,8 +59,8 @@ fn child(r: &Row) -> rusqlite::Result<(i64, ChildSummary)> {
             weight: r.get(2)?,
             status: parse(r.get(3)?)?,
             hold: hold.as_deref().map(json::<Hold<_>>).transpose()?,
-            total: count(r, 5)?,
-            checked: count(r, 6)?,
+            checked,
+            total,
         },
     ))
 }
