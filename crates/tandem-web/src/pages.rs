@@ -292,7 +292,8 @@ fn attention_panel(o: &mut String, now: DateTime<Utc>, viewer: &Viewer, attentio
             let _ = write!(o, "<span class=\"why\">{}</span> ({n})", esc(reason));
         }
         if reasons.len() > REASONS_SHOWN {
-            let _ = write!(o, " and {} other reasons", reasons.len() - REASONS_SHOWN);
+            let others = reasons.len() - REASONS_SHOWN;
+            let _ = write!(o, " and {others} other {}", plural(others, "reason", "reasons"));
         }
     }
     o.push_str("</p><ul class=\"blockers\">");
@@ -506,6 +507,16 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     Ok(html::page(&ctx.frame("Coordinations", Nav::Coordinations), &o))
 }
 
+/// Names in a sentence, the first dozen then how many more (a 500-child coordination would
+/// otherwise bury the page under its list; the table below has them all).
+fn capped(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!("{} and {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
+}
+
 fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
     if n == 1 {
         one
@@ -644,10 +655,10 @@ pub fn coordination(
         if !ready.is_empty() || !review.is_empty() {
             o.push_str("<p class=\"next-steps\"><strong>Next:</strong> ");
             if !ready.is_empty() {
-                let _ = write!(o, "ready to start: {}. ", ready.join(", "));
+                let _ = write!(o, "ready to start: {}. ", capped(&ready));
             }
             if !review.is_empty() {
-                let _ = write!(o, "waiting for review: {}.", review.join(", "));
+                let _ = write!(o, "waiting for review: {}.", capped(&review));
             }
             o.push_str("</p>");
         }
