@@ -42,27 +42,25 @@ pub struct Summary {
 type Mutation<'a> = dyn Fn(&mut Coordination, &Ctx) -> Result<Vec<Event>, Refused> + 'a;
 
 impl Engine {
+    /// Every coordination, oldest first, from the store's summaries (no aggregate is loaded).
     pub fn list_coordinations(&self) -> Result<Vec<Summary>> {
         Ok(self
             .store
-            .list_coordinations()?
+            .list_summaries()?
             .into_iter()
-            .map(|c| {
-                let p = c.progress();
-                Summary {
-                    id: c.id,
-                    title: c.title,
-                    change_type: c.change_type,
-                    priority: c.priority,
-                    strategy: c.strategy,
-                    status: c.status,
-                    effective_status: p.effective_status,
-                    progress: p.overall,
-                    children_done: p.children_done,
-                    children_total: p.children_total,
-                    issue: c.issue,
-                    updated_at: c.updated_at,
-                }
+            .map(|c| Summary {
+                effective_status: c.effective_status(),
+                progress: c.overall(),
+                children_done: c.children_done(),
+                children_total: c.children.len(),
+                id: c.id,
+                title: c.title,
+                change_type: c.change_type,
+                priority: c.priority,
+                strategy: c.strategy,
+                status: c.status,
+                issue: c.issue,
+                updated_at: c.updated_at,
             })
             .collect())
     }

@@ -49,4 +49,5 @@ pub use issue::{Issue, IssueKind, IssueSpec, IssueState, IssueUpdate};
 pub use kinds::{ChangeType, ContractKind, Priority, Role, Strategy, UnknownValue, Via};
 pub use manifest::{ManifestError, Repo, ServeSettings, SqlTransaction, StoreSettings, Workspace};
 pub use names::{CoordId, IssueRef, RepoName};
+pub use progress::{ChildSummary, CoordinationSummary};
 pub use status::{ChildStatus, CoordStatus, IntegrationStatus};

@@ -1,7 +1,8 @@
 //! Derived views of a coordination: progress, critical path, blockers, deployment readiness.
 
-use crate::coordination::{BlockCause, Coordination, Subject};
-use crate::names::RepoName;
+use crate::coordination::{BlockCause, Coordination, Hold, Subject};
+use crate::kinds::{ChangeType, Priority, Strategy};
+use crate::names::{CoordId, IssueRef, RepoName};
 use crate::status::{ChildStatus, CoordStatus, IntegrationStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -67,7 +68,131 @@ pub struct IntegrationProgress {
     pub total: usize,
 }
 
+/// A child's share done: 1.0 when done, else the share of ticked checklist items (0.0 without
+/// a checklist).
+fn fraction(status: ChildStatus, checked: usize, total: usize) -> f64 {
+    if status == ChildStatus::Done {
+        1.0
+    } else if total == 0 {
+        0.0
+    } else {
+        checked as f64 / total as f64
+    }
+}
+
+/// The overall progress of `(weight, fraction)` pairs, weighted by effort (0.0 without weight).
+fn weighted(children: impl Iterator<Item = (u32, f64)> + Clone) -> f64 {
+    let weight: f64 = children.clone().map(|(w, _)| w as f64).sum();
+    if weight > 0.0 {
+        children.map(|(w, f)| w as f64 * f).sum::<f64>() / weight
+    } else {
+        0.0
+    }
+}
+
+/// `blocked` while anything is blocked and the coordination is not closed, else its status.
+fn effective_status(status: CoordStatus, anything_blocked: bool) -> CoordStatus {
+    if anything_blocked && !status.is_closed() {
+        CoordStatus::Blocked
+    } else {
+        status
+    }
+}
+
+/// A coordination as a list shows it: its own fields (no plan, milestone or integration) and,
+/// per child, what progress and blockers need (checklist counts, not items; no dependencies).
+/// `Store::list_summaries` reads it without loading the aggregates; [`Coordination::summary`]
+/// gives the same from a loaded one. Progress figures are computed as [`Coordination::progress`]
+/// computes them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoordinationSummary {
+    pub id: CoordId,
+    pub key: String,
+    pub title: String,
+    pub change_type: ChangeType,
+    pub priority: Priority,
+    pub strategy: Strategy,
+    pub status: CoordStatus,
+    pub hold: Option<Hold<CoordStatus>>,
+    pub issue: Option<IssueRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// In position order.
+    pub children: Vec<ChildSummary>,
+}
+
+/// One child of a [`CoordinationSummary`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChildSummary {
+    pub repo: RepoName,
+    pub weight: u32,
+    pub status: ChildStatus,
+    pub hold: Option<Hold<ChildStatus>>,
+    /// Ticked checklist items.
+    pub checked: usize,
+    /// Checklist items.
+    pub total: usize,
+}
+
+impl ChildSummary {
+    /// 0.0–1.0, as [`ChildProgress::fraction`].
+    pub fn fraction(&self) -> f64 {
+        fraction(self.status, self.checked, self.total)
+    }
+}
+
+impl CoordinationSummary {
+    /// 0.0–1.0 weighted by effort, as [`Progress::overall`].
+    pub fn overall(&self) -> f64 {
+        weighted(self.children.iter().map(|c| (c.weight, c.fraction())))
+    }
+
+    pub fn children_done(&self) -> usize {
+        self.children.iter().filter(|c| c.status == ChildStatus::Done).count()
+    }
+
+    /// How many blockers [`Coordination::progress`] lists: the coordination's hold and every
+    /// child's.
+    pub fn blockers(&self) -> usize {
+        usize::from(self.hold.is_some()) + self.children.iter().filter(|c| c.hold.is_some()).count()
+    }
+
+    /// As [`Progress::effective_status`]: `blocked` when anything is, unless closed.
+    pub fn effective_status(&self) -> CoordStatus {
+        effective_status(self.status, self.blockers() > 0)
+    }
+}
+
 impl Coordination {
+    /// What a list shows of this coordination (see [`CoordinationSummary`]).
+    pub fn summary(&self) -> CoordinationSummary {
+        CoordinationSummary {
+            id: self.id,
+            key: self.key.clone(),
+            title: self.title.clone(),
+            change_type: self.change_type,
+            priority: self.priority,
+            strategy: self.strategy,
+            status: self.status,
+            hold: self.hold.clone(),
+            issue: self.issue.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            children: self
+                .children
+                .iter()
+                .map(|c| ChildSummary {
+                    repo: c.repo.clone(),
+                    weight: c.weight,
+                    status: c.status,
+                    hold: c.hold.clone(),
+                    checked: c.checklist.iter().filter(|i| i.checked).count(),
+                    total: c.checklist.len(),
+                })
+                .collect(),
+        }
+    }
+
     pub fn progress(&self) -> Progress {
         let children: Vec<ChildProgress> = self
             .children
@@ -75,13 +200,7 @@ impl Coordination {
             .map(|c| {
                 let total = c.checklist.len();
                 let checked = c.checklist.iter().filter(|i| i.checked).count();
-                let fraction = if c.status == ChildStatus::Done {
-                    1.0
-                } else if total == 0 {
-                    0.0
-                } else {
-                    checked as f64 / total as f64
-                };
+                let fraction = fraction(c.status, checked, total);
                 ChildProgress {
                     repo: c.repo.clone(),
                     status: c.status,
@@ -93,12 +212,7 @@ impl Coordination {
                 }
             })
             .collect();
-        let weight: f64 = children.iter().map(|c| c.weight as f64).sum();
-        let overall = if weight > 0.0 {
-            children.iter().map(|c| c.weight as f64 * c.fraction).sum::<f64>() / weight
-        } else {
-            0.0
-        };
+        let overall = weighted(children.iter().map(|c| (c.weight, c.fraction)));
         let children_done = children.iter().filter(|c| c.status == ChildStatus::Done).count();
 
         let mut blockers = Vec::new();
@@ -120,8 +234,7 @@ impl Coordination {
                 });
             }
         }
-        let effective_status =
-            if !blockers.is_empty() && !self.status.is_closed() { CoordStatus::Blocked } else { self.status };
+        let effective_status = effective_status(self.status, !blockers.is_empty());
 
         let mut reasons = Vec::new();
         if self.status == CoordStatus::Blocked {

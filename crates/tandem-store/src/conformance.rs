@@ -6,8 +6,8 @@ use chrono::{TimeZone, Utc};
 use tandem_model::checklist::parse_checklist;
 use tandem_model::{
     Action, ChangeType, Child, ChildStatus, CoordId, CoordStatus, Coordination, Ctx, Event, Integration,
-    IntegrationStatus, IssueKind, IssueRef, IssueSpec, IssueState, IssueUpdate, Priority, RepoName, Role, Strategy,
-    Subject,
+    IntegrationStatus, IssueKind, IssueRef, IssueSpec, IssueState, IssueUpdate, ItemSelector, Priority, RepoName, Role,
+    Strategy, Subject, Target,
 };
 
 fn name(s: &str) -> RepoName {
@@ -268,6 +268,69 @@ pub fn events_since_returns_the_window_in_order(store: &dyn Store) {
     assert!(store.events_since(after).unwrap().is_empty());
 }
 
+/// The list's read agrees with the aggregates it summarizes: ticked and total checklist items,
+/// the holds of the coordination and of its children, links, order.
+pub fn summaries_agree_with_the_aggregates(store: &dyn Store) {
+    assert!(store.list_summaries().unwrap().is_empty());
+    let a = sample("sum-a");
+    let (a_id, _) = store.insert_coordination(&a, &created(&a)).unwrap();
+
+    // In progress: two of proto's three items ticked (one whose text looks like a ticked item),
+    // then proto blocked on its own.
+    let mut b = sample("sum-b");
+    b.children[0].checklist =
+        parse_checklist("- [ ] Update server\n- [ ] Say \"checked\":true in the docs\n- [ ] Tests\n");
+    let (b_id, _) = store.insert_coordination(&b, &created(&b)).unwrap();
+    let mut b = store.load_coordination(b_id).unwrap();
+    let proto = Target::Child(name("proto"));
+    let mut events = b.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    events.extend(b.check_item(&proto, &ItemSelector::Number(1), true, &ctx()).unwrap());
+    events.extend(b.check_item(&proto, &ItemSelector::Number(3), true, &ctx()).unwrap());
+    events
+        .extend(b.set_child_status(&name("proto"), ChildStatus::Blocked, Some("waits for a release"), &ctx()).unwrap());
+    store.save_coordination(&b, &events).unwrap();
+
+    // Blocked as a whole (every open child held because of it), with a parent issue.
+    let c = sample("sum-c");
+    let (c_id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let mut c = store.load_coordination(c_id).unwrap();
+    let mut events = c.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    events.extend(c.set_status(CoordStatus::Blocked, Some("release freeze"), false, &ctx()).unwrap());
+    store.save_coordination(&c, &events).unwrap();
+    let parent = IssueRef { repo: name("loqa"), number: 12 };
+    let ev = Event {
+        at: c.created_at,
+        actor: "tandem".into(),
+        subject: Subject::Coordination,
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(parent.to_string()),
+        reason: None,
+    };
+    store.link_issue(c_id, &Subject::Coordination, &parent, &ev).unwrap();
+
+    let got = store.list_summaries().unwrap();
+    let want: Vec<_> = store.list_coordinations().unwrap().iter().map(Coordination::summary).collect();
+    assert_eq!(got, want);
+    assert_eq!(got.iter().map(|s| s.id).collect::<Vec<_>>(), [a_id, b_id, c_id]);
+
+    assert_eq!((got[0].effective_status(), got[0].blockers(), got[0].overall()), (CoordStatus::Planning, 0, 0.0));
+    let b = &got[1];
+    let counts: Vec<(usize, usize)> = b.children.iter().map(|ch| (ch.checked, ch.total)).collect();
+    assert_eq!(counts, [(2, 3), (0, 2)]);
+    assert_eq!(
+        b.children[0].hold.as_ref().map(|h| (h.reason.as_str(), h.resume)),
+        Some(("waits for a release", ChildStatus::Ready))
+    );
+    assert_eq!((b.status, b.effective_status(), b.blockers()), (CoordStatus::InProgress, CoordStatus::Blocked, 1));
+    assert!((b.overall() - 2.0 / 3.0 / 2.0).abs() < 1e-9, "{}", b.overall());
+    let c = &got[2];
+    assert_eq!(c.hold.as_ref().map(|h| h.reason.as_str()), Some("release freeze"));
+    assert_eq!((c.effective_status(), c.blockers()), (CoordStatus::Blocked, 3));
+    assert!(c.children.iter().all(|ch| ch.hold.as_ref().is_some_and(|h| h.cause == tandem_model::BlockCause::Parent)));
+    assert_eq!(c.issue.as_ref(), Some(&parent));
+}
+
 /// Runs every conformance check, each on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     insert_is_idempotent_by_key(make().as_ref());
@@ -279,6 +342,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     linking_the_same_issue_again_appends_no_event(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());
+    summaries_agree_with_the_aggregates(make().as_ref());
     deliveries_are_inserted_once_and_claimed_by_one(make().as_ref());
     failed_deliveries_retry_then_give_up(make().as_ref());
     expired_leases_are_taken_over(make().as_ref());

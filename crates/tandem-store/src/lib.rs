@@ -63,6 +63,11 @@ pub trait Store: Send + Sync {
         -> Result<bool>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
+    /// Every coordination as a list shows it, oldest first: what `list_coordinations` mapped
+    /// through [`Coordination::summary`] gives, read without assembling the aggregates (no plan,
+    /// integration, dependencies or checklist items leave the database; checklists arrive as
+    /// counts).
+    fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>>;
     /// The history of one coordination, oldest first.
     fn events(&self, id: CoordId) -> Result<Vec<StoredEvent>>;
     /// The whole history, oldest first.

@@ -1,5 +1,7 @@
 //! The embedded SQLite backend.
 
+mod summaries;
+
 use crate::error::{Context, Result, StoreError};
 use crate::{
     Delivery, DeliveryCounts, DeliveryState, IssueComment, LeaderGuard, NewDelivery, Snapshot, Store, StoredEvent,
@@ -513,6 +515,10 @@ impl Store for SqliteStore {
             }
         }
         Ok(coords)
+    }
+
+    fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>> {
+        summaries::list(&mut self.conn())
     }
 
     fn events(&self, id: CoordId) -> Result<Vec<StoredEvent>> {

@@ -42,6 +42,16 @@ fn bench(c: &mut Criterion) {
     g.bench_function("list_2001_coordinations_cold", |b| {
         b.iter(|| with(&engine, &Snapshot::default(), |ctx| pages::list(ctx, &all)).expect("page"))
     });
+    // The store's reads behind it: the summaries the list uses, and (for comparison) every
+    // aggregate with its progress, which the list read before `Store::list_summaries`.
+    g.bench_function("store_list_summaries_2001", |b| {
+        b.iter(|| engine.store().list_summaries().expect("summaries").len())
+    });
+    g.bench_function("store_list_coordinations_2001_with_progress", |b| {
+        b.iter(|| {
+            engine.store().list_coordinations().expect("aggregates").iter().map(|c| c.progress().overall).sum::<f64>()
+        })
+    });
     let warm = Snapshot::default();
     g.bench_function("list_2001_coordinations_warm", |b| {
         b.iter(|| with(&engine, &warm, |ctx| pages::list(ctx, &all)).expect("page"))

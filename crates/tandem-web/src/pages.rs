@@ -2,7 +2,7 @@
 //! that the benchmarks measure exactly what a request renders.
 //!
 //! Reads go through the engine (`Engine::coordination`, `history`, `graph_view`, `health`,
-//! `metrics`) and the store it exposes (`list_coordinations`, `last_event_id`); what is shown is
+//! `metrics`) and the store it exposes (`list_summaries`, `last_event_id`); what is shown is
 //! the model's derived views (progress, critical path, blockers, waves, plans). The dashboard
 //! decides nothing about coordinations itself.
 
@@ -14,8 +14,7 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use tandem_engine::{Engine, EngineError, HealthOptions, Level, MetricsOptions, Remedy};
 use tandem_model::coordination::BlockCause;
-use tandem_model::progress::Progress;
-use tandem_model::{ChildStatus, CoordId, CoordStatus, Coordination, IssueRef, Priority, RepoName, Subject};
+use tandem_model::{ChildStatus, CoordId, CoordStatus, CoordinationSummary, IssueRef, Priority, RepoName, Subject};
 
 /// A message shown at the top of a page after an action.
 #[derive(Debug, Clone)]
@@ -108,51 +107,213 @@ impl ListQuery {
 /// Rows per page of the list.
 pub const PAGE_ROWS: usize = 500;
 
-/// One blocked item of the attention panel: coordination, title, child (none: the
-/// coordination itself), reason, since, and the status it resumes to.
-type Attention = (CoordId, String, Option<RepoName>, String, DateTime<Utc>, String);
+/// One blocked item of the attention panel.
+struct Attention<'s> {
+    c: &'s CoordinationSummary,
+    held: Held<'s>,
+    reason: &'s str,
+    since: DateTime<Utc>,
+}
+
+/// What is blocked, and the status it goes back to once unblocked.
+enum Held<'s> {
+    Coordination(CoordStatus),
+    Child(&'s RepoName, ChildStatus),
+}
+
+impl Attention<'_> {
+    fn repo(&self) -> Option<&RepoName> {
+        match self.held {
+            Held::Coordination(_) => None,
+            Held::Child(r, _) => Some(r),
+        }
+    }
+
+    fn resume(&self) -> &'static str {
+        match self.held {
+            Held::Coordination(s) => s.as_str(),
+            Held::Child(_, s) => s.as_str(),
+        }
+    }
+}
+
+/// Blocked items shown at once; the rest are one click away (a `<details>`, no script needed).
+const ATTENTION_SHOWN: usize = 10;
+
+/// The most frequent reasons named in the panel's summary line.
+const REASONS_SHOWN: usize = 4;
 
 struct Row<'s> {
-    c: &'s Coordination,
+    c: &'s CoordinationSummary,
     effective: CoordStatus,
     overall: f64,
     done: usize,
-    total: usize,
 }
 
-/// Every coordination with its progress as of one event id, shared by all requests: pages
-/// rendered for the same newest event (every open tab refreshing after one change, say) load
-/// the aggregates once. A request that sees a newer event id loads them again; the lock makes
-/// concurrent requests wait for that one load instead of repeating it.
+/// Every coordination's summary as of one event id, shared by all requests: pages rendered for
+/// the same newest event (every open tab refreshing after one change, say) read them once. A
+/// request that sees a newer event id reads them again (`Store::list_summaries`: two queries, no
+/// aggregate assembled); the lock makes concurrent requests wait for that one read instead of
+/// repeating it.
 #[derive(Default)]
 pub struct Snapshot {
-    inner: Mutex<Option<(i64, Aggregates)>>,
+    inner: Mutex<Option<(i64, Summaries)>>,
 }
 
-/// Every coordination with its progress.
-pub type Aggregates = Arc<Vec<(Coordination, Progress)>>;
+/// Every coordination as the list shows it.
+pub type Summaries = Arc<Vec<CoordinationSummary>>;
 
 impl Snapshot {
-    pub fn get(&self, engine: &Engine, event_id: i64) -> Result<Aggregates, EngineError> {
+    pub fn get(&self, engine: &Engine, event_id: i64) -> Result<Summaries, EngineError> {
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((id, all)) = guard.as_ref() {
             if *id == event_id {
                 return Ok(all.clone());
             }
         }
-        let all: Vec<(Coordination, Progress)> = engine
-            .store()
-            .list_coordinations()?
-            .into_iter()
-            .map(|c| {
-                let p = c.progress();
-                (c, p)
-            })
-            .collect();
-        let all = Arc::new(all);
+        let all = Arc::new(engine.store().list_summaries()?);
         *guard = Some((event_id, all.clone()));
         Ok(all)
     }
+}
+
+/// What clears a blocked item: the command for a terminal (the Unblock button does the same).
+fn unblock_command(a: &Attention<'_>) -> String {
+    match a.held {
+        Held::Child(r, status) => {
+            remedy_command(&Remedy::SetChildStatus { coordination: a.c.id, repo: r.clone(), status })
+        }
+        Held::Coordination(status) => remedy_command(&Remedy::SetStatus { coordination: a.c.id, status }),
+    }
+}
+
+/// One line of the attention panel: what, why, since when, and what to do next.
+fn attention_item(o: &mut String, now: DateTime<Utc>, viewer: &Viewer, a: &Attention<'_>) {
+    let id = a.c.id;
+    let _ = write!(o, "<li><span class=\"prio p-{p}\">{p}</span> ", p = a.c.priority);
+    match a.repo() {
+        Some(r) => {
+            let _ = write!(
+                o,
+                "<a href=\"/coordinations/{id}#child-{}\"><strong>{}</strong> in #{id} {}</a>",
+                seg(r.as_str()),
+                esc(r.as_str()),
+                esc(&a.c.title)
+            );
+        }
+        None => {
+            let _ = write!(
+                o,
+                "<a href=\"/coordinations/{id}\"><strong>#{id} {}</strong></a> (the whole coordination)",
+                esc(&a.c.title)
+            );
+        }
+    }
+    let _ = write!(o, " <span class=\"why\">because: {}</span> <span class=\"muted\">(blocked ", esc(a.reason));
+    time(o, now, a.since);
+    let what = match a.repo() {
+        Some(r) => format!("clear that, then move {r} back to {}", a.resume().replace('_', " ")),
+        None => format!("clear that, then move the coordination back to {}", a.resume().replace('_', " ")),
+    };
+    let _ = write!(o, ")</span> <span class=\"next\">Next: {}.", esc(&what));
+    if viewer.csrf().is_some() {
+        match a.repo() {
+            Some(r) => {
+                let _ = write!(
+                    o,
+                    "<form method=\"post\" action=\"/coordinations/{id}/children/{}\" class=\"inline\">",
+                    seg(r.as_str())
+                );
+            }
+            None => {
+                let _ = write!(o, "<form method=\"post\" action=\"/coordinations/{id}/status\" class=\"inline\">");
+            }
+        }
+        csrf_field(o, viewer);
+        let subject = a.repo().map_or_else(|| format!("#{id}"), |r| format!("{r} in #{id}"));
+        let _ = write!(
+            o,
+            "<input type=\"hidden\" name=\"status\" value=\"{}\"><button class=\"small\" type=\"submit\">Unblock<span class=\"sr\"> {}</span></button></form>",
+            a.resume(),
+            esc(&subject)
+        );
+    } else {
+        let _ = write!(o, " <code>{}</code>", esc(&unblock_command(a)));
+    }
+    o.push_str("</span></li>");
+}
+
+/// The panel at the top of the list: how much is blocked, the commonest reasons, then each
+/// blocked item (sorted here: highest priority first, then the longest blocked) with why, since
+/// when and what to do next.
+fn attention_panel(o: &mut String, now: DateTime<Utc>, viewer: &Viewer, attention: &mut [Attention<'_>]) {
+    attention.sort_by(|a, b| priority_rank(b.c.priority).cmp(&priority_rank(a.c.priority)).then(a.since.cmp(&b.since)));
+    o.push_str("<section aria-labelledby=\"att\" class=\"card attention\" id=\"attention\" data-live><h2 id=\"att\">");
+    if attention.is_empty() {
+        o.push_str("Nothing is blocked</h2><p class=\"muted\">No coordination and no child is blocked.</p></section>");
+        return;
+    }
+    let coordinations = attention.iter().map(|a| a.c.id).collect::<HashSet<_>>().len();
+    let _ = write!(
+        o,
+        "Blocked now: {} {} in {} {}</h2>",
+        attention.len(),
+        plural(attention.len(), "item", "items"),
+        coordinations,
+        plural(coordinations, "coordination", "coordinations")
+    );
+    // One line a newcomer can read first: how urgent, how old, and why.
+    let urgent: Vec<String> = [Priority::Critical, Priority::High]
+        .iter()
+        .map(|p| (p, attention.iter().filter(|a| a.c.priority == *p).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(p, n)| format!("{n} {p}"))
+        .collect();
+    o.push_str("<p class=\"summary\">");
+    if !urgent.is_empty() {
+        let _ = write!(o, "<strong>{} priority</strong> · ", urgent.join(", "));
+    }
+    if let Some(oldest) = attention.iter().map(|a| a.since).min() {
+        o.push_str("the oldest blocked ");
+        time(o, now, oldest);
+    }
+    if attention.len() > 1 {
+        let mut reasons: HashMap<&str, usize> = HashMap::new();
+        for a in attention.iter() {
+            *reasons.entry(a.reason).or_default() += 1;
+        }
+        let mut reasons: Vec<(&str, usize)> = reasons.into_iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        o.push_str(" · why: ");
+        for (i, (reason, n)) in reasons.iter().take(REASONS_SHOWN).enumerate() {
+            if i > 0 {
+                o.push_str(", ");
+            }
+            let _ = write!(o, "<span class=\"why\">{}</span> ({n})", esc(reason));
+        }
+        if reasons.len() > REASONS_SHOWN {
+            let others = reasons.len() - REASONS_SHOWN;
+            let _ = write!(o, " and {others} other {}", plural(others, "reason", "reasons"));
+        }
+    }
+    o.push_str("</p><ul class=\"blockers\">");
+    for a in attention.iter().take(ATTENTION_SHOWN) {
+        attention_item(o, now, viewer, a);
+    }
+    o.push_str("</ul>");
+    if attention.len() > ATTENTION_SHOWN {
+        let rest = attention.len() - ATTENTION_SHOWN;
+        let _ = write!(
+            o,
+            "<details><summary>{rest} more blocked {}</summary><ul class=\"blockers\">",
+            plural(rest, "item", "items")
+        );
+        for a in &attention[ATTENTION_SHOWN..] {
+            attention_item(o, now, viewer, a);
+        }
+        o.push_str("</ul></details>");
+    }
+    o.push_str("</section>");
 }
 
 pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
@@ -161,24 +322,23 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     let needle = query.q.to_lowercase();
     let show = if query.show.is_empty() { "open" } else { query.show.as_str() };
     let mut rows: Vec<Row<'_>> = Vec::new();
-    let mut attention: Vec<Attention> = Vec::new();
+    let mut attention: Vec<Attention<'_>> = Vec::new();
     let mut counts: HashMap<CoordStatus, usize> = HashMap::new();
-    for (c, p) in all.iter() {
-        *counts.entry(p.effective_status).or_default() += 1;
-        if p.effective_status == CoordStatus::Blocked {
+    for c in all.iter() {
+        let effective = c.effective_status();
+        *counts.entry(effective).or_default() += 1;
+        if effective == CoordStatus::Blocked {
             if let Some(h) = &c.hold {
-                attention.push((c.id, c.title.clone(), None, h.reason.clone(), h.since, h.resume.to_string()));
+                attention.push(Attention { c, held: Held::Coordination(h.resume), reason: &h.reason, since: h.since });
             }
             for ch in &c.children {
                 if let Some(h) = ch.hold.as_ref().filter(|h| h.cause == BlockCause::Own) {
-                    attention.push((
-                        c.id,
-                        c.title.clone(),
-                        Some(ch.repo.clone()),
-                        h.reason.clone(),
-                        h.since,
-                        h.resume.to_string(),
-                    ));
+                    attention.push(Attention {
+                        c,
+                        held: Held::Child(&ch.repo, h.resume),
+                        reason: &h.reason,
+                        since: h.since,
+                    });
                 }
             }
         }
@@ -186,8 +346,8 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
             "all" => true,
             "open" => !c.status.is_closed(),
             "closed" => c.status.is_closed(),
-            "blocked" => p.effective_status == CoordStatus::Blocked,
-            s => p.effective_status.as_str() == s,
+            "blocked" => effective == CoordStatus::Blocked,
+            s => effective.as_str() == s,
         };
         if !keep || (!query.change_type.is_empty() && c.change_type.as_str() != query.change_type) {
             continue;
@@ -199,13 +359,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
         {
             continue;
         }
-        rows.push(Row {
-            effective: p.effective_status,
-            overall: p.overall,
-            done: p.children_done,
-            total: p.children_total,
-            c,
-        });
+        rows.push(Row { effective, overall: c.overall(), done: c.children_done(), c });
     }
     match query.sort.as_str() {
         "updated" => rows.sort_by_key(|r| std::cmp::Reverse(r.c.updated_at)),
@@ -221,51 +375,10 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
                 .then(b.c.updated_at.cmp(&a.c.updated_at))
         }),
     }
-    attention.sort_by_key(|a| a.4);
 
-    let mut o = String::with_capacity(600 * rows.len().min(PAGE_ROWS) + 4096);
+    let mut o = String::with_capacity(600 * rows.len().min(PAGE_ROWS) + 400 * attention.len() + 4096);
     o.push_str("<h1>Coordinations</h1>");
-    // What needs attention: every blocker, oldest first, with what clears it.
-    o.push_str("<section aria-labelledby=\"att\" class=\"card attention\" id=\"attention\" data-live><h2 id=\"att\">");
-    if attention.is_empty() {
-        o.push_str("Nothing is blocked</h2><p class=\"muted\">No coordination and no child is blocked.</p>");
-    } else {
-        let _ = write!(
-            o,
-            "Blocked: {} {}</h2><ul class=\"blockers\">",
-            attention.len(),
-            plural(attention.len(), "item", "items")
-        );
-        for (id, title, repo, reason, since, resume) in attention.iter().take(50) {
-            o.push_str("<li><span class=\"badge s-blocked\">blocked</span> ");
-            match repo {
-                Some(r) => {
-                    let _ = write!(
-                        o,
-                        "<a href=\"/coordinations/{id}#child-{}\"><strong>{}</strong> in #{id} {}</a>",
-                        seg(r.as_str()),
-                        esc(r.as_str()),
-                        esc(title)
-                    );
-                }
-                None => {
-                    let _ = write!(o, "<a href=\"/coordinations/{id}\"><strong>#{id} {}</strong></a>", esc(title));
-                }
-            }
-            let _ = write!(o, " <span class=\"why\">because: {}</span> <span class=\"muted\">since ", esc(reason));
-            time(&mut o, ctx.now, *since);
-            let what = match repo {
-                Some(r) => format!("when it is resolved, move {r} back to {}", resume.replace('_', " ")),
-                None => format!("when it is resolved, move the coordination back to {}", resume.replace('_', " ")),
-            };
-            let _ = write!(o, "</span> <span class=\"next\">Next: {}</span></li>", esc(&what));
-        }
-        if attention.len() > 50 {
-            let _ = write!(o, "<li><a href=\"/?show=blocked\">all {} blocked items…</a></li>", attention.len());
-        }
-        o.push_str("</ul>");
-    }
-    o.push_str("</section>");
+    attention_panel(&mut o, ctx.now, ctx.viewer, &mut attention);
 
     // Filter form: works as a plain GET form; the script submits it as you type.
     o.push_str("<form class=\"filters\" method=\"get\" action=\"/\" role=\"search\" id=\"filters\">");
@@ -277,7 +390,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     o.push_str("<label>Show <select name=\"show\">");
     let mut shows: Vec<(String, String)> = vec![
         ("open".into(), "open".into()),
-        ("blocked".into(), "blocked".into()),
+        ("blocked".into(), format!("blocked ({})", counts.get(&CoordStatus::Blocked).copied().unwrap_or(0))),
         ("closed".into(), "closed".into()),
         ("all".into(), "all".into()),
     ];
@@ -322,16 +435,36 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
 </tr></thead><tbody>",
         );
         for r in shown {
-            let c = &r.c;
+            let c = r.c;
             let blocked = r.effective == CoordStatus::Blocked;
             let _ = write!(
                 o,
-                "<tr{}><td>{}</td><td><a href=\"/coordinations/{}\">{}</a></td><td>",
+                "<tr{}><td>{}</td><td><a href=\"/coordinations/{}\">{}</a>",
                 if blocked { " class=\"is-blocked\"" } else { "" },
                 c.id,
                 c.id,
                 esc(&c.title)
             );
+            if blocked {
+                // Why, in the row itself: the coordination's own reason, else its first blocked child's.
+                let why =
+                    c.hold.as_ref().map(|h| (None, &h.reason)).or_else(|| {
+                        c.children.iter().find_map(|ch| ch.hold.as_ref().map(|h| (Some(&ch.repo), &h.reason)))
+                    });
+                if let Some((repo, reason)) = why {
+                    o.push_str("<div class=\"small\">");
+                    if let Some(r) = repo {
+                        let _ = write!(o, "{}: ", esc(r.as_str()));
+                    }
+                    let _ = write!(o, "{}", esc(reason));
+                    let more = c.blockers().saturating_sub(1);
+                    if more > 0 && c.hold.is_none() {
+                        let _ = write!(o, " (+{more} more)");
+                    }
+                    o.push_str("</div>");
+                }
+            }
+            o.push_str("</td><td>");
             badge(&mut o, c.status.as_str());
             if blocked && c.status != CoordStatus::Blocked {
                 o.push(' ');
@@ -343,7 +476,7 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
                 c.change_type, c.priority, c.priority
             );
             bar(&mut o, r.overall, &format!("progress of #{}", c.id));
-            let _ = write!(o, "</td><td>{}/{}</td><td>", r.done, r.total);
+            let _ = write!(o, "</td><td>{}/{}</td><td>", r.done, c.children.len());
             let _ = write!(
                 o,
                 "<time datetime=\"{}\">{}</time>",
@@ -372,6 +505,16 @@ pub fn list(ctx: &Ctx<'_>, query: &ListQuery) -> Result<String, EngineError> {
     }
     o.push_str("</div>");
     Ok(html::page(&ctx.frame("Coordinations", Nav::Coordinations), &o))
+}
+
+/// Names in a sentence, the first dozen then how many more (a 500-child coordination would
+/// otherwise bury the page under its list; the table below has them all).
+fn capped(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!("{} and {} more", names[..SHOWN].join(", "), names.len() - SHOWN)
 }
 
 fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
@@ -512,10 +655,10 @@ pub fn coordination(
         if !ready.is_empty() || !review.is_empty() {
             o.push_str("<p class=\"next-steps\"><strong>Next:</strong> ");
             if !ready.is_empty() {
-                let _ = write!(o, "ready to start: {}. ", ready.join(", "));
+                let _ = write!(o, "ready to start: {}. ", capped(&ready));
             }
             if !review.is_empty() {
-                let _ = write!(o, "waiting for review: {}.", review.join(", "));
+                let _ = write!(o, "waiting for review: {}.", capped(&review));
             }
             o.push_str("</p>");
         }
@@ -1287,6 +1430,96 @@ mod tests {
             finished_at: None,
             detail: detail.map(String::from),
         }
+    }
+
+    fn summary(id: i64, priority: Priority, hours_blocked: i64, reason: &str) -> CoordinationSummary {
+        use tandem_model::coordination::Hold;
+        let now = chrono::Utc::now();
+        let repo = RepoName::parse(&format!("r{id:04}")).unwrap();
+        CoordinationSummary {
+            id: CoordId(id),
+            key: format!("k{id}"),
+            title: format!("Change {id}"),
+            change_type: tandem_model::ChangeType::Feature,
+            priority,
+            strategy: tandem_model::Strategy::Parallel,
+            status: CoordStatus::InProgress,
+            hold: None,
+            issue: None,
+            created_at: now - Duration::days(30),
+            updated_at: now,
+            children: vec![tandem_model::ChildSummary {
+                repo,
+                weight: 1,
+                status: ChildStatus::Blocked,
+                hold: Some(Hold {
+                    resume: ChildStatus::Ready,
+                    reason: reason.into(),
+                    since: now - Duration::hours(hours_blocked),
+                    cause: BlockCause::Own,
+                }),
+                checked: 0,
+                total: 2,
+            }],
+        }
+    }
+
+    fn attention_of(all: &[CoordinationSummary]) -> Vec<Attention<'_>> {
+        all.iter()
+            .map(|c| {
+                let ch = &c.children[0];
+                let h = ch.hold.as_ref().unwrap();
+                Attention { c, held: Held::Child(&ch.repo, h.resume), reason: &h.reason, since: h.since }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_attention_panel_puts_urgent_and_old_blockers_first_and_folds_the_rest() {
+        let mut all: Vec<CoordinationSummary> = (1..=12)
+            .map(|i| summary(i, Priority::Low, i, if i % 3 == 0 { "CI is red" } else { "waits <for> a release" }))
+            .collect();
+        all.push(summary(13, Priority::Critical, 1, "needs a security review"));
+        all.push(summary(14, Priority::High, 2, "waits <for> a release"));
+        let mut attention = attention_of(&all);
+        let mut o = String::new();
+        attention_panel(&mut o, chrono::Utc::now(), &Viewer::Anonymous, &mut attention);
+        assert!(o.contains("Blocked now: 14 items in 14 coordinations"), "{o}");
+        assert!(o.contains("<strong>1 critical, 1 high priority</strong>"), "{o}");
+        assert!(o.contains("the oldest blocked <time"), "{o}");
+        // The commonest reason first, with its count, escaped.
+        let reasons = o.split("why: ").nth(1).unwrap();
+        assert!(
+            reasons.starts_with(
+                "<span class=\"why\">waits &lt;for&gt; a release</span> (9), <span class=\"why\">CI is red</span> (4)"
+            ),
+            "{reasons}"
+        );
+        // Critical, then high, then the low ones oldest first; ten shown, four folded away.
+        let order: Vec<usize> =
+            ["r0013", "r0014", "r0012", "r0011", "r0005"].iter().map(|r| o.find(r).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{o}");
+        let (shown, folded) = o.split_once("<details>").expect("the rest folded");
+        assert_eq!(shown.matches("<li>").count(), 10);
+        assert!(folded.starts_with("<summary>4 more blocked items</summary>"), "{folded}");
+        assert!(folded.contains("r0001") && !shown.contains("r0001"), "the newest low-priority blocker is folded");
+        // What to do next, for a terminal; a signed-in viewer gets the button instead.
+        assert!(o.contains("Next: clear that, then move r0013 back to ready. <code>tandem coord child 13 r0013 ready</code></span>"), "{o}");
+        let mut signed = String::new();
+        attention_panel(&mut signed, chrono::Utc::now(), &Viewer::Signed { csrf: "c".into() }, &mut attention);
+        assert!(signed.contains("action=\"/coordinations/13/children/r0013\""), "{signed}");
+        assert!(
+            signed.contains("name=\"status\" value=\"ready\"><button class=\"small\" type=\"submit\">Unblock"),
+            "{signed}"
+        );
+        assert!(!signed.contains("<code>tandem coord"), "{signed}");
+    }
+
+    #[test]
+    fn an_empty_attention_panel_says_nothing_is_blocked() {
+        let mut o = String::new();
+        attention_panel(&mut o, chrono::Utc::now(), &Viewer::ReadOnly, &mut []);
+        assert!(o.contains("Nothing is blocked"), "{o}");
     }
 
     #[test]

@@ -170,8 +170,19 @@ pub fn generated_manifest(repos: usize) -> String {
     m
 }
 
+/// Why the generated workspace's children are blocked, in turn (people write free text; a few
+/// reasons recur).
+const BLOCK_REASONS: [&str; 5] = [
+    "waiting for a provider release",
+    "waiting for a provider release",
+    "CI is red on the main branch",
+    "needs a security review before merging",
+    "the staging cluster is down",
+];
+
 /// A generated workspace in `dir`: `repos` repositories and `coordinations` coordinations of
-/// `children` repos each (one in twenty with a blocked child, one in five finished).
+/// `children` repos each (two in three started; one in twenty of those with a blocked child,
+/// one in two hundred blocked as a whole).
 pub fn generated(
     dir: &Path,
     repos: usize,
@@ -206,12 +217,10 @@ pub fn generated(
         }
         e.set_status(id, CoordStatus::InProgress, None, false)?;
         if k % 20 == 1 {
-            e.set_child_status(
-                id,
-                &picked[picked.len() - 1],
-                ChildStatus::Blocked,
-                Some("waiting for a provider release"),
-            )?;
+            let reason = BLOCK_REASONS[(k / 20) % BLOCK_REASONS.len()];
+            e.set_child_status(id, &picked[picked.len() - 1], ChildStatus::Blocked, Some(reason))?;
+        } else if k % 200 == 7 {
+            e.set_status(id, CoordStatus::Blocked, Some("release freeze until the quarterly audit ends"), false)?;
         }
     }
     Ok(manifest)

@@ -59,7 +59,12 @@ fn every_page_shows_the_demo_workspace() {
     assert_eq!(st, 200);
     assert!(list.contains("Add authentication metadata to AudioStream"));
     assert!(list.contains("Rotate NATS credentials"));
-    assert!(list.contains("Blocked: 1 item"), "the attention panel counts the blocked child");
+    assert!(list.contains("Blocked now: 1 item in 1 coordination"), "the attention panel counts the blocked child");
+    assert!(
+        list.contains("Next: clear that, then move loqa-skills back to ready.")
+            && list.contains("<code>tandem coord child 3 loqa-skills ready</code>"),
+        "the attention panel says what to do next"
+    );
     assert!(list.contains("needs the hub&#39;s new auth interceptor released as v0.5.0"));
     assert!(!list.contains("Document the voice-events API"), "closed coordinations are hidden by default");
     let (_, all) = get(&s.base, "/?show=all&sort=id", None);

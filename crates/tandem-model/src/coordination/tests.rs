@@ -367,6 +367,26 @@ fn progress_is_weighted_and_the_critical_path_follows_unfinished_work() {
 }
 
 #[test]
+fn a_summary_shows_the_figures_progress_computes() {
+    let mut c = coord(Strategy::Sequential);
+    c.children[1].weight = 3; // hub
+    c.set_status(CoordStatus::InProgress, None, false, &ctx()).unwrap();
+    finish(&mut c, "proto");
+    c.check_item(&Target::Child(name("hub")), &ItemSelector::Number(1), true, &ctx()).unwrap();
+    c.set_child_status(&name("hub"), ChildStatus::Blocked, Some("waits for a release"), &ctx()).unwrap();
+    let (s, p) = (c.summary(), c.progress());
+    assert_eq!(s.overall(), p.overall);
+    assert_eq!((s.children_done(), s.children.len()), (p.children_done, p.children_total));
+    assert_eq!(s.blockers(), p.blockers.len());
+    assert_eq!(s.effective_status(), CoordStatus::Blocked);
+    assert_eq!((s.children[1].checked, s.children[1].total), (p.children[1].checked, p.children[1].total));
+    assert_eq!(s.children[1].hold.as_ref().map(|h| h.reason.as_str()), Some("waits for a release"));
+    c.set_status(CoordStatus::Cancelled, Some("dropped"), true, &ctx()).unwrap();
+    assert_eq!(c.summary().effective_status(), CoordStatus::Cancelled, "a closed coordination is not shown blocked");
+    assert_eq!(c.summary().effective_status(), c.progress().effective_status);
+}
+
+#[test]
 fn deploy_waves_put_providers_first_and_rollback_reverses_them() {
     let c = coord(Strategy::Sequential);
     let w = c.waves();

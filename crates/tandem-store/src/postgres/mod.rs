@@ -11,6 +11,7 @@
 
 mod changes;
 mod pool;
+mod summaries;
 
 use crate::error::{Context, Result, StoreError};
 use crate::{
@@ -677,6 +678,10 @@ impl Store for PostgresStore {
         attach_children(&mut tx, &mut coords)?;
         tx.commit().ctx("ending a read")?;
         Ok(coords)
+    }
+
+    fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>> {
+        summaries::list(&self.pool)
     }
 
     fn events(&self, id: CoordId) -> Result<Vec<StoredEvent>> {

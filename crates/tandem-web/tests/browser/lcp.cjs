@@ -1,6 +1,7 @@
 // Largest contentful paint of dashboard pages on loopback, measured in Debian's Chromium.
-// usage: NODE_PATH=… BASE=http://127.0.0.1:PORT node lcp.cjs PATH… (prints one line per page).
-// Each page is loaded five times (the first warms the connection); the median is printed.
+// usage: NODE_PATH=… BASE=http://127.0.0.1:PORT [SHOTS=DIR] node lcp.cjs PATH… (prints one line
+// per page). Each page is loaded five times (the first warms the connection); the median of the
+// other four is printed. With SHOTS, a screenshot of each page's first screen is saved there.
 "use strict";
 const { chromium } = require("playwright-core");
 const os = require("node:os");
@@ -33,6 +34,10 @@ async function main() {
             }),
         ),
       );
+    }
+    if (process.env.SHOTS) {
+      const name = p.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "list";
+      await page.screenshot({ path: path.join(process.env.SHOTS, `${name}.png`) });
     }
     const sorted = runs.slice(1).sort((a, b) => a - b);
     const median = (sorted[1] + sorted[2]) / 2;
