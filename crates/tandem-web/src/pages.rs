@@ -1065,6 +1065,34 @@ pub fn graph(ctx: &Ctx<'_>) -> Result<String, EngineError> {
 /// Findings shown per level; the rest are counted.
 const HEALTH_SHOWN: usize = 100;
 
+/// The findings counted by check, worst first (findings arrive in report order: level, then
+/// the order of the check table): at a glance, what kinds of trouble there are and what clears
+/// each, before the list of every finding.
+fn health_by_check(o: &mut String, findings: &[tandem_engine::HealthFinding]) {
+    let mut rows: Vec<(&'static str, Level, usize)> = Vec::new();
+    for f in findings {
+        match rows.iter_mut().find(|(c, l, _)| *c == f.check && *l == f.level) {
+            Some(row) => row.2 += 1,
+            None => rows.push((f.check, f.level, 1)),
+        }
+    }
+    o.push_str(
+        "<section aria-labelledby=\"h-by-check\"><h2 id=\"h-by-check\">By check</h2><table class=\"by-check\">\
+<thead><tr><th scope=\"col\">Level</th><th scope=\"col\">Check</th><th scope=\"col\">Findings</th><th scope=\"col\">What clears it</th></tr></thead><tbody>",
+    );
+    for (check, level, n) in rows {
+        let known = tandem_engine::CHECKS.iter().find(|c| c.id == check);
+        let _ = write!(
+            o,
+            "<tr><td><span class=\"lvl l-{l}\">{l}</span></td><td><code class=\"check\">{check}</code>{title}</td><td>{n}</td><td>{action}</td></tr>",
+            l = level.as_str(),
+            title = known.map(|c| format!(" <span class=\"muted\">{}</span>", esc(c.title))).unwrap_or_default(),
+            action = known.map(|c| esc(c.action).to_string()).unwrap_or_default(),
+        );
+    }
+    o.push_str("</tbody></table></section>");
+}
+
 pub fn health(ctx: &Ctx<'_>, probe: bool) -> Result<String, EngineError> {
     let opts = HealthOptions {
         endpoints: if probe { tandem_engine::Endpoints::Probe } else { tandem_engine::Endpoints::Skip },
@@ -1090,6 +1118,8 @@ pub fn health(ctx: &Ctx<'_>, probe: bool) -> Result<String, EngineError> {
     );
     if r.findings.is_empty() {
         o.push_str("<p class=\"card ok\">Everything is healthy.</p>");
+    } else {
+        health_by_check(&mut o, &r.findings);
     }
     for level in [Level::Critical, Level::Warning, Level::Info] {
         let all: Vec<_> = r.findings.iter().filter(|f| f.level == level).collect();

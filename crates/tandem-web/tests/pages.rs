@@ -100,6 +100,12 @@ fn every_page_shows_the_demo_workspace() {
     assert_eq!(st, 200);
     assert!(h.contains("CHILD_BLOCKED") && h.contains("To clear it:"), "{h}");
     assert!(h.contains("tandem coord child 3 loqa-skills"));
+    // The summary by check comes before the findings and counts the blocked child once.
+    let by_check = h.find("<table class=\"by-check\">").expect("a table of findings by check");
+    assert!(by_check < h.find("class=\"findings\"").unwrap(), "the summary comes first");
+    let row = &h[h[by_check..].find("CHILD_BLOCKED").unwrap() + by_check..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("<td>1</td>"), "one blocked child counted: {row}");
     let (st, m) = get(&s.base, "/charts", None);
     assert_eq!(st, 200);
     assert!(
