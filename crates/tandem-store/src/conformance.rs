@@ -215,6 +215,88 @@ pub fn linking_the_same_issue_again_appends_no_event(store: &dyn Store) {
     assert_eq!(store.load_coordination(id).unwrap().child(&name("hub")).unwrap().issue.as_ref(), Some(&other));
 }
 
+/// A batch of issues opened and linked in one call: each issue once (a marker opened by an
+/// earlier run is reused), each link once (asking again appends nothing), numbered per
+/// repository; a batch that fails half way leaves nothing of itself behind.
+pub fn issues_are_opened_and_linked_in_batches(store: &dyn Store) {
+    let c = sample("batch");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).single().expect("valid date");
+    let spec = |repo: &str, marker: &str| IssueSpec {
+        repo: name(repo),
+        kind: IssueKind::Child,
+        coordination: Some(id),
+        marker: marker.into(),
+        title: format!("t {marker}"),
+        body: "b".into(),
+        labels: vec!["coordination".into()],
+        parent: None,
+    };
+    let event = |subject: &Subject, r: &IssueRef| Event {
+        at: now,
+        actor: "tandem".into(),
+        subject: subject.clone(),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    // An earlier run opened proto's issue and died before linking it.
+    let (earlier, _) = store.create_issue(&spec("proto", "b-proto"), now).unwrap();
+    let items = vec![
+        (Subject::Coordination, spec("loqa", "b-parent")),
+        (Subject::Child(name("proto")), spec("proto", "b-proto")),
+        (Subject::Child(name("hub")), spec("hub", "b-hub")),
+        (Subject::Integration, spec("loqa", "b-integration")),
+    ];
+    let out = store.create_and_link_issues(id, &items, now, &event).unwrap();
+    let refs: Vec<String> = out.iter().map(|(i, _)| i.reference.to_string()).collect();
+    assert_eq!(refs, ["loqa#1", "proto#1", "hub#1", "loqa#2"]);
+    assert!(out.iter().all(|(_, linked)| *linked));
+    assert_eq!(out[1].0, earlier, "the issue of the earlier run, not a second one");
+    assert_eq!((out[2].0.title.as_str(), out[2].0.state), ("t b-hub", IssueState::Open));
+    let loaded = store.load_coordination(id).unwrap();
+    assert_eq!(loaded.issue.as_ref(), Some(&out[0].0.reference));
+    assert_eq!(loaded.child(&name("proto")).unwrap().issue.as_ref(), Some(&out[1].0.reference));
+    assert_eq!(loaded.child(&name("hub")).unwrap().issue.as_ref(), Some(&out[2].0.reference));
+    assert_eq!(loaded.integration.issue.as_ref(), Some(&out[3].0.reference));
+    let linked = |store: &dyn Store| -> Vec<(Subject, Option<String>)> {
+        let history = store.events(id).unwrap();
+        history
+            .into_iter()
+            .filter(|e| e.event.action == Action::IssueLinked)
+            .map(|e| (e.event.subject, e.event.to))
+            .collect()
+    };
+    let want: Vec<(Subject, Option<String>)> =
+        items.iter().map(|(s, _)| s.clone()).zip(refs.iter().map(|r| Some(r.clone()))).collect();
+    assert_eq!(linked(store), want, "one event per link, in order");
+
+    // Asked again (a resumed or concurrent run): the same issues, nothing new.
+    let again = store.create_and_link_issues(id, &items, now, &event).unwrap();
+    assert_eq!(
+        again.iter().map(|(i, l)| (i.reference.to_string(), *l)).collect::<Vec<_>>(),
+        refs.iter().map(|r| (r.clone(), false)).collect::<Vec<_>>()
+    );
+    assert_eq!(store.list_issues(None).unwrap().len(), 4);
+    assert_eq!(linked(store).len(), 4);
+
+    // A batch whose second item cannot be linked (no such child): none of it stays, not even
+    // the first item's new issue and link.
+    let failing = vec![
+        (Subject::Child(name("hub")), spec("hub", "b-hub-2")),
+        (Subject::Child(name("nope")), spec("nope", "b-nope")),
+    ];
+    assert!(matches!(store.create_and_link_issues(id, &failing, now, &event), Err(StoreError::NotFound(_))));
+    assert_eq!(store.list_issues(None).unwrap().len(), 4, "the failed batch opened nothing");
+    assert_eq!(
+        store.load_coordination(id).unwrap().child(&name("hub")).unwrap().issue.as_ref(),
+        Some(&out[2].0.reference)
+    );
+    assert_eq!(linked(store).len(), 4);
+    assert!(store.create_and_link_issues(id, &[], now, &event).unwrap().is_empty());
+}
+
 pub fn analyses_are_recorded_and_linked(store: &dyn Store) {
     use tandem_model::{AnalysisRecord, Finding, ImpactLevel, Severity};
     let c = sample("k6");
@@ -277,6 +359,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
     linking_the_same_issue_again_appends_no_event(make().as_ref());
+    issues_are_opened_and_linked_in_batches(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());
     deliveries_are_inserted_once_and_claimed_by_one(make().as_ref());

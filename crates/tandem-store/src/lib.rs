@@ -61,6 +61,19 @@ pub trait Store: Send + Sync {
     /// `save_coordination` never overwrites them.
     fn link_issue(&self, id: CoordId, subject: &tandem_model::Subject, issue: &IssueRef, event: &Event)
         -> Result<bool>;
+    /// [`Store::create_issue`] then [`Store::link_issue`] for each item, in order, all in one
+    /// transaction: what a creation on the local forge does for a batch of its issues, at the cost
+    /// of one commit instead of two per issue. An issue whose marker exists is not opened again,
+    /// a link already made appends no event; the event of a new link is `event(subject,
+    /// reference)`. Returns each item's issue and whether this call linked it. On error nothing
+    /// of the batch stays: a creation killed half way resumes at the first batch not committed.
+    fn create_and_link_issues(
+        &self,
+        id: CoordId,
+        items: &[(tandem_model::Subject, IssueSpec)],
+        now: chrono::DateTime<chrono::Utc>,
+        event: &dyn Fn(&tandem_model::Subject, &IssueRef) -> Event,
+    ) -> Result<Vec<(Issue, bool)>>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
     /// The history of one coordination, oldest first.
