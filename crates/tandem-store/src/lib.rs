@@ -107,6 +107,18 @@ pub trait Store: Send + Sync {
     ) -> Result<IssueComment>;
     /// An issue's comments, oldest first.
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>>;
+    /// Adds a comment to an issue of the local forge unless the named state `once` is set, and
+    /// sets it (to `posted`), in one transaction: a comment that must be posted at most once
+    /// (an answer to a webhook delivery handled again) needs no search of the issue's comments.
+    /// `None` (nothing written) when `once` was set already.
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>>;
 
     /// The id of the newest event in the whole history (0 when there is none): what live views
     /// poll to notice that anything changed.

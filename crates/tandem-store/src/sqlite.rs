@@ -814,6 +814,38 @@ impl Store for SqliteStore {
         })
     }
 
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let found = tx
+            .prepare_cached("SELECT 1 FROM issues WHERE repo = ?1 AND number = ?2")
+            .and_then(|mut st| st.exists(params![r.repo.as_str(), r.number as i64]))
+            .ctx("looking up an issue")?;
+        if !found {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        let fresh = tx
+            .prepare_cached("INSERT INTO state (key, value) VALUES (?1, 'posted') ON CONFLICT (key) DO NOTHING")
+            .and_then(|mut st| st.execute([once]))
+            .ctx("recording a comment")?;
+        if fresh == 0 {
+            return Ok(None);
+        }
+        tx.prepare_cached("INSERT INTO issue_comments (repo, number, author, body, at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut st| st.execute(params![r.repo.as_str(), r.number as i64, author, body, ts(now)]))
+            .ctx("adding a comment")?;
+        let id = tx.last_insert_rowid();
+        tx.commit().ctx("committing a comment")?;
+        Ok(Some(IssueComment { id, issue: r.clone(), author: author.into(), body: body.into(), at: now }))
+    }
+
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>> {
         let conn = self.conn();
         let mut stmt = conn

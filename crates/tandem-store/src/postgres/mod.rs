@@ -809,6 +809,72 @@ mod sql {
         )
     });
 
+    /// Claims the oldest due delivery whose lease is free or expired for `$2` until `$3`.
+    pub(super) static CLAIM_DELIVERY: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH due AS (
+               SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1
+                 AND (lease_until IS NULL OR lease_until <= $1)
+               ORDER BY next_attempt_at, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             UPDATE deliveries d SET lease_owner = $2, lease_until = $3, attempts = d.attempts + 1
+             FROM due WHERE d.id = due.id RETURNING {}",
+            DELIVERY_COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
+        )
+    });
+
+    /// Opens the issues of a batch (arrays `$1`…`$8`: repo, kind, coordination, marker, title,
+    /// body, labels, parent; `$9` the time) whose markers do not exist, numbered on in each
+    /// repository in the batch's order; answers each item's issue ([`ISSUE_COLS`]) and its
+    /// position (from 1). An item without a row lost its marker to a concurrent creation.
+    pub(super) static CREATE_ISSUES: LazyLock<String> = LazyLock::new(|| {
+        let found = ISSUE_COLS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "WITH items AS (
+               SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[])
+                 WITH ORDINALITY AS i(repo, kind, coord_id, marker, title, body, labels, parent, n)),
+             found AS (SELECT {found} FROM issues x WHERE x.marker IN (SELECT marker FROM items)),
+             fresh AS (SELECT DISTINCT ON (i.marker) i.* FROM items i
+                       WHERE i.marker NOT IN (SELECT marker FROM found) ORDER BY i.marker, i.n),
+             numbered AS (SELECT f.*, COALESCE((SELECT MAX(x.number) FROM issues x WHERE x.repo = f.repo), 0)
+                                   + row_number() OVER (PARTITION BY f.repo ORDER BY f.n) AS number FROM fresh f),
+             ins AS (INSERT INTO issues ({ISSUE_COLS})
+                     SELECT repo, number, kind, coord_id, marker, title, body, 'open', labels, parent,
+                            $9::timestamptz, $9::timestamptz
+                     FROM numbered ORDER BY n
+                     ON CONFLICT (marker) DO NOTHING RETURNING {ISSUE_COLS})
+             SELECT r.*, i.n FROM items i JOIN (SELECT * FROM ins UNION ALL SELECT * FROM found) r ON r.marker = i.marker
+             ORDER BY i.n"
+        )
+    });
+
+    /// Links the issues `$4` to the subjects (`$2` kinds, `$3` child repos) of coordination `$1`
+    /// unless linked so already, appending the events (`$5`…`$12`) of the new links in order;
+    /// answers per item its position, whether it was linked now and whether its subject exists.
+    /// The subjects are distinct and touch the coordination's row at most once.
+    pub(super) static LINK_ISSUES: LazyLock<String> = LazyLock::new(|| {
+        let cols = EVENT_WRITE_COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "WITH l AS (SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS l(kind, repo, ref, n)),
+             ch AS (UPDATE children c SET issue = l.ref FROM l
+                    WHERE l.kind = 'child' AND c.coord_id = $1 AND c.repo = l.repo AND c.issue IS DISTINCT FROM l.ref
+                    RETURNING l.n),
+             pa AS (UPDATE coordinations c SET issue = l.ref FROM l
+                    WHERE l.kind = 'coordination' AND c.id = $1 AND c.issue IS DISTINCT FROM l.ref RETURNING l.n),
+             it AS (UPDATE coordinations c SET integration_issue = l.ref FROM l
+                    WHERE l.kind = 'integration' AND c.id = $1 AND c.integration_issue IS DISTINCT FROM l.ref
+                    RETURNING l.n),
+             changed AS (SELECT n FROM ch UNION ALL SELECT n FROM pa UNION ALL SELECT n FROM it),
+             ev AS (INSERT INTO events (coord_id, {EVENT_WRITE_COLS}) SELECT $1, {cols} FROM {}
+                    WHERE e.n IN (SELECT n FROM changed) ORDER BY e.n)
+             SELECT l.n, l.n IN (SELECT n FROM changed),
+                    CASE WHEN l.kind = 'child' THEN EXISTS (SELECT 1 FROM children WHERE coord_id = $1 AND repo = l.repo)
+                         ELSE EXISTS (SELECT 1 FROM coordinations WHERE id = $1) END
+             FROM l ORDER BY l.n",
+            EventArrays::unnest(5)
+        )
+    });
+
     pub(super) static ISSUE_BY_MARKER: LazyLock<String> =
         LazyLock::new(|| format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = $1"));
 }
@@ -876,6 +942,9 @@ fn link_issue_once(
 }
 
 /// Opens and links a batch of issues on `s` (a transaction): see [`Store::create_and_link_issues`].
+/// Two statements for the whole batch (one opening the issues, one linking them with their
+/// events) when its subjects are distinct and not both the parent and the integration (which
+/// share a row); else two statements per issue.
 fn create_and_link_in(
     s: &mut impl Session,
     id: CoordId,
@@ -883,6 +952,14 @@ fn create_and_link_in(
     now: DateTime<Utc>,
     event: &dyn Fn(&Subject, &IssueRef) -> Event,
 ) -> Result<Vec<(Issue, bool)>> {
+    let mut subjects = std::collections::HashSet::new();
+    let distinct = items.iter().all(|(subject, _)| subjects.insert(subject_cols(subject)));
+    let one_row = !(subjects.contains(&("coordination", None)) && subjects.contains(&("integration", None)));
+    if items.len() > 1 && distinct && one_row {
+        let issues = create_issues_batch(s, items, now)?;
+        let linked = link_issues_batch(s, id, items, &issues, event)?;
+        return Ok(issues.into_iter().zip(linked).collect());
+    }
     let mut out = Vec::with_capacity(items.len());
     for (subject, spec) in items {
         let issue = match create_issue_once(s, spec, now)? {
@@ -900,6 +977,67 @@ fn create_and_link_in(
         out.push((issue, linked));
     }
     Ok(out)
+}
+
+/// Opens the issues of a batch that do not exist yet (by marker) in one statement, numbered on
+/// in each repository in the batch's order; returns every item's issue.
+fn create_issues_batch(s: &mut impl Session, items: &[(Subject, IssueSpec)], now: DateTime<Utc>) -> Result<Vec<Issue>> {
+    let specs = items.iter().map(|(_, spec)| spec);
+    let repo: Vec<&str> = specs.clone().map(|p| p.repo.as_str()).collect();
+    let kind: Vec<&str> = specs.clone().map(|p| p.kind.as_str()).collect();
+    let coord: Vec<Option<i64>> = specs.clone().map(|p| p.coordination.map(|c| c.0)).collect();
+    let marker: Vec<&str> = specs.clone().map(|p| p.marker.as_str()).collect();
+    let title: Vec<&str> = specs.clone().map(|p| p.title.as_str()).collect();
+    let body: Vec<&str> = specs.clone().map(|p| p.body.as_str()).collect();
+    let labels: Vec<String> = specs.clone().map(|p| to_json(&p.labels)).collect();
+    let parent: Vec<Option<String>> = specs.map(|p| p.parent.as_ref().map(|r| r.to_string())).collect();
+    for _ in 0..RACE_RETRIES {
+        let rows = s
+            .query(&sql::CREATE_ISSUES, &[&repo, &kind, &coord, &marker, &title, &body, &labels, &parent, &now])
+            .ctx("creating issues")?;
+        let mut issues: Vec<Option<Issue>> = vec![None; items.len()];
+        for r in &rows {
+            let n: i64 = get(r, 12)?;
+            if let Some(slot) = usize::try_from(n - 1).ok().and_then(|i| issues.get_mut(i)) {
+                *slot = Some(issue_row(r)?);
+            }
+        }
+        // An item missing lost the race for its marker to a concurrent creation, committed
+        // since: asked again, the statement finds it.
+        if let Some(all) = issues.into_iter().collect::<Option<Vec<Issue>>>() {
+            return Ok(all);
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "{RACE_RETRIES} concurrent creations in a row took issues of this batch; try again"
+    )))
+}
+
+/// Links each item's issue to its subject unless it is so already, appending the events of the
+/// new links in order, in one statement; returns whether each was linked now.
+fn link_issues_batch(
+    s: &mut impl Session,
+    id: CoordId,
+    items: &[(Subject, IssueSpec)],
+    issues: &[Issue],
+    event: &dyn Fn(&Subject, &IssueRef) -> Event,
+) -> Result<Vec<bool>> {
+    let kind: Vec<&str> = items.iter().map(|(subject, _)| subject_cols(subject).0).collect();
+    let repo: Vec<Option<&str>> = items.iter().map(|(subject, _)| subject_cols(subject).1).collect();
+    let refs: Vec<String> = issues.iter().map(|i| i.reference.to_string()).collect();
+    let events: Vec<Event> = items.iter().zip(issues).map(|((subject, _), i)| event(subject, &i.reference)).collect();
+    let ev = EventArrays::new(events.iter());
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&id.0, &kind, &repo, &refs];
+    params.extend(ev.params());
+    let rows = s.query(&sql::LINK_ISSUES, &params).ctx("linking issues")?;
+    let mut linked = Vec::with_capacity(items.len());
+    for r in &rows {
+        if !get::<bool>(r, 2)? {
+            return Err(StoreError::NotFound(id));
+        }
+        linked.push(get::<bool>(r, 1)?);
+    }
+    Ok(linked)
 }
 
 impl Store for PostgresStore {
@@ -1117,6 +1255,40 @@ impl Store for PostgresStore {
         Ok(IssueComment { id: row.get(0), issue: r.clone(), author: author.into(), body: body.into(), at: now })
     }
 
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>> {
+        // One statement: the record of the comment and the comment itself, or neither. A
+        // concurrent call with the same `once` waits for this one, then writes nothing.
+        let row = self
+            .conn()?
+            .query_one(
+                "WITH issue AS (SELECT repo, number FROM issues WHERE repo = $1 AND number = $2),
+                 once AS (INSERT INTO state (key, value) SELECT $3, 'posted' WHERE EXISTS (SELECT 1 FROM issue)
+                          ON CONFLICT (key) DO NOTHING RETURNING key),
+                 added AS (INSERT INTO issue_comments (repo, number, author, body, at)
+                           SELECT $1, $2, $4, $5, $6 FROM once RETURNING id)
+                 SELECT EXISTS (SELECT 1 FROM issue), (SELECT id FROM added)",
+                &[&r.repo.as_str(), &issue_number(r), &once, &author, &body, &now],
+            )
+            .ctx("adding a comment")?;
+        if !get::<bool>(&row, 0)? {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        Ok(get::<Option<i64>>(&row, 1)?.map(|id| IssueComment {
+            id,
+            issue: r.clone(),
+            author: author.into(),
+            body: body.into(),
+            at: now,
+        }))
+    }
+
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>> {
         let q = format!("SELECT {COMMENT_COLS} FROM issue_comments WHERE repo = $1 AND number = $2 ORDER BY id");
         rows_ctx(self.conn()?.query(&q, &[&r.repo.as_str(), &issue_number(r)]), "reading comments", comment_row)
@@ -1141,21 +1313,8 @@ impl Store for PostgresStore {
     fn claim_delivery(&self, owner: &str, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Option<Delivery>> {
         // SKIP LOCKED: instances claiming at once each take a different delivery instead of
         // queueing behind one another's row lock.
-        let row = self
-            .conn()?
-            .query_opt(
-                &format!(
-                    "WITH due AS (
-                       SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-                         AND (lease_until IS NULL OR lease_until <= $1)
-                       ORDER BY next_attempt_at, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                     UPDATE deliveries d SET lease_owner = $2, lease_until = $3, attempts = d.attempts + 1
-                     FROM due WHERE d.id = due.id RETURNING {}",
-                    DELIVERY_COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
-                ),
-                &[&now, &owner, &(now + lease)],
-            )
-            .ctx("claiming a delivery")?;
+        let row =
+            self.conn()?.query_opt(&sql::CLAIM_DELIVERY, &[&now, &owner, &(now + lease)]).ctx("claiming a delivery")?;
         row.as_ref().map(delivery_row).transpose()
     }
 
