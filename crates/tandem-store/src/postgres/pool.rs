@@ -123,9 +123,9 @@ impl Pool {
     }
 }
 
-/// A connection lent by the pool; it goes back when dropped (unless it broke). Its own
-/// `execute`/`query*` methods and the transactions it starts use the connection's prepared
-/// statements; the client's (through `Deref`) prepare afresh.
+/// A connection lent by the pool; it goes back when dropped (unless it broke). Statements run
+/// through [`Session`] (on it or on a transaction from [`Conn::transaction`]) use the
+/// connection's prepared statements; the client's own methods (through `Deref`) prepare afresh.
 pub(crate) struct Conn<'a> {
     pool: &'a Pool,
     pooled: Option<Pooled>,
@@ -251,5 +251,39 @@ impl Drop for Conn<'_> {
         }
         drop(inner);
         self.pool.freed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement run twice on a pooled connection is prepared once, on the server too, and
+    /// the connection keeps it when it goes back to the pool.
+    #[test]
+    fn a_statement_is_prepared_once_per_connection() {
+        // The test server (see `conformance::test_postgres_url`).
+        let url = std::env::var("TANDEM_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".into());
+        let pool = Pool::new(url.parse().expect("test URL"), 1);
+        let prepared = |c: &mut Conn| -> i64 {
+            c.query_one("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 1%'", &[])
+                .unwrap()
+                .get(0)
+        };
+        let mut conn = pool.get().unwrap();
+        for i in 0..3 {
+            let row = conn.query_one("SELECT $1::int + 1", &[&i]).unwrap();
+            assert_eq!(row.get::<_, i32>(0), i + 1);
+        }
+        assert_eq!(prepared(&mut conn), 1);
+        drop(conn);
+        let mut again = pool.get().unwrap();
+        let mut tx = again.transaction().unwrap();
+        assert_eq!(tx.query_one("SELECT $1::int + 1", &[&41]).unwrap().get::<_, i32>(0), 42);
+        tx.commit().unwrap();
+        assert_eq!(prepared(&mut again), 1, "the pooled connection came back with its statement");
     }
 }
