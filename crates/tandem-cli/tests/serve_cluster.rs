@@ -20,8 +20,13 @@ use tandem_store::{PostgresStore, Store};
 const SECRET: &str = "cluster-webhook-secret-0123456789";
 const PATIENCE: Duration = Duration::from_secs(240);
 
-fn tandem() -> &'static str {
-    env!("CARGO_BIN_EXE_tandem")
+/// The binary under test: `$TANDEM_BIN` when set (a release build, for the throughput figure:
+/// `scripts/bench/serve_cluster.sh`), else the debug build cargo made for this test.
+fn tandem() -> String {
+    std::env::var("TANDEM_BIN")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_tandem").to_string())
 }
 
 /// One `tandem serve`, killed when dropped (also when the test fails).
@@ -239,10 +244,14 @@ fn three_instances_apply_every_delivery_exactly_once_through_redeliveries_and_a_
     assert!(errors.keys().all(|k| *k == 2), "errors from the instances that stayed up: {errors:?}");
     let unreachable = unreachable.into_inner().unwrap();
     assert!(unreachable.iter().all(|&n| plan[n].1 == 2), "only the killed instance was unreachable");
+    // Throughput: deliveries answered per second while sending, and all 3,000 (redeliveries
+    // included) over the time until the last one was processed.
     eprintln!(
-        "FIGURES {{\"deliveries\": {total}, \"sending_s\": {:.2}, \"processed_s\": {:.2}, \"refused_while_down\": {}}}",
+        "FIGURES {{\"deliveries\": {total}, \"sending_s\": {:.2}, \"processed_s\": {:.2}, \"received_per_s\": {:.0}, \"processed_per_s\": {:.0}, \"refused_while_down\": {}}}",
         sending.as_secs_f64(),
         processing.as_secs_f64(),
+        total as f64 / sending.as_secs_f64(),
+        total as f64 / processing.as_secs_f64(),
         unreachable.len()
     );
     drop(instances);

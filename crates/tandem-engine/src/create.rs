@@ -301,34 +301,10 @@ impl Engine {
         let c = self.store.load_coordination(id)?;
         let total = c.children.len() + 2;
         on_step(Step::Start { total });
-        let mut done = 0;
-        let mut opened = 0;
-        let mut link =
-            |subject: Subject, spec: IssueSpec, existing: Option<&IssueRef>, done: &mut usize| -> Result<IssueRef> {
-                *done += 1;
-                if let Some(r) = existing {
-                    on_step(Step::Issue { done: *done, total, reference: r.clone(), created: false });
-                    return Ok(r.clone());
-                }
-                let now = self.clock.now();
-                let issue = self.forge.ensure_issue(&spec, now)?;
-                let event = Event {
-                    at: now,
-                    actor: SYSTEM_ACTOR.into(),
-                    subject: subject.clone(),
-                    action: Action::IssueLinked,
-                    from: None,
-                    to: Some(issue.reference.to_string()),
-                    reason: None,
-                };
-                // `false`: another run linked it first (a concurrent creation with this key).
-                let linked = self.store.link_issue(id, &subject, &issue.reference, &event)?;
-                if linked {
-                    opened += 1;
-                }
-                on_step(Step::Issue { done: *done, total, reference: issue.reference.clone(), created: linked });
-                Ok(issue.reference)
-            };
+        // The local forge keeps its issues in this store: a batch of them is opened and linked
+        // in one store transaction. Any other forge opens them one by one.
+        let batch = if self.forge.kind() == "local" { ISSUES_PER_BATCH } else { 1 };
+        let mut run = Opening { engine: self, id, total, done: 0, opened: 0, on_step, batch, pending: Vec::new() };
 
         let (title, body) = self.render_parent(&c)?;
         let spec = IssueSpec {
@@ -341,9 +317,17 @@ impl Engine {
             labels: parent_labels(&c),
             parent: None,
         };
-        let parent = link(Subject::Coordination, spec, c.issue.as_ref(), &mut done)?;
+        // The children's bodies name the parent: it is opened first, on its own.
+        let parent = match &c.issue {
+            Some(r) => run.existing(r),
+            None => run.open_now(Subject::Coordination, spec)?,
+        };
         for k in 0..c.children.len() {
             let ch = &c.children[k];
+            if let Some(r) = &ch.issue {
+                run.existing(r);
+                continue;
+            }
             let ctx = self.child_context(&c, k, Some(&parent));
             let body = self.templates.render(&self.child_template_names(&c, k), &ctx)?;
             let spec = IssueSpec {
@@ -356,20 +340,29 @@ impl Engine {
                 labels: vec!["coordination".into(), format!("type:{}", c.change_type), format!("status:{}", ch.status)],
                 parent: Some(parent.clone()),
             };
-            link(Subject::Child(ch.repo.clone()), spec, ch.issue.as_ref(), &mut done)?;
+            run.open(Subject::Child(ch.repo.clone()), spec)?;
         }
-        let ctx = self.integration_context(&c, Some(&parent));
-        let spec = IssueSpec {
-            repo: c.integration.repo.clone(),
-            kind: IssueKind::Integration,
-            coordination: Some(id),
-            marker: marker(&c.key, &Subject::Integration),
-            title: c.integration.title.clone(),
-            body: self.templates.render(&["integration.md.j2".into()], &ctx)?,
-            labels: vec!["coordination".into(), "integration-testing".into()],
-            parent: Some(parent.clone()),
-        };
-        link(Subject::Integration, spec, c.integration.issue.as_ref(), &mut done)?;
+        match &c.integration.issue {
+            Some(r) => {
+                run.existing(r);
+            }
+            None => {
+                let ctx = self.integration_context(&c, Some(&parent));
+                let spec = IssueSpec {
+                    repo: c.integration.repo.clone(),
+                    kind: IssueKind::Integration,
+                    coordination: Some(id),
+                    marker: marker(&c.key, &Subject::Integration),
+                    title: c.integration.title.clone(),
+                    body: self.templates.render(&["integration.md.j2".into()], &ctx)?,
+                    labels: vec!["coordination".into(), "integration-testing".into()],
+                    parent: Some(parent.clone()),
+                };
+                run.open(Subject::Integration, spec)?;
+            }
+        }
+        run.flush()?;
+        let opened = run.opened;
         // The parent's task list names the child issues: bring it up to date now they exist.
         // Always, not only when this run opened something: a run killed after the last link
         // and before this push left the parent without references, and the next run (which
@@ -461,6 +454,107 @@ impl Engine {
             self.templates.render_line("parent-title.j2", &ctx)?,
             self.templates.render(&["parent.md.j2".into()], &ctx)?,
         ))
+    }
+}
+
+/// How many issues a creation on the local forge opens and links per store transaction: a
+/// killed creation loses at most this many (rolled back together, opened by the next run), and
+/// a 500-child creation commits about ten times instead of a thousand.
+const ISSUES_PER_BATCH: usize = 64;
+
+/// The issues of one creation being opened, in order, in batches of `batch`.
+struct Opening<'a, 'b> {
+    engine: &'a Engine,
+    id: CoordId,
+    total: usize,
+    done: usize,
+    opened: usize,
+    on_step: &'b mut dyn FnMut(Step),
+    batch: usize,
+    pending: Vec<(Subject, IssueSpec)>,
+}
+
+impl Opening<'_, '_> {
+    /// An issue linked by an earlier run: counted, nothing to open.
+    fn existing(&mut self, r: &IssueRef) -> IssueRef {
+        self.done += 1;
+        (self.on_step)(Step::Issue { done: self.done, total: self.total, reference: r.clone(), created: false });
+        r.clone()
+    }
+
+    /// Queues an issue to open and link; the queue is flushed when a batch is full.
+    fn open(&mut self, subject: Subject, spec: IssueSpec) -> Result<()> {
+        self.pending.push((subject, spec));
+        if self.pending.len() >= self.batch {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Opens and links the queued issues and then this one; returns its reference.
+    fn open_now(&mut self, subject: Subject, spec: IssueSpec) -> Result<IssueRef> {
+        self.pending.push((subject, spec));
+        let refs = self.flush()?;
+        Ok(refs.into_iter().next_back().expect("flush answers one reference per queued issue"))
+    }
+
+    /// Opens and links the queued issues: on the local forge in one store transaction, else
+    /// one by one through the forge. Returns their references, in order.
+    fn flush(&mut self) -> Result<Vec<IssueRef>> {
+        let items = std::mem::take(&mut self.pending);
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let e = self.engine;
+        let now = e.clock.now();
+        let linked: Vec<(IssueRef, bool)> = if self.batch > 1 {
+            e.store
+                .create_and_link_issues(self.id, &items, now, &|subject, r| link_event(now, subject, r))?
+                .into_iter()
+                .map(|(issue, linked)| (issue.reference, linked))
+                .collect()
+        } else {
+            let mut out = Vec::with_capacity(items.len());
+            for (subject, spec) in &items {
+                let now = e.clock.now();
+                let issue = e.forge.ensure_issue(spec, now)?;
+                // `false`: another run linked it first (a concurrent creation with this key).
+                let linked = e.store.link_issue(
+                    self.id,
+                    subject,
+                    &issue.reference,
+                    &link_event(now, subject, &issue.reference),
+                )?;
+                out.push((issue.reference, linked));
+            }
+            out
+        };
+        let mut refs = Vec::with_capacity(linked.len());
+        for (reference, linked) in linked {
+            self.done += 1;
+            self.opened += usize::from(linked);
+            (self.on_step)(Step::Issue {
+                done: self.done,
+                total: self.total,
+                reference: reference.clone(),
+                created: linked,
+            });
+            refs.push(reference);
+        }
+        Ok(refs)
+    }
+}
+
+/// The event recording that `subject`'s issue is `r`.
+fn link_event(at: chrono::DateTime<chrono::Utc>, subject: &Subject, r: &IssueRef) -> Event {
+    Event {
+        at,
+        actor: SYSTEM_ACTOR.into(),
+        subject: subject.clone(),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
     }
 }
 

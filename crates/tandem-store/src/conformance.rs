@@ -215,6 +215,103 @@ pub fn linking_the_same_issue_again_appends_no_event(store: &dyn Store) {
     assert_eq!(store.load_coordination(id).unwrap().child(&name("hub")).unwrap().issue.as_ref(), Some(&other));
 }
 
+/// A batch of issues opened and linked in one call: each issue once (a marker opened by an
+/// earlier run is reused), each link once (asking again appends nothing), numbered per
+/// repository; a batch that fails half way leaves nothing of itself behind.
+pub fn issues_are_opened_and_linked_in_batches(store: &dyn Store) {
+    let c = sample("batch");
+    let (id, _) = store.insert_coordination(&c, &created(&c)).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).single().expect("valid date");
+    let spec = |repo: &str, marker: &str| IssueSpec {
+        repo: name(repo),
+        kind: IssueKind::Child,
+        coordination: Some(id),
+        marker: marker.into(),
+        title: format!("t {marker}"),
+        body: "b".into(),
+        labels: vec!["coordination".into()],
+        parent: None,
+    };
+    let event = |subject: &Subject, r: &IssueRef| Event {
+        at: now,
+        actor: "tandem".into(),
+        subject: subject.clone(),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    // An earlier run opened proto's issue and died before linking it.
+    let (earlier, _) = store.create_issue(&spec("proto", "b-proto"), now).unwrap();
+    let items = vec![
+        (Subject::Coordination, spec("loqa", "b-parent")),
+        (Subject::Child(name("proto")), spec("proto", "b-proto")),
+        (Subject::Child(name("hub")), spec("hub", "b-hub")),
+        (Subject::Integration, spec("loqa", "b-integration")),
+    ];
+    let out = store.create_and_link_issues(id, &items, now, &event).unwrap();
+    let refs: Vec<String> = out.iter().map(|(i, _)| i.reference.to_string()).collect();
+    assert_eq!(refs, ["loqa#1", "proto#1", "hub#1", "loqa#2"]);
+    assert!(out.iter().all(|(_, linked)| *linked));
+    assert_eq!(out[1].0, earlier, "the issue of the earlier run, not a second one");
+    assert_eq!((out[2].0.title.as_str(), out[2].0.state), ("t b-hub", IssueState::Open));
+    let loaded = store.load_coordination(id).unwrap();
+    assert_eq!(loaded.issue.as_ref(), Some(&out[0].0.reference));
+    assert_eq!(loaded.child(&name("proto")).unwrap().issue.as_ref(), Some(&out[1].0.reference));
+    assert_eq!(loaded.child(&name("hub")).unwrap().issue.as_ref(), Some(&out[2].0.reference));
+    assert_eq!(loaded.integration.issue.as_ref(), Some(&out[3].0.reference));
+    let linked = |store: &dyn Store| -> Vec<(Subject, Option<String>)> {
+        let history = store.events(id).unwrap();
+        history
+            .into_iter()
+            .filter(|e| e.event.action == Action::IssueLinked)
+            .map(|e| (e.event.subject, e.event.to))
+            .collect()
+    };
+    let want: Vec<(Subject, Option<String>)> =
+        items.iter().map(|(s, _)| s.clone()).zip(refs.iter().map(|r| Some(r.clone()))).collect();
+    assert_eq!(linked(store), want, "one event per link, in order");
+
+    // Asked again (a resumed or concurrent run): the same issues, nothing new.
+    let again = store.create_and_link_issues(id, &items, now, &event).unwrap();
+    assert_eq!(
+        again.iter().map(|(i, l)| (i.reference.to_string(), *l)).collect::<Vec<_>>(),
+        refs.iter().map(|r| (r.clone(), false)).collect::<Vec<_>>()
+    );
+    assert_eq!(store.list_issues(None).unwrap().len(), 4);
+    assert_eq!(linked(store).len(), 4);
+
+    // Children only (one statement per step on PostgreSQL): one of them linked already.
+    let children = vec![
+        (Subject::Child(name("hub")), spec("hub", "b-hub")),
+        (Subject::Child(name("proto")), spec("proto", "b-proto-2")),
+    ];
+    let out2 = store.create_and_link_issues(id, &children, now, &event).unwrap();
+    let got: Vec<(String, bool)> = out2.iter().map(|(i, l)| (i.reference.to_string(), *l)).collect();
+    assert_eq!(got, [("hub#1".to_string(), false), ("proto#2".to_string(), true)]);
+    assert_eq!(linked(store).len(), 5);
+    assert_eq!(linked(store)[4], (Subject::Child(name("proto")), Some("proto#2".into())));
+    let relinked = store.load_coordination(id).unwrap();
+    assert_eq!(
+        relinked.child(&name("proto")).unwrap().issue.as_ref().map(|r| r.to_string()).as_deref(),
+        Some("proto#2")
+    );
+    // A batch whose second item cannot be linked (no such child): none of it stays, not even
+    // the first item's new issue and link.
+    let failing = vec![
+        (Subject::Child(name("hub")), spec("hub", "b-hub-2")),
+        (Subject::Child(name("nope")), spec("nope", "b-nope")),
+    ];
+    assert!(matches!(store.create_and_link_issues(id, &failing, now, &event), Err(StoreError::NotFound(_))));
+    assert_eq!(store.list_issues(None).unwrap().len(), 5, "the failed batch opened nothing");
+    assert_eq!(
+        store.load_coordination(id).unwrap().child(&name("hub")).unwrap().issue.as_ref(),
+        Some(&out[2].0.reference)
+    );
+    assert_eq!(linked(store).len(), 5);
+    assert!(store.create_and_link_issues(id, &[], now, &event).unwrap().is_empty());
+}
+
 pub fn analyses_are_recorded_and_linked(store: &dyn Store) {
     use tandem_model::{AnalysisRecord, Finding, ImpactLevel, Severity};
     let c = sample("k6");
@@ -340,6 +437,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
     linking_the_same_issue_again_appends_no_event(make().as_ref());
+    issues_are_opened_and_linked_in_batches(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());
     summaries_agree_with_the_aggregates(make().as_ref());
@@ -347,6 +445,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     failed_deliveries_retry_then_give_up(make().as_ref());
     expired_leases_are_taken_over(make().as_ref());
     comments_state_and_last_event_id(make().as_ref());
+    a_comment_once_is_posted_once(make().as_ref());
     leader_lock_is_held_by_one_at_a_time(make().as_ref());
     waiting_for_a_change_wakes_on_new_history(make().as_ref());
     export_then_import_keeps_everything(make().as_ref(), make().as_ref());
@@ -475,6 +574,35 @@ pub fn comments_state_and_last_event_id(s: &dyn Store) {
     s.set_state("scheduler.health.next_run", "2026-03-02T10:00:00Z").unwrap();
     s.set_state("scheduler.health.next_run", "2026-03-02T10:05:00Z").unwrap();
     assert_eq!(s.get_state("scheduler.health.next_run").unwrap().as_deref(), Some("2026-03-02T10:05:00Z"));
+}
+
+/// A comment posted "once" under a name is posted the first time only, and the name is kept as
+/// state; an unknown issue is an error that records nothing.
+pub fn a_comment_once_is_posted_once(s: &dyn Store) {
+    let spec = IssueSpec {
+        repo: name("loqa-core"),
+        kind: IssueKind::Child,
+        coordination: None,
+        marker: "once-marker".into(),
+        title: "t".into(),
+        body: "b".into(),
+        labels: vec![],
+        parent: None,
+    };
+    let (issue, _) = s.create_issue(&spec, at(0, 0)).unwrap();
+    let r = &issue.reference;
+    let first = s.add_issue_comment_once(r, "tandem", "answer", at(0, 1), "reply:d-1").unwrap().expect("posted");
+    assert_eq!((first.author.as_str(), first.body.as_str(), first.at), ("tandem", "answer", at(0, 1)));
+    assert!(s.add_issue_comment_once(r, "tandem", "answer again", at(0, 2), "reply:d-1").unwrap().is_none());
+    let other = s.add_issue_comment_once(r, "tandem", "another", at(0, 3), "reply:d-2").unwrap().expect("posted");
+    assert!(other.id > first.id);
+    let bodies: Vec<String> = s.issue_comments(r).unwrap().into_iter().map(|c| c.body).collect();
+    assert_eq!(bodies, ["answer", "another"]);
+    assert_eq!(s.get_state("reply:d-1").unwrap().as_deref(), Some("posted"));
+    let missing = IssueRef { repo: name("loqa-core"), number: 999 };
+    let err = s.add_issue_comment_once(&missing, "tandem", "x", at(0, 4), "reply:d-3");
+    assert!(matches!(err, Err(StoreError::IssueNotFound(_))), "{err:?}");
+    assert_eq!(s.get_state("reply:d-3").unwrap(), None, "nothing recorded for an unknown issue");
 }
 
 /// One holder per name at a time; dropping the guard frees it.

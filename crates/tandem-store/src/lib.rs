@@ -61,6 +61,19 @@ pub trait Store: Send + Sync {
     /// `save_coordination` never overwrites them.
     fn link_issue(&self, id: CoordId, subject: &tandem_model::Subject, issue: &IssueRef, event: &Event)
         -> Result<bool>;
+    /// [`Store::create_issue`] then [`Store::link_issue`] for each item, in order, all in one
+    /// transaction: what a creation on the local forge does for a batch of its issues, at the cost
+    /// of one commit instead of two per issue. An issue whose marker exists is not opened again,
+    /// a link already made appends no event; the event of a new link is `event(subject,
+    /// reference)`. Returns each item's issue and whether this call linked it. On error nothing
+    /// of the batch stays: a creation killed half way resumes at the first batch not committed.
+    fn create_and_link_issues(
+        &self,
+        id: CoordId,
+        items: &[(tandem_model::Subject, IssueSpec)],
+        now: chrono::DateTime<chrono::Utc>,
+        event: &dyn Fn(&tandem_model::Subject, &IssueRef) -> Event,
+    ) -> Result<Vec<(Issue, bool)>>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
     /// Every coordination as a list shows it, oldest first: what `list_coordinations` mapped
@@ -99,6 +112,18 @@ pub trait Store: Send + Sync {
     ) -> Result<IssueComment>;
     /// An issue's comments, oldest first.
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>>;
+    /// Adds a comment to an issue of the local forge unless the named state `once` is set, and
+    /// sets it (to `posted`), in one transaction: a comment that must be posted at most once
+    /// (an answer to a webhook delivery handled again) needs no search of the issue's comments.
+    /// `None` (nothing written) when `once` was set already.
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>>;
 
     /// The id of the newest event in the whole history (0 when there is none): what live views
     /// poll to notice that anything changed.

@@ -130,6 +130,68 @@ fn repo(s: String) -> rusqlite::Result<RepoName> {
 
 const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue";
 
+/// The columns a coordination row is written with, by `insert_coordination` (a new id, version
+/// 1) and by `import` (its own id and version) alike.
+const COORD_WRITE_COLS: &str = "key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, integration_issue";
+
+/// A coordination's values in the order of [`COORD_WRITE_COLS`].
+struct CoordValues<'a> {
+    c: &'a Coordination,
+    enums: [&'static str; 4],
+    hold: Option<String>,
+    source_repo: Option<&'a str>,
+    home_repo: &'a str,
+    issue: Option<String>,
+    integration: String,
+    times: [String; 2],
+    integration_issue: Option<String>,
+}
+
+impl<'a> CoordValues<'a> {
+    fn new(c: &'a Coordination) -> Self {
+        CoordValues {
+            c,
+            enums: [c.change_type.as_str(), c.priority.as_str(), c.strategy.as_str(), c.status.as_str()],
+            hold: c.hold.as_ref().map(to_json),
+            source_repo: c.source_repo.as_ref().map(RepoName::as_str),
+            home_repo: c.home_repo.as_str(),
+            issue: c.issue.as_ref().map(|i| i.to_string()),
+            integration: integration_json(&c.integration),
+            times: [ts(c.created_at), ts(c.updated_at)],
+            integration_issue: c.integration.issue.as_ref().map(|i| i.to_string()),
+        }
+    }
+
+    fn params(&self) -> [&dyn rusqlite::ToSql; 16] {
+        let c = self.c;
+        let [change_type, priority, strategy, status] = &self.enums;
+        let [created, updated] = &self.times;
+        [
+            &c.key,
+            &c.title,
+            change_type,
+            priority,
+            strategy,
+            status,
+            &self.hold,
+            &c.plan,
+            &c.milestone,
+            &self.source_repo,
+            &self.home_repo,
+            &self.issue,
+            &self.integration,
+            created,
+            updated,
+            &self.integration_issue,
+        ]
+    }
+}
+
+/// `?first, ?first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
 fn coordination_row(r: &Row) -> rusqlite::Result<Coordination> {
     let hold: Option<String> = r.get(7)?;
     let integration: String = r.get(13)?;
@@ -202,18 +264,45 @@ fn write_children(tx: &rusqlite::Transaction, c: &Coordination) -> rusqlite::Res
     Ok(())
 }
 
-fn write_events(tx: &rusqlite::Transaction, id: CoordId, events: &[Event]) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO events (coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    for e in events {
-        let (kind, repo) = match &e.subject {
+/// The columns of an event besides its id and coordination, written by every path that appends
+/// history (and by `import`, which adds the two).
+const EVENT_WRITE_COLS: &str = "at, actor, subject_kind, subject_repo, action, from_state, to_state, reason";
+
+/// An event's values in the order of [`EVENT_WRITE_COLS`].
+struct EventValues<'a> {
+    e: &'a Event,
+    at: String,
+    kind: &'static str,
+    subject_repo: Option<&'a str>,
+    action: &'static str,
+}
+
+impl<'a> EventValues<'a> {
+    fn new(e: &'a Event) -> Self {
+        let (kind, subject_repo) = match &e.subject {
             Subject::Coordination => ("coordination", None),
             Subject::Child(r) => ("child", Some(r.as_str())),
             Subject::Integration => ("integration", None),
         };
-        stmt.execute(params![id.0, ts(e.at), e.actor, kind, repo, e.action.as_str(), e.from, e.to, e.reason])?;
+        EventValues { e, at: ts(e.at), kind, subject_repo, action: e.action.as_str() }
+    }
+
+    fn params(&self) -> [&dyn rusqlite::ToSql; 8] {
+        let e = self.e;
+        [&self.at, &e.actor, &self.kind, &self.subject_repo, &self.action, &e.from, &e.to, &e.reason]
+    }
+}
+
+fn write_events(tx: &rusqlite::Connection, id: CoordId, events: &[Event]) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO events (coord_id, {EVENT_WRITE_COLS}) VALUES (?1, {})",
+        placeholders(2, 8)
+    ))?;
+    for e in events {
+        let values = EventValues::new(e);
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&id.0];
+        p.extend(values.params());
+        stmt.execute(&*p)?;
     }
     Ok(())
 }
@@ -275,6 +364,51 @@ fn map_row_err(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError 
 
 const ANALYSIS_COLS: &str = "id, repo, base, head, at, impact, findings, consumers, coord_id";
 
+/// The columns an analysis is written with, by `record_analysis` (a new id) and `import` (its
+/// own id) alike.
+const ANALYSIS_WRITE_COLS: &str = "repo, base, head, at, impact, breaking, findings, consumers, coord_id";
+
+/// An analysis's values in the order of [`ANALYSIS_WRITE_COLS`].
+struct AnalysisValues<'a> {
+    a: &'a AnalysisRecord,
+    repo: Option<&'a str>,
+    at: String,
+    impact: &'static str,
+    breaking: i64,
+    findings: String,
+    consumers: String,
+    coordination: Option<i64>,
+}
+
+impl<'a> AnalysisValues<'a> {
+    fn new(a: &'a AnalysisRecord) -> Self {
+        AnalysisValues {
+            a,
+            repo: a.repo.as_ref().map(RepoName::as_str),
+            at: ts(a.at),
+            impact: a.impact.as_str(),
+            breaking: a.breaking() as i64,
+            findings: to_json(&a.findings),
+            consumers: to_json(&a.consumers),
+            coordination: a.coordination.map(|c| c.0),
+        }
+    }
+
+    fn params(&self) -> [&dyn rusqlite::ToSql; 9] {
+        [
+            &self.repo,
+            &self.a.base,
+            &self.a.head,
+            &self.at,
+            &self.impact,
+            &self.breaking,
+            &self.findings,
+            &self.consumers,
+            &self.coordination,
+        ]
+    }
+}
+
 const DELIVERY_COLS: &str = "id, event, payload, received_at, state, attempts, last_error, next_attempt_at, lease_owner, lease_until, finished_at, outcome";
 
 fn delivery_row(r: &Row) -> rusqlite::Result<Delivery> {
@@ -311,23 +445,103 @@ fn analysis_row(r: &Row) -> rusqlite::Result<AnalysisRecord> {
     })
 }
 
+/// Opens the issue `spec` describes, numbered next in its repository, unless one with its marker
+/// exists; inside the caller's (immediate) transaction.
+fn create_issue_in(tx: &rusqlite::Connection, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
+    let found = tx
+        .prepare_cached(&format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = ?1"))
+        .and_then(|mut st| st.query_row([&spec.marker], issue_row).optional())
+        .map_err(map_row_err("looking up an issue"))?;
+    if let Some(issue) = found {
+        return Ok((issue, false));
+    }
+    let number: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM issues WHERE repo = ?1")
+        .and_then(|mut st| st.query_row([spec.repo.as_str()], |r| r.get(0)))
+        .ctx("numbering an issue")?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO issues ({ISSUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10, ?10)"
+    ))
+    .and_then(|mut st| {
+        st.execute(params![
+            spec.repo.as_str(),
+            number,
+            spec.kind.as_str(),
+            spec.coordination.map(|c| c.0),
+            spec.marker,
+            spec.title,
+            spec.body,
+            to_json(&spec.labels),
+            spec.parent.as_ref().map(|p| p.to_string()),
+            ts(now),
+        ])
+    })
+    .ctx("creating an issue")?;
+    let issue = Issue {
+        reference: IssueRef { repo: spec.repo.clone(), number: number as u64 },
+        kind: spec.kind,
+        coordination: spec.coordination,
+        marker: spec.marker.clone(),
+        title: spec.title.clone(),
+        body: spec.body.clone(),
+        state: IssueState::Open,
+        labels: spec.labels.clone(),
+        parent: spec.parent.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((issue, true))
+}
+
+/// Links `issue` to `subject` unless it is linked so already, appending `event` only then;
+/// inside the caller's (immediate) transaction.
+fn link_issue_in(
+    tx: &rusqlite::Connection,
+    id: CoordId,
+    subject: &Subject,
+    issue: &IssueRef,
+    event: &Event,
+) -> Result<bool> {
+    let r = issue.to_string();
+    // Only a change of link writes (and records) anything: two processes resuming the same
+    // creation both reach this point for the same issue, and the history must say it once.
+    let current: Option<Option<String>> = match subject {
+        Subject::Coordination => {
+            tx.query_row("SELECT issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0)).optional()
+        }
+        Subject::Integration => tx
+            .query_row("SELECT integration_issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0))
+            .optional(),
+        Subject::Child(repo) => tx
+            .prepare_cached("SELECT issue FROM children WHERE coord_id = ?1 AND repo = ?2")
+            .and_then(|mut st| st.query_row(params![id.0, repo.as_str()], |row| row.get(0)).optional()),
+    }
+    .ctx("reading an issue link")?;
+    match current {
+        None => return Err(StoreError::NotFound(id)),
+        Some(Some(existing)) if existing == r => return Ok(false),
+        Some(_) => {}
+    }
+    match subject {
+        Subject::Coordination => tx.execute("UPDATE coordinations SET issue = ?1 WHERE id = ?2", params![r, id.0]),
+        Subject::Integration => {
+            tx.execute("UPDATE coordinations SET integration_issue = ?1 WHERE id = ?2", params![r, id.0])
+        }
+        Subject::Child(repo) => tx
+            .prepare_cached("UPDATE children SET issue = ?1 WHERE coord_id = ?2 AND repo = ?3")
+            .and_then(|mut st| st.execute(params![r, id.0, repo.as_str()])),
+    }
+    .ctx("linking an issue")?;
+    write_events(tx, id, std::slice::from_ref(event)).ctx("appending history")?;
+    Ok(true)
+}
+
 impl Store for SqliteStore {
     fn record_analysis(&self, a: &AnalysisRecord) -> Result<i64> {
         let conn = self.conn();
         conn.execute(
-            "INSERT INTO analyses (repo, base, head, at, impact, breaking, findings, consumers, coord_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                a.repo.as_ref().map(RepoName::as_str),
-                a.base,
-                a.head,
-                ts(a.at),
-                a.impact.as_str(),
-                a.breaking() as i64,
-                to_json(&a.findings),
-                to_json(&a.consumers),
-                a.coordination.map(|c| c.0),
-            ],
+            &format!("INSERT INTO analyses ({ANALYSIS_WRITE_COLS}) VALUES ({})", placeholders(1, 9)),
+            &AnalysisValues::new(a).params()[..],
         )
         .ctx("recording an analysis")?;
         Ok(conn.last_insert_rowid())
@@ -359,27 +573,8 @@ impl Store for SqliteStore {
             return Ok((CoordId(id), false));
         }
         tx.execute(
-            "INSERT INTO coordinations (key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo,
-               home_repo, issue, integration, created_at, updated_at, version, integration_issue)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16)",
-            params![
-                c.key,
-                c.title,
-                c.change_type.as_str(),
-                c.priority.as_str(),
-                c.strategy.as_str(),
-                c.status.as_str(),
-                c.hold.as_ref().map(to_json),
-                c.plan,
-                c.milestone,
-                c.source_repo.as_ref().map(RepoName::as_str),
-                c.home_repo.as_str(),
-                c.issue.as_ref().map(|i| i.to_string()),
-                integration_json(&c.integration),
-                ts(c.created_at),
-                ts(c.updated_at),
-                c.integration.issue.as_ref().map(|i| i.to_string()),
-            ],
+            &format!("INSERT INTO coordinations (version, {COORD_WRITE_COLS}) VALUES (1, {})", placeholders(1, 16)),
+            &CoordValues::new(c).params()[..],
         )
         .ctx("inserting a coordination")?;
         let id = CoordId(tx.last_insert_rowid());
@@ -455,44 +650,28 @@ impl Store for SqliteStore {
     fn link_issue(&self, id: CoordId, subject: &Subject, issue: &IssueRef, event: &Event) -> Result<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
-        let r = issue.to_string();
-        // Only a change of link writes (and records) anything: two processes resuming the same
-        // creation both reach this point for the same issue, and the history must say it once.
-        let current: Option<Option<String>> = match subject {
-            Subject::Coordination => tx
-                .query_row("SELECT issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0))
-                .optional(),
-            Subject::Integration => tx
-                .query_row("SELECT integration_issue FROM coordinations WHERE id = ?1", params![id.0], |row| row.get(0))
-                .optional(),
-            Subject::Child(repo) => tx
-                .query_row(
-                    "SELECT issue FROM children WHERE coord_id = ?1 AND repo = ?2",
-                    params![id.0, repo.as_str()],
-                    |row| row.get(0),
-                )
-                .optional(),
-        }
-        .ctx("reading an issue link")?;
-        match current {
-            None => return Err(StoreError::NotFound(id)),
-            Some(Some(existing)) if existing == r => return Ok(false),
-            Some(_) => {}
-        }
-        match subject {
-            Subject::Coordination => tx.execute("UPDATE coordinations SET issue = ?1 WHERE id = ?2", params![r, id.0]),
-            Subject::Integration => {
-                tx.execute("UPDATE coordinations SET integration_issue = ?1 WHERE id = ?2", params![r, id.0])
-            }
-            Subject::Child(repo) => tx.execute(
-                "UPDATE children SET issue = ?1 WHERE coord_id = ?2 AND repo = ?3",
-                params![r, id.0, repo.as_str()],
-            ),
-        }
-        .ctx("linking an issue")?;
-        write_events(&tx, id, std::slice::from_ref(event)).ctx("appending history")?;
+        let linked = link_issue_in(&tx, id, subject, issue, event)?;
         tx.commit().ctx("committing an issue link")?;
-        Ok(true)
+        Ok(linked)
+    }
+
+    fn create_and_link_issues(
+        &self,
+        id: CoordId,
+        items: &[(Subject, IssueSpec)],
+        now: DateTime<Utc>,
+        event: &dyn Fn(&Subject, &IssueRef) -> Event,
+    ) -> Result<Vec<(Issue, bool)>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let mut out = Vec::with_capacity(items.len());
+        for (subject, spec) in items {
+            let (issue, _) = create_issue_in(&tx, spec, now)?;
+            let linked = link_issue_in(&tx, id, subject, &issue.reference, &event(subject, &issue.reference))?;
+            out.push((issue, linked));
+        }
+        tx.commit().ctx("committing issues")?;
+        Ok(out)
     }
 
     fn list_coordinations(&self) -> Result<Vec<Coordination>> {
@@ -550,49 +729,9 @@ impl Store for SqliteStore {
     fn create_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
-        let found = tx
-            .query_row(&format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = ?1"), [&spec.marker], issue_row)
-            .optional()
-            .map_err(map_row_err("looking up an issue"))?;
-        if let Some(issue) = found {
-            return Ok((issue, false));
-        }
-        let number: i64 = tx
-            .query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM issues WHERE repo = ?1", [spec.repo.as_str()], |r| {
-                r.get(0)
-            })
-            .ctx("numbering an issue")?;
-        tx.execute(
-            &format!("INSERT INTO issues ({ISSUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10, ?10)"),
-            params![
-                spec.repo.as_str(),
-                number,
-                spec.kind.as_str(),
-                spec.coordination.map(|c| c.0),
-                spec.marker,
-                spec.title,
-                spec.body,
-                to_json(&spec.labels),
-                spec.parent.as_ref().map(|p| p.to_string()),
-                ts(now),
-            ],
-        )
-        .ctx("creating an issue")?;
+        let created = create_issue_in(&tx, spec, now)?;
         tx.commit().ctx("committing an issue")?;
-        let issue = Issue {
-            reference: IssueRef { repo: spec.repo.clone(), number: number as u64 },
-            kind: spec.kind,
-            coordination: spec.coordination,
-            marker: spec.marker.clone(),
-            title: spec.title.clone(),
-            body: spec.body.clone(),
-            state: IssueState::Open,
-            labels: spec.labels.clone(),
-            parent: spec.parent.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        Ok((issue, true))
+        Ok(created)
     }
 
     fn find_issue_by_marker(&self, marker: &str) -> Result<Option<Issue>> {
@@ -679,6 +818,38 @@ impl Store for SqliteStore {
             body: body.to_string(),
             at: now,
         })
+    }
+
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).ctx("starting a transaction")?;
+        let found = tx
+            .prepare_cached("SELECT 1 FROM issues WHERE repo = ?1 AND number = ?2")
+            .and_then(|mut st| st.exists(params![r.repo.as_str(), r.number as i64]))
+            .ctx("looking up an issue")?;
+        if !found {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        let fresh = tx
+            .prepare_cached("INSERT INTO state (key, value) VALUES (?1, 'posted') ON CONFLICT (key) DO NOTHING")
+            .and_then(|mut st| st.execute([once]))
+            .ctx("recording a comment")?;
+        if fresh == 0 {
+            return Ok(None);
+        }
+        tx.prepare_cached("INSERT INTO issue_comments (repo, number, author, body, at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut st| st.execute(params![r.repo.as_str(), r.number as i64, author, body, ts(now)]))
+            .ctx("adding a comment")?;
+        let id = tx.last_insert_rowid();
+        tx.commit().ctx("committing a comment")?;
+        Ok(Some(IssueComment { id, issue: r.clone(), author: author.into(), body: body.into(), at: now }))
     }
 
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>> {
@@ -964,61 +1135,26 @@ fn comment_row(r: &Row) -> rusqlite::Result<IssueComment> {
 
 /// Writes every record of a snapshot with its ids (the target was checked empty).
 fn import_rows(tx: &rusqlite::Transaction, s: &Snapshot) -> Result<()> {
+    let insert_coordination =
+        format!("INSERT INTO coordinations (id, version, {COORD_WRITE_COLS}) VALUES (?1, ?2, {})", placeholders(3, 16));
     for c in &s.coordinations {
-        tx.execute(
-            "INSERT INTO coordinations (id, key, title, change_type, priority, strategy, status, hold, plan, milestone,
-               source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                c.id.0,
-                c.key,
-                c.title,
-                c.change_type.as_str(),
-                c.priority.as_str(),
-                c.strategy.as_str(),
-                c.status.as_str(),
-                c.hold.as_ref().map(to_json),
-                c.plan,
-                c.milestone,
-                c.source_repo.as_ref().map(RepoName::as_str),
-                c.home_repo.as_str(),
-                c.issue.as_ref().map(|i| i.to_string()),
-                integration_json(&c.integration),
-                ts(c.created_at),
-                ts(c.updated_at),
-                c.version,
-                c.integration.issue.as_ref().map(|i| i.to_string()),
-            ],
-        )
-        .ctx("copying a coordination")?;
+        let values = CoordValues::new(c);
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&c.id.0, &c.version];
+        p.extend(values.params());
+        tx.execute(&insert_coordination, &*p).ctx("copying a coordination")?;
         write_children(tx, c).ctx("copying children")?;
     }
     let mut stmt = tx
-        .prepare(
-            "INSERT INTO events (id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
+        .prepare(&format!(
+            "INSERT INTO events (id, coord_id, {EVENT_WRITE_COLS}) VALUES (?1, ?2, {})",
+            placeholders(3, 8)
+        ))
         .ctx("copying history")?;
     for e in &s.events {
-        let (kind, subject_repo) = match &e.event.subject {
-            Subject::Coordination => ("coordination", None),
-            Subject::Child(r) => ("child", Some(r.as_str())),
-            Subject::Integration => ("integration", None),
-        };
-        let ev = &e.event;
-        stmt.execute(params![
-            e.id,
-            e.coordination.0,
-            ts(ev.at),
-            ev.actor,
-            kind,
-            subject_repo,
-            ev.action.as_str(),
-            ev.from,
-            ev.to,
-            ev.reason
-        ])
-        .ctx("copying history")?;
+        let values = EventValues::new(&e.event);
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&e.id, &e.coordination.0];
+        p.extend(values.params());
+        stmt.execute(&*p).ctx("copying history")?;
     }
     for i in &s.issues {
         tx.execute(
@@ -1047,24 +1183,13 @@ fn import_rows(tx: &rusqlite::Transaction, s: &Snapshot) -> Result<()> {
         )
         .ctx("copying a comment")?;
     }
+    let insert_analysis =
+        format!("INSERT INTO analyses (id, {ANALYSIS_WRITE_COLS}) VALUES (?1, {})", placeholders(2, 9));
     for a in &s.analyses {
-        tx.execute(
-            "INSERT INTO analyses (id, repo, base, head, at, impact, breaking, findings, consumers, coord_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                a.id,
-                a.repo.as_ref().map(RepoName::as_str),
-                a.base,
-                a.head,
-                ts(a.at),
-                a.impact.as_str(),
-                a.breaking() as i64,
-                to_json(&a.findings),
-                to_json(&a.consumers),
-                a.coordination.map(|c| c.0),
-            ],
-        )
-        .ctx("copying an analysis")?;
+        let values = AnalysisValues::new(a);
+        let mut p: Vec<&dyn rusqlite::ToSql> = vec![&a.id];
+        p.extend(values.params());
+        tx.execute(&insert_analysis, &*p).ctx("copying an analysis")?;
     }
     for d in &s.deliveries {
         tx.execute(

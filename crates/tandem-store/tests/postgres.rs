@@ -266,3 +266,63 @@ fn a_copy_from_sqlite_to_postgres_and_back_is_lossless() {
     back.import(&on_pg).unwrap();
     assert_eq!(back.export().unwrap().checksum(), snapshot.checksum());
 }
+
+/// Instances opening issues in one repository at once, one by one and in batches: every issue
+/// once, numbered 1…n without a gap or a repeat (a creation that lost the race for a number asks
+/// again), and every link once.
+#[test]
+fn concurrent_issue_creation_numbers_each_issue_once() {
+    use chrono::{TimeZone, Utc};
+    use tandem_model::{Action, Event, IssueKind, IssueRef, IssueSpec, RepoName, Subject};
+    let schema = TestSchema::new();
+    let (a, b) = (schema.open(), schema.open());
+    let c = conformance::sample("numbers");
+    let (id, _) = a.insert_coordination(&c, &[]).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap();
+    let spec = |marker: String| IssueSpec {
+        repo: RepoName::parse("hub").unwrap(),
+        kind: IssueKind::Child,
+        coordination: Some(id),
+        marker,
+        title: "t".into(),
+        body: "b".into(),
+        labels: vec![],
+        parent: None,
+    };
+    let event = |subject: &Subject, r: &IssueRef| Event {
+        at: now,
+        actor: "tandem".into(),
+        subject: subject.clone(),
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    std::thread::scope(|scope| {
+        for (t, store) in [&a, &b, &a, &b].into_iter().enumerate() {
+            let spec = &spec;
+            scope.spawn(move || {
+                for i in 0..15 {
+                    // Every thread opens the same shared markers too: each is opened once.
+                    store.create_issue(&spec(format!("own-{t}-{i}")), now).unwrap();
+                    store.create_issue(&spec(format!("shared-{i}")), now).unwrap();
+                }
+            });
+        }
+        for (t, store) in [&a, &b].into_iter().enumerate() {
+            let (spec, event) = (&spec, &event);
+            scope.spawn(move || {
+                let hub = Subject::Child(RepoName::parse("hub").unwrap());
+                let items: Vec<_> = (0..20).map(|i| (hub.clone(), spec(format!("batch-{t}-{i}")))).collect();
+                let out = store.create_and_link_issues(id, &items, now, event).unwrap();
+                assert!(out.iter().all(|(_, linked)| *linked), "each item is a new link of hub");
+            });
+        }
+    });
+    let mut numbers: Vec<u64> = a.list_issues(None).unwrap().iter().map(|i| i.reference.number).collect();
+    numbers.sort();
+    let n = 4 * 15 + 15 + 2 * 20;
+    assert_eq!(numbers, (1..=n as u64).collect::<Vec<_>>());
+    let links = a.events(id).unwrap().iter().filter(|e| e.event.action == Action::IssueLinked).count();
+    assert_eq!(links, 2 * 20);
+}

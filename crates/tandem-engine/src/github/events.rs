@@ -676,33 +676,30 @@ impl Delivery<'_> {
         Ok(Refused(format!("{r}: {}", tandem_model::manifest::clip(first))))
     }
 
-    /// Comments on `r` once per delivery. The comment ends with `<!-- tandem:delivery:ID -->`;
-    /// on the local forge the issue's comments are searched for it, and on every forge a named
-    /// state entry records the comment once it is posted, so a delivery handled again does not
-    /// comment again. (A forge without comment listing relies on that entry alone: a crash
-    /// between posting and recording could post the comment a second time.) An issue the forge
-    /// does not know (a pull request on the local forge) gets no comment.
+    /// Comments on `r` once per delivery. The comment ends with `<!-- tandem:delivery:ID -->`,
+    /// and a named state entry records it: on the local forge the comment and the entry are
+    /// written in one store transaction (so a delivery handled again finds the entry and does
+    /// not comment again, whatever crashed when); on any other forge the entry is written once
+    /// the comment is posted (a crash between the two could post it a second time). An issue
+    /// the forge does not know (a pull request on the local forge) gets no comment.
     fn reply(&self, r: &IssueRef, text: &str) -> Result<()> {
         let id: String =
             self.id.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).take(100).collect();
         let marker = format!("<!-- tandem:delivery:{id} -->");
         let key = format!("github.comment:{id}:{r}");
         let store = &self.engine.store;
+        let body = format!("{text}\n\n{marker}");
+        if self.engine.forge.kind() == "local" {
+            let now = self.engine.clock.now();
+            return match store.add_issue_comment_once(r, tandem_model::coordination::SYSTEM_ACTOR, &body, now, &key) {
+                Ok(_) | Err(tandem_store::StoreError::IssueNotFound(_)) => Ok(()),
+                Err(e) => Err(e.into()),
+            };
+        }
         if store.get_state(&key)?.is_some() {
             return Ok(());
         }
-        if self.engine.forge.kind() == "local" {
-            match store.issue_comments(r) {
-                Ok(comments) if comments.iter().any(|c| c.body.contains(&marker)) => {
-                    store.set_state(&key, "posted")?;
-                    return Ok(());
-                }
-                Ok(_) => {}
-                Err(tandem_store::StoreError::IssueNotFound(_)) => return Ok(()),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        match self.engine.forge.comment(r, &format!("{text}\n\n{marker}"), self.engine.clock.now()) {
+        match self.engine.forge.comment(r, &body, self.engine.clock.now()) {
             Ok(()) => {}
             Err(ForgeError::NotFound(_)) => return Ok(()),
             Err(e) => return Err(e.into()),

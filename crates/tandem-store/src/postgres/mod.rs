@@ -18,7 +18,8 @@ use crate::{
     Delivery, DeliveryCounts, DeliveryState, IssueComment, LeaderGuard, NewDelivery, Snapshot, Store, StoredEvent,
 };
 use chrono::{DateTime, Utc};
-use pool::Pool;
+use pool::{Pool, Session};
+use postgres::types::ToSql;
 use postgres::{Config, GenericClient, Row, Transaction};
 use std::sync::Arc;
 use tandem_model::coordination::Hold;
@@ -244,6 +245,72 @@ fn rows_ctx<T>(
 
 const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue";
 
+/// [`COORD_COLS`] of the table `c`, then [`CHILD_COLS`] of the table `ch`: a coordination and
+/// its children read in one statement (`coordinations c LEFT JOIN children ch`), one snapshot.
+fn coordination_with_children_cols() -> String {
+    let prefixed = |cols: &str, t: &str| cols.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
+    format!("{}, {}", prefixed(COORD_COLS, "c"), prefixed(CHILD_COLS, "ch"))
+}
+
+/// The columns a coordination row is written with, by `insert_coordination` (a new id, version
+/// 1) and by `import` (its own id and version) alike.
+const COORD_WRITE_COLS: &str = "key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, integration_issue";
+
+/// A coordination's values in the order of [`COORD_WRITE_COLS`].
+struct CoordValues<'a> {
+    c: &'a Coordination,
+    enums: [&'static str; 4],
+    hold: Option<String>,
+    source_repo: Option<&'a str>,
+    home_repo: &'a str,
+    issue: Option<String>,
+    integration: String,
+    integration_issue: Option<String>,
+}
+
+impl<'a> CoordValues<'a> {
+    fn new(c: &'a Coordination) -> Self {
+        CoordValues {
+            c,
+            enums: [c.change_type.as_str(), c.priority.as_str(), c.strategy.as_str(), c.status.as_str()],
+            hold: c.hold.as_ref().map(to_json),
+            source_repo: c.source_repo.as_ref().map(RepoName::as_str),
+            home_repo: c.home_repo.as_str(),
+            issue: c.issue.as_ref().map(|i| i.to_string()),
+            integration: integration_json(&c.integration),
+            integration_issue: c.integration.issue.as_ref().map(|i| i.to_string()),
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 16] {
+        let c = self.c;
+        let [change_type, priority, strategy, status] = &self.enums;
+        [
+            &c.key,
+            &c.title,
+            change_type,
+            priority,
+            strategy,
+            status,
+            &self.hold,
+            &c.plan,
+            &c.milestone,
+            &self.source_repo,
+            &self.home_repo,
+            &self.issue,
+            &self.integration,
+            &c.created_at,
+            &c.updated_at,
+            &self.integration_issue,
+        ]
+    }
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 fn coordination_row(r: &Row) -> Result<Coordination> {
     let hold: Option<String> = get(r, 7)?;
     let integration: String = get(r, 13)?;
@@ -269,68 +336,125 @@ fn coordination_row(r: &Row) -> Result<Coordination> {
     })
 }
 
+/// Coordinations with their children from rows of [`coordination_with_children_cols`], ordered
+/// by coordination (a coordination without children has one row, its child columns NULL).
+fn coordinations_with_children(rows: &[Row]) -> Result<Vec<Coordination>> {
+    let width = COORD_COLS.split(", ").count();
+    let mut out: Vec<Coordination> = Vec::new();
+    for r in rows {
+        let id: i64 = get(r, 0)?;
+        if out.last().map(|c| c.id.0) != Some(id) {
+            out.push(coordination_row(r)?);
+        }
+        if get::<Option<String>>(r, width + 1)?.is_some() {
+            let (_, ch) = child_row_at(r, width)?;
+            out.last_mut().expect("pushed above").children.push(ch);
+        }
+    }
+    Ok(out)
+}
+
 const CHILD_COLS: &str = "coord_id, repo, role, weight, status, hold, after, title, checklist, issue, updated_at";
 
 fn child_row(r: &Row) -> Result<(i64, Child)> {
-    let hold: Option<String> = get(r, 5)?;
-    let weight: i64 = get(r, 3)?;
+    child_row_at(r, 0)
+}
+
+/// A child from the [`CHILD_COLS`] that start at column `at`.
+fn child_row_at(r: &Row, at: usize) -> Result<(i64, Child)> {
+    let hold: Option<String> = get(r, at + 5)?;
+    let weight: i64 = get(r, at + 3)?;
     Ok((
-        get(r, 0)?,
+        get(r, at)?,
         Child {
-            repo: repo(get(r, 1)?)?,
-            role: parse(get(r, 2)?)?,
+            repo: repo(get(r, at + 1)?)?,
+            role: parse(get(r, at + 2)?)?,
             weight: u32::try_from(weight).map_err(|_| corrupt(format!("child weight {weight}")))?,
-            status: parse(get(r, 4)?)?,
+            status: parse(get(r, at + 4)?)?,
             hold: hold.as_deref().map(json::<Hold<_>>).transpose()?,
-            after: json(&get::<String>(r, 6)?)?,
-            title: get(r, 7)?,
-            checklist: json(&get::<String>(r, 8)?)?,
-            issue: issue_ref(get(r, 9)?)?,
-            updated_at: get(r, 10)?,
+            after: json(&get::<String>(r, at + 6)?)?,
+            title: get(r, at + 7)?,
+            checklist: json(&get::<String>(r, at + 8)?)?,
+            issue: issue_ref(get(r, at + 9)?)?,
+            updated_at: get(r, at + 10)?,
         },
     ))
 }
 
-/// Writes (inserts or updates) every child in one statement: the positions, repos and columns
-/// go as arrays, so a 500-child coordination costs one round trip.
-fn write_children(tx: &mut Transaction, c: &Coordination) -> std::result::Result<(), postgres::Error> {
-    if c.children.is_empty() {
-        return Ok(());
+/// A coordination's children as column arrays: one statement writes them all (inserts or
+/// updates), so a 500-child coordination costs one round trip.
+struct ChildArrays {
+    pos: Vec<i64>,
+    repo: Vec<String>,
+    role: Vec<&'static str>,
+    weight: Vec<i64>,
+    status: Vec<&'static str>,
+    hold: Vec<Option<String>>,
+    after: Vec<String>,
+    title: Vec<String>,
+    checklist: Vec<String>,
+    issue: Vec<Option<String>>,
+    updated: Vec<DateTime<Utc>>,
+}
+
+impl ChildArrays {
+    fn new(children: &[Child]) -> ChildArrays {
+        ChildArrays {
+            pos: (0..children.len() as i64).collect(),
+            repo: children.iter().map(|ch| ch.repo.as_str().to_string()).collect(),
+            role: children.iter().map(|ch| ch.role.as_str()).collect(),
+            weight: children.iter().map(|ch| i64::from(ch.weight)).collect(),
+            status: children.iter().map(|ch| ch.status.as_str()).collect(),
+            hold: children.iter().map(|ch| ch.hold.as_ref().map(to_json)).collect(),
+            after: children.iter().map(|ch| to_json(&ch.after)).collect(),
+            title: children.iter().map(|ch| ch.title.clone()).collect(),
+            checklist: children.iter().map(|ch| to_json(&ch.checklist)).collect(),
+            issue: children.iter().map(|ch| ch.issue.as_ref().map(|i| i.to_string())).collect(),
+            updated: children.iter().map(|ch| ch.updated_at).collect(),
+        }
     }
-    let mut pos = Vec::new();
-    let mut repo = Vec::new();
-    let mut role = Vec::new();
-    let mut weight = Vec::new();
-    let mut status = Vec::new();
-    let mut hold = Vec::new();
-    let mut after = Vec::new();
-    let mut title = Vec::new();
-    let mut checklist = Vec::new();
-    let mut issue = Vec::new();
-    let mut updated = Vec::new();
-    for (i, ch) in c.children.iter().enumerate() {
-        pos.push(i as i64);
-        repo.push(ch.repo.as_str().to_string());
-        role.push(ch.role.as_str().to_string());
-        weight.push(i64::from(ch.weight));
-        status.push(ch.status.as_str().to_string());
-        hold.push(ch.hold.as_ref().map(to_json));
-        after.push(to_json(&ch.after));
-        title.push(ch.title.clone());
-        checklist.push(to_json(&ch.checklist));
-        issue.push(ch.issue.as_ref().map(|i| i.to_string()));
-        updated.push(ch.updated_at);
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 11] {
+        [
+            &self.pos,
+            &self.repo,
+            &self.role,
+            &self.weight,
+            &self.status,
+            &self.hold,
+            &self.after,
+            &self.title,
+            &self.checklist,
+            &self.issue,
+            &self.updated,
+        ]
     }
-    tx.execute(
-        "INSERT INTO children (coord_id, position, repo, role, weight, status, hold, after, title, checklist, issue, updated_at)
-         SELECT $1, * FROM UNNEST($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
-                                  $9::text[], $10::text[], $11::text[], $12::timestamptz[])
-         ON CONFLICT (coord_id, repo) DO UPDATE SET position = excluded.position, role = excluded.role,
-           weight = excluded.weight, status = excluded.status, hold = excluded.hold, after = excluded.after,
-           title = excluded.title, checklist = excluded.checklist, updated_at = excluded.updated_at",
-        &[&c.id.0, &pos, &repo, &role, &weight, &status, &hold, &after, &title, &checklist, &issue, &updated],
-    )?;
-    Ok(())
+
+    /// The statement writing the children of the coordination `coord` (an expression over
+    /// `from`, e.g. `ins.id` from `ins, `), the arrays being parameters `$first` … `$first+10`.
+    /// A child that exists is updated, except for its issue link (written by `link_issue` only).
+    fn upsert(coord: &str, from: &str, first: usize) -> String {
+        let p = |i: usize| first + i;
+        format!(
+            "INSERT INTO children (coord_id, position, repo, role, weight, status, hold, after, title, checklist, issue, updated_at)
+             SELECT {coord}, u.* FROM {from}UNNEST(${}::bigint[], ${}::text[], ${}::text[], ${}::bigint[], ${}::text[],
+                 ${}::text[], ${}::text[], ${}::text[], ${}::text[], ${}::text[], ${}::timestamptz[]) AS u
+             ON CONFLICT (coord_id, repo) DO UPDATE SET position = excluded.position, role = excluded.role,
+               weight = excluded.weight, status = excluded.status, hold = excluded.hold, after = excluded.after,
+               title = excluded.title, checklist = excluded.checklist, updated_at = excluded.updated_at",
+            p(0),
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            p(5),
+            p(6),
+            p(7),
+            p(8),
+            p(9),
+            p(10)
+        )
+    }
 }
 
 fn subject_cols(s: &Subject) -> (&'static str, Option<&str>) {
@@ -341,39 +465,70 @@ fn subject_cols(s: &Subject) -> (&'static str, Option<&str>) {
     }
 }
 
-/// Appends events in one statement (so one notification announces them all).
-fn write_events(tx: &mut Transaction, id: CoordId, events: &[Event]) -> std::result::Result<(), postgres::Error> {
-    if events.is_empty() {
-        return Ok(());
+/// The columns of an event besides its id and coordination, written by every path that appends
+/// history (and by `import`, which adds the two).
+const EVENT_WRITE_COLS: &str = "at, actor, subject_kind, subject_repo, action, from_state, to_state, reason";
+
+/// Events as column arrays in the order of [`EVENT_WRITE_COLS`]: one statement appends them
+/// all, so one notification announces them.
+struct EventArrays<'a> {
+    at: Vec<DateTime<Utc>>,
+    actor: Vec<&'a str>,
+    kind: Vec<&'static str>,
+    subject_repo: Vec<Option<&'a str>>,
+    action: Vec<&'static str>,
+    from: Vec<Option<&'a str>>,
+    to: Vec<Option<&'a str>>,
+    reason: Vec<Option<&'a str>>,
+}
+
+impl<'a> EventArrays<'a> {
+    fn new(events: impl Iterator<Item = &'a Event>) -> EventArrays<'a> {
+        let mut a = EventArrays {
+            at: Vec::new(),
+            actor: Vec::new(),
+            kind: Vec::new(),
+            subject_repo: Vec::new(),
+            action: Vec::new(),
+            from: Vec::new(),
+            to: Vec::new(),
+            reason: Vec::new(),
+        };
+        for e in events {
+            let (k, r) = subject_cols(&e.subject);
+            a.at.push(e.at);
+            a.actor.push(&e.actor);
+            a.kind.push(k);
+            a.subject_repo.push(r);
+            a.action.push(e.action.as_str());
+            a.from.push(e.from.as_deref());
+            a.to.push(e.to.as_deref());
+            a.reason.push(e.reason.as_deref());
+        }
+        a
     }
-    let mut at = Vec::new();
-    let mut actor = Vec::new();
-    let mut kind = Vec::new();
-    let mut subject_repo = Vec::new();
-    let mut action = Vec::new();
-    let mut from = Vec::new();
-    let mut to = Vec::new();
-    let mut reason = Vec::new();
-    for e in events {
-        let (k, r) = subject_cols(&e.subject);
-        at.push(e.at);
-        actor.push(e.actor.clone());
-        kind.push(k);
-        subject_repo.push(r.map(str::to_string));
-        action.push(e.action.as_str());
-        from.push(e.from.clone());
-        to.push(e.to.clone());
-        reason.push(e.reason.clone());
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 8] {
+        [&self.at, &self.actor, &self.kind, &self.subject_repo, &self.action, &self.from, &self.to, &self.reason]
     }
-    tx.execute(
-        "INSERT INTO events (coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
-         SELECT $1, e.at, e.actor, e.k, e.r, e.a, e.f, e.t, e.reason
-         FROM UNNEST($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                     $9::text[]) WITH ORDINALITY AS e(at, actor, k, r, a, f, t, reason, n)
-         ORDER BY e.n",
-        &[&id.0, &at, &actor, &kind, &subject_repo, &action, &from, &to, &reason],
-    )
-    .map(|_| ())
+
+    /// `UNNEST(…) WITH ORDINALITY AS e(<EVENT_WRITE_COLS>, n)` over parameters `$first` …
+    /// `$first+7`: select `e.*` columns and `ORDER BY e.n` to keep the given order in the ids.
+    fn unnest(first: usize) -> String {
+        let types = ["timestamptz", "text", "text", "text", "text", "text", "text", "text"];
+        let arrays: Vec<String> = types.iter().enumerate().map(|(i, t)| format!("${}::{t}[]", first + i)).collect();
+        format!("UNNEST({}) WITH ORDINALITY AS e({EVENT_WRITE_COLS}, n)", arrays.join(", "))
+    }
+
+    /// The statement appending these events to the coordination `coord` (an expression over
+    /// `from`), the arrays being parameters `$first` … `$first+7`.
+    fn append(coord: &str, from: &str, first: usize) -> String {
+        let cols = EVENT_WRITE_COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "INSERT INTO events (coord_id, {EVENT_WRITE_COLS}) SELECT {coord}, {cols} FROM {from}{} ORDER BY e.n",
+            Self::unnest(first)
+        )
+    }
 }
 
 const EVENT_COLS: &str = "id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason";
@@ -429,6 +584,49 @@ fn issue_row(r: &Row) -> Result<Issue> {
 }
 
 const ANALYSIS_COLS: &str = "id, repo, base, head, at, impact, findings, consumers, coord_id";
+
+/// The columns an analysis is written with, by `record_analysis` (a new id) and `import` (its
+/// own id) alike.
+const ANALYSIS_WRITE_COLS: &str = "repo, base, head, at, impact, breaking, findings, consumers, coord_id";
+
+/// An analysis's values in the order of [`ANALYSIS_WRITE_COLS`].
+struct AnalysisValues<'a> {
+    a: &'a AnalysisRecord,
+    repo: Option<&'a str>,
+    impact: &'static str,
+    breaking: i64,
+    findings: String,
+    consumers: String,
+    coordination: Option<i64>,
+}
+
+impl<'a> AnalysisValues<'a> {
+    fn new(a: &'a AnalysisRecord) -> Self {
+        AnalysisValues {
+            a,
+            repo: a.repo.as_ref().map(RepoName::as_str),
+            impact: a.impact.as_str(),
+            breaking: a.breaking() as i64,
+            findings: to_json(&a.findings),
+            consumers: to_json(&a.consumers),
+            coordination: a.coordination.map(|c| c.0),
+        }
+    }
+
+    fn params(&self) -> [&(dyn ToSql + Sync); 9] {
+        [
+            &self.repo,
+            &self.a.base,
+            &self.a.head,
+            &self.a.at,
+            &self.impact,
+            &self.breaking,
+            &self.findings,
+            &self.consumers,
+            &self.coordination,
+        ]
+    }
+}
 
 fn analysis_row(r: &Row) -> Result<AnalysisRecord> {
     Ok(AnalysisRecord {
@@ -506,55 +704,364 @@ impl PostgresStore {
     }
 }
 
+/// Statements built once from the column lists. Every write that the engine makes often is one
+/// statement (data-modifying `WITH` clauses where it touches several tables): one round trip,
+/// one implicit transaction, no `BEGIN`/`COMMIT` of its own.
+mod sql {
+    use super::*;
+    use std::sync::LazyLock;
+
+    /// Inserts a coordination (`$1`…`$16`, [`COORD_WRITE_COLS`]) with its children (`$17`…`$27`)
+    /// and, `with_events`, its first events (`$28`…`$35`), unless its key exists; answers
+    /// `(id, inserted)` — no row when a concurrent insert of the key won meanwhile.
+    fn insert_coordination(with_events: bool) -> String {
+        let events = if with_events {
+            format!(", ev AS ({})", EventArrays::append("ins.id", "ins, ", 28))
+        } else {
+            String::new()
+        };
+        format!(
+            "WITH ins AS (
+               INSERT INTO coordinations (version, {COORD_WRITE_COLS}) SELECT 1, {}
+               WHERE NOT EXISTS (SELECT 1 FROM coordinations WHERE key = $1)
+               ON CONFLICT (key) DO NOTHING RETURNING id),
+             ch AS ({}){events}
+             SELECT id, true FROM ins UNION ALL SELECT id, false FROM coordinations WHERE key = $1",
+            placeholders(1, 16),
+            ChildArrays::upsert("ins.id", "ins, ", 17)
+        )
+    }
+    pub(super) static INSERT_COORDINATION: LazyLock<[String; 2]> =
+        LazyLock::new(|| [insert_coordination(false), insert_coordination(true)]);
+
+    /// Saves a coordination if `$10` is still its version (`$9` its id), with its children
+    /// (`$11`…`$21`) and, `with_events`, new events (`$22`…`$29`); answers `(saved, exists)`.
+    /// The row lock of the update makes a concurrent save of the same version wait, then match
+    /// no row: a conflict, never a lost write.
+    fn save_coordination(with_events: bool) -> String {
+        let events = if with_events {
+            format!(", ev AS ({})", EventArrays::append("upd.id", "upd, ", 22))
+        } else {
+            String::new()
+        };
+        format!(
+            "WITH upd AS (
+               UPDATE coordinations SET title = $1, priority = $2, status = $3, hold = $4, plan = $5, milestone = $6,
+                 integration = $7, updated_at = $8, version = version + 1
+               WHERE id = $9 AND version = $10 RETURNING id),
+             ch AS ({}){events}
+             SELECT EXISTS (SELECT 1 FROM upd), EXISTS (SELECT 1 FROM coordinations WHERE id = $9)",
+            ChildArrays::upsert("upd.id", "upd, ", 11)
+        )
+    }
+    pub(super) static SAVE_COORDINATION: LazyLock<[String; 2]> =
+        LazyLock::new(|| [save_coordination(false), save_coordination(true)]);
+
+    pub(super) static LOAD_COORDINATION: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM coordinations c LEFT JOIN children ch ON ch.coord_id = c.id WHERE c.id = $1
+             ORDER BY ch.position",
+            coordination_with_children_cols()
+        )
+    });
+
+    pub(super) static LIST_COORDINATIONS: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM coordinations c LEFT JOIN children ch ON ch.coord_id = c.id ORDER BY c.id, ch.position",
+            coordination_with_children_cols()
+        )
+    });
+
+    /// Links issue `$2` to coordination `$1`'s parent, integration or child `$11` unless it is
+    /// linked already, appending the event (`$3`…`$10`) only then; answers `(linked, exists)`.
+    /// Two instances resuming the same creation take turns on the row lock, and the second
+    /// finds the link made: the history says it once.
+    fn link_issue(subject: &str) -> String {
+        let (table, column, key, exists) = match subject {
+            "coordination" => ("coordinations", "issue", "id = $1", "coordinations WHERE id = $1"),
+            "integration" => ("coordinations", "integration_issue", "id = $1", "coordinations WHERE id = $1"),
+            _ => ("children", "issue", "coord_id = $1 AND repo = $11", "children WHERE coord_id = $1 AND repo = $11"),
+        };
+        format!(
+            "WITH upd AS (
+               UPDATE {table} SET {column} = $2 WHERE {key} AND {column} IS DISTINCT FROM $2 RETURNING $1::bigint AS id),
+             ev AS ({})
+             SELECT EXISTS (SELECT 1 FROM upd), EXISTS (SELECT 1 FROM {exists})",
+            EventArrays::append("upd.id", "upd, ", 3)
+        )
+    }
+    pub(super) static LINK_ISSUE: LazyLock<[String; 3]> =
+        LazyLock::new(|| [link_issue("coordination"), link_issue("integration"), link_issue("child")]);
+
+    /// Opens issue `$4` (its marker) in repository `$1` with the next number there, unless the
+    /// marker exists; answers the issue's [`ISSUE_COLS`] and whether it was opened now. No row
+    /// when a concurrent creation of the same marker won meanwhile; a unique violation when one
+    /// took the same number: both are asked again.
+    pub(super) static CREATE_ISSUE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH found AS (SELECT {ISSUE_COLS} FROM issues WHERE marker = $4),
+             ins AS (
+               INSERT INTO issues ({ISSUE_COLS})
+               SELECT $1, COALESCE((SELECT MAX(number) FROM issues WHERE repo = $1), 0) + 1, $2, $3, $4, $5, $6, 'open',
+                 $7, $8, $9, $9
+               WHERE NOT EXISTS (SELECT 1 FROM found)
+               ON CONFLICT (marker) DO NOTHING RETURNING {ISSUE_COLS})
+             SELECT *, true FROM ins UNION ALL SELECT *, false FROM found"
+        )
+    });
+
+    /// Claims the oldest due delivery whose lease is free or expired for `$2` until `$3`.
+    pub(super) static CLAIM_DELIVERY: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH due AS (
+               SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1
+                 AND (lease_until IS NULL OR lease_until <= $1)
+               ORDER BY next_attempt_at, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             UPDATE deliveries d SET lease_owner = $2, lease_until = $3, attempts = d.attempts + 1
+             FROM due WHERE d.id = due.id RETURNING {}",
+            DELIVERY_COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
+        )
+    });
+
+    /// Opens the issues of a batch (arrays `$1`…`$8`: repo, kind, coordination, marker, title,
+    /// body, labels, parent; `$9` the time) whose markers do not exist, numbered on in each
+    /// repository in the batch's order; answers each item's issue ([`ISSUE_COLS`]) and its
+    /// position (from 1). An item without a row lost its marker to a concurrent creation.
+    pub(super) static CREATE_ISSUES: LazyLock<String> = LazyLock::new(|| {
+        let found = ISSUE_COLS.split(", ").map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "WITH items AS (
+               SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                                    $7::text[], $8::text[])
+                 WITH ORDINALITY AS i(repo, kind, coord_id, marker, title, body, labels, parent, n)),
+             found AS (SELECT {found} FROM issues x WHERE x.marker IN (SELECT marker FROM items)),
+             fresh AS (SELECT DISTINCT ON (i.marker) i.* FROM items i
+                       WHERE i.marker NOT IN (SELECT marker FROM found) ORDER BY i.marker, i.n),
+             numbered AS (SELECT f.*, COALESCE((SELECT MAX(x.number) FROM issues x WHERE x.repo = f.repo), 0)
+                                   + row_number() OVER (PARTITION BY f.repo ORDER BY f.n) AS number FROM fresh f),
+             ins AS (INSERT INTO issues ({ISSUE_COLS})
+                     SELECT repo, number, kind, coord_id, marker, title, body, 'open', labels, parent,
+                            $9::timestamptz, $9::timestamptz
+                     FROM numbered ORDER BY n
+                     ON CONFLICT (marker) DO NOTHING RETURNING {ISSUE_COLS})
+             SELECT r.*, i.n FROM items i JOIN (SELECT * FROM ins UNION ALL SELECT * FROM found) r ON r.marker = i.marker
+             ORDER BY i.n"
+        )
+    });
+
+    /// Links the issues `$4` to the subjects (`$2` kinds, `$3` child repos) of coordination `$1`
+    /// unless linked so already, appending the events (`$5`…`$12`) of the new links in order;
+    /// answers per item its position, whether it was linked now and whether its subject exists.
+    /// The subjects are distinct and touch the coordination's row at most once.
+    pub(super) static LINK_ISSUES: LazyLock<String> = LazyLock::new(|| {
+        let cols = EVENT_WRITE_COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        format!(
+            "WITH l AS (SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS l(kind, repo, ref, n)),
+             ch AS (UPDATE children c SET issue = l.ref FROM l
+                    WHERE l.kind = 'child' AND c.coord_id = $1 AND c.repo = l.repo AND c.issue IS DISTINCT FROM l.ref
+                    RETURNING l.n),
+             pa AS (UPDATE coordinations c SET issue = l.ref FROM l
+                    WHERE l.kind = 'coordination' AND c.id = $1 AND c.issue IS DISTINCT FROM l.ref RETURNING l.n),
+             it AS (UPDATE coordinations c SET integration_issue = l.ref FROM l
+                    WHERE l.kind = 'integration' AND c.id = $1 AND c.integration_issue IS DISTINCT FROM l.ref
+                    RETURNING l.n),
+             changed AS (SELECT n FROM ch UNION ALL SELECT n FROM pa UNION ALL SELECT n FROM it),
+             ev AS (INSERT INTO events (coord_id, {EVENT_WRITE_COLS}) SELECT $1, {cols} FROM {}
+                    WHERE e.n IN (SELECT n FROM changed) ORDER BY e.n)
+             SELECT l.n, l.n IN (SELECT n FROM changed),
+                    CASE WHEN l.kind = 'child' THEN EXISTS (SELECT 1 FROM children WHERE coord_id = $1 AND repo = l.repo)
+                         ELSE EXISTS (SELECT 1 FROM coordinations WHERE id = $1) END
+             FROM l ORDER BY l.n",
+            EventArrays::unnest(5)
+        )
+    });
+
+    pub(super) static ISSUE_BY_MARKER: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = $1"));
+}
+
+/// Whether a statement failed only because a concurrent one won a race (a number taken, a
+/// deadlock broken): asked again, it succeeds.
+fn lost_a_race(e: &StoreError) -> bool {
+    use postgres::error::SqlState;
+    let StoreError::Sql { source: crate::DbError::Postgres(e), .. } = e else { return false };
+    matches!(e.code(), Some(c) if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::T_R_DEADLOCK_DETECTED
+        || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+}
+
+/// How often an operation that lost a race is tried again before its error is returned.
+const RACE_RETRIES: usize = 20;
+
+/// Opens the issue `spec` describes unless its marker exists (one statement); `None` when a
+/// concurrent creation of the marker won meanwhile (asked again, it is found).
+fn create_issue_once(s: &mut impl Session, spec: &IssueSpec, now: DateTime<Utc>) -> Result<Option<(Issue, bool)>> {
+    let row = s
+        .query_opt(
+            &sql::CREATE_ISSUE,
+            &[
+                &spec.repo.as_str(),
+                &spec.kind.as_str(),
+                &spec.coordination.map(|c| c.0),
+                &spec.marker,
+                &spec.title,
+                &spec.body,
+                &to_json(&spec.labels),
+                &spec.parent.as_ref().map(|p| p.to_string()),
+                &now,
+            ],
+        )
+        .ctx("creating an issue")?;
+    row.map(|r| Ok((issue_row(&r)?, get::<bool>(&r, 12)?))).transpose()
+}
+
+/// Links `issue` to `subject` of coordination `id` unless it is so already (one statement).
+fn link_issue_once(
+    s: &mut impl Session,
+    id: CoordId,
+    subject: &Subject,
+    issue: &IssueRef,
+    event: &Event,
+) -> Result<bool> {
+    let r = issue.to_string();
+    let ev = EventArrays::new(std::iter::once(event));
+    let (which, repo) = match subject {
+        Subject::Coordination => (0, None),
+        Subject::Integration => (1, None),
+        Subject::Child(repo) => (2, Some(repo.as_str())),
+    };
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&id.0, &r];
+    params.extend(ev.params());
+    if let Some(repo) = &repo {
+        params.push(repo);
+    }
+    let row = s.query_one(&sql::LINK_ISSUE[which], &params).ctx("linking an issue")?;
+    let (linked, exists): (bool, bool) = (get(&row, 0)?, get(&row, 1)?);
+    if !exists {
+        return Err(StoreError::NotFound(id));
+    }
+    Ok(linked)
+}
+
+/// Opens and links a batch of issues on `s` (a transaction): see [`Store::create_and_link_issues`].
+/// Two statements for the whole batch (one opening the issues, one linking them with their
+/// events) when its subjects are distinct and not both the parent and the integration (which
+/// share a row); else two statements per issue.
+fn create_and_link_in(
+    s: &mut impl Session,
+    id: CoordId,
+    items: &[(Subject, IssueSpec)],
+    now: DateTime<Utc>,
+    event: &dyn Fn(&Subject, &IssueRef) -> Event,
+) -> Result<Vec<(Issue, bool)>> {
+    let mut subjects = std::collections::HashSet::new();
+    let distinct = items.iter().all(|(subject, _)| subjects.insert(subject_cols(subject)));
+    let one_row = !(subjects.contains(&("coordination", None)) && subjects.contains(&("integration", None)));
+    if items.len() > 1 && distinct && one_row {
+        let issues = create_issues_batch(s, items, now)?;
+        let linked = link_issues_batch(s, id, items, &issues, event)?;
+        return Ok(issues.into_iter().zip(linked).collect());
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (subject, spec) in items {
+        let issue = match create_issue_once(s, spec, now)? {
+            Some((issue, _)) => issue,
+            // A concurrent creation of this marker committed meanwhile: this statement sees it.
+            None => s
+                .query_opt(&sql::ISSUE_BY_MARKER, &[&spec.marker])
+                .ctx("looking up an issue")?
+                .as_ref()
+                .map(issue_row)
+                .transpose()?
+                .ok_or_else(|| corrupt(format!("issue {} neither created nor found", spec.marker)))?,
+        };
+        let linked = link_issue_once(s, id, subject, &issue.reference, &event(subject, &issue.reference))?;
+        out.push((issue, linked));
+    }
+    Ok(out)
+}
+
+/// Opens the issues of a batch that do not exist yet (by marker) in one statement, numbered on
+/// in each repository in the batch's order; returns every item's issue.
+fn create_issues_batch(s: &mut impl Session, items: &[(Subject, IssueSpec)], now: DateTime<Utc>) -> Result<Vec<Issue>> {
+    let specs = items.iter().map(|(_, spec)| spec);
+    let repo: Vec<&str> = specs.clone().map(|p| p.repo.as_str()).collect();
+    let kind: Vec<&str> = specs.clone().map(|p| p.kind.as_str()).collect();
+    let coord: Vec<Option<i64>> = specs.clone().map(|p| p.coordination.map(|c| c.0)).collect();
+    let marker: Vec<&str> = specs.clone().map(|p| p.marker.as_str()).collect();
+    let title: Vec<&str> = specs.clone().map(|p| p.title.as_str()).collect();
+    let body: Vec<&str> = specs.clone().map(|p| p.body.as_str()).collect();
+    let labels: Vec<String> = specs.clone().map(|p| to_json(&p.labels)).collect();
+    let parent: Vec<Option<String>> = specs.map(|p| p.parent.as_ref().map(|r| r.to_string())).collect();
+    for _ in 0..RACE_RETRIES {
+        let rows = s
+            .query(&sql::CREATE_ISSUES, &[&repo, &kind, &coord, &marker, &title, &body, &labels, &parent, &now])
+            .ctx("creating issues")?;
+        let mut issues: Vec<Option<Issue>> = vec![None; items.len()];
+        for r in &rows {
+            let n: i64 = get(r, 12)?;
+            if let Some(slot) = usize::try_from(n - 1).ok().and_then(|i| issues.get_mut(i)) {
+                *slot = Some(issue_row(r)?);
+            }
+        }
+        // An item missing lost the race for its marker to a concurrent creation, committed
+        // since: asked again, the statement finds it.
+        if let Some(all) = issues.into_iter().collect::<Option<Vec<Issue>>>() {
+            return Ok(all);
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "{RACE_RETRIES} concurrent creations in a row took issues of this batch; try again"
+    )))
+}
+
+/// Links each item's issue to its subject unless it is so already, appending the events of the
+/// new links in order, in one statement; returns whether each was linked now.
+fn link_issues_batch(
+    s: &mut impl Session,
+    id: CoordId,
+    items: &[(Subject, IssueSpec)],
+    issues: &[Issue],
+    event: &dyn Fn(&Subject, &IssueRef) -> Event,
+) -> Result<Vec<bool>> {
+    let kind: Vec<&str> = items.iter().map(|(subject, _)| subject_cols(subject).0).collect();
+    let repo: Vec<Option<&str>> = items.iter().map(|(subject, _)| subject_cols(subject).1).collect();
+    let refs: Vec<String> = issues.iter().map(|i| i.reference.to_string()).collect();
+    let events: Vec<Event> = items.iter().zip(issues).map(|((subject, _), i)| event(subject, &i.reference)).collect();
+    let ev = EventArrays::new(events.iter());
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&id.0, &kind, &repo, &refs];
+    params.extend(ev.params());
+    let rows = s.query(&sql::LINK_ISSUES, &params).ctx("linking issues")?;
+    let mut linked = Vec::with_capacity(items.len());
+    for r in &rows {
+        if !get::<bool>(r, 2)? {
+            return Err(StoreError::NotFound(id));
+        }
+        linked.push(get::<bool>(r, 1)?);
+    }
+    Ok(linked)
+}
+
 impl Store for PostgresStore {
     fn insert_coordination(&self, c: &Coordination, events: &[Event]) -> Result<(CoordId, bool)> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().ctx("starting a transaction")?;
-        if let Some(row) = tx
-            .query_opt("SELECT id FROM coordinations WHERE key = $1", &[&c.key])
-            .ctx("looking up the idempotency key")?
-        {
-            return Ok((CoordId(row.get(0)), false));
+        let values = CoordValues::new(c);
+        let children = ChildArrays::new(&c.children);
+        let ev = EventArrays::new(events.iter());
+        let mut params: Vec<&(dyn ToSql + Sync)> = values.params().to_vec();
+        params.extend(children.params());
+        if !events.is_empty() {
+            params.extend(ev.params());
         }
-        let inserted = tx
-            .query_opt(
-                "INSERT INTO coordinations (key, title, change_type, priority, strategy, status, hold, plan, milestone,
-                   source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16)
-                 ON CONFLICT (key) DO NOTHING RETURNING id",
-                &[
-                    &c.key,
-                    &c.title,
-                    &c.change_type.as_str(),
-                    &c.priority.as_str(),
-                    &c.strategy.as_str(),
-                    &c.status.as_str(),
-                    &c.hold.as_ref().map(to_json),
-                    &c.plan,
-                    &c.milestone,
-                    &c.source_repo.as_ref().map(RepoName::as_str),
-                    &c.home_repo.as_str(),
-                    &c.issue.as_ref().map(|i| i.to_string()),
-                    &integration_json(&c.integration),
-                    &c.created_at,
-                    &c.updated_at,
-                    &c.integration.issue.as_ref().map(|i| i.to_string()),
-                ],
-            )
+        let row = conn
+            .query_opt(&sql::INSERT_COORDINATION[usize::from(!events.is_empty())], &params)
             .ctx("inserting a coordination")?;
-        let Some(row) = inserted else {
-            // Another instance inserted the same key meanwhile (and has committed: the insert
-            // waited for it); this statement sees its row.
-            let row = tx.query_one("SELECT id FROM coordinations WHERE key = $1", &[&c.key]).ctx("looking up a key")?;
-            return Ok((CoordId(row.get(0)), false));
-        };
-        let id = CoordId(row.get(0));
-        let mut with_id = c.clone();
-        with_id.id = id;
-        write_children(&mut tx, &with_id).ctx("inserting children")?;
-        write_events(&mut tx, id, events).ctx("appending history")?;
-        tx.commit().ctx("committing a new coordination")?;
-        Ok((id, true))
+        if let Some(row) = row {
+            return Ok((CoordId(get(&row, 0)?), get(&row, 1)?));
+        }
+        // Another instance inserted the same key meanwhile (and has committed: the insert waited
+        // for it); a new statement sees its row.
+        let row = conn.query_one("SELECT id FROM coordinations WHERE key = $1", &[&c.key]).ctx("looking up a key")?;
+        Ok((CoordId(get(&row, 0)?), false))
     }
 
     fn find_coordination_by_key(&self, key: &str) -> Result<Option<CoordId>> {
@@ -564,120 +1071,75 @@ impl Store for PostgresStore {
     }
 
     fn load_coordination(&self, id: CoordId) -> Result<Coordination> {
-        let mut conn = self.conn()?;
-        // One snapshot for the parent and its children.
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .ctx("starting a transaction")?;
-        let row = tx
-            .query_opt(&format!("SELECT {COORD_COLS} FROM coordinations WHERE id = $1"), &[&id.0])
-            .ctx("loading a coordination")?
-            .ok_or(StoreError::NotFound(id))?;
-        let mut c = coordination_row(&row)?;
-        let rows = tx
-            .query(&format!("SELECT {CHILD_COLS} FROM children WHERE coord_id = $1 ORDER BY position"), &[&id.0])
-            .ctx("loading children")?;
-        c.children = rows.iter().map(|r| child_row(r).map(|(_, ch)| ch)).collect::<Result<_>>()?;
-        tx.commit().ctx("ending a read")?;
-        Ok(c)
+        // One statement: the parent and its children from one snapshot.
+        let rows = self.conn()?.query(&sql::LOAD_COORDINATION, &[&id.0]).ctx("loading a coordination")?;
+        coordinations_with_children(&rows)?.pop().ok_or(StoreError::NotFound(id))
     }
 
     fn save_coordination(&self, c: &Coordination, events: &[Event]) -> Result<()> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().ctx("starting a transaction")?;
-        // The row lock taken by this update makes a concurrent save of the same version wait,
-        // then match no row: a conflict, never a lost write.
-        let n = tx
-            .execute(
-                "UPDATE coordinations SET title = $1, priority = $2, status = $3, hold = $4, plan = $5, milestone = $6,
-                   integration = $7, updated_at = $8, version = version + 1
-                 WHERE id = $9 AND version = $10",
-                &[
-                    &c.title,
-                    &c.priority.as_str(),
-                    &c.status.as_str(),
-                    &c.hold.as_ref().map(to_json),
-                    &c.plan,
-                    &c.milestone,
-                    &integration_json(&c.integration),
-                    &c.updated_at,
-                    &c.id.0,
-                    &c.version,
-                ],
-            )
-            .ctx("saving a coordination")?;
-        if n == 0 {
-            let exists = tx
-                .query_opt("SELECT 1 FROM coordinations WHERE id = $1", &[&c.id.0])
-                .ctx("checking a coordination")?
-                .is_some();
-            return Err(if exists { StoreError::Conflict(c.id) } else { StoreError::NotFound(c.id) });
+        let hold = c.hold.as_ref().map(to_json);
+        let integration = integration_json(&c.integration);
+        let (priority, status) = (c.priority.as_str(), c.status.as_str());
+        let children = ChildArrays::new(&c.children);
+        let ev = EventArrays::new(events.iter());
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &c.title,
+            &priority,
+            &status,
+            &hold,
+            &c.plan,
+            &c.milestone,
+            &integration,
+            &c.updated_at,
+            &c.id.0,
+            &c.version,
+        ];
+        params.extend(children.params());
+        if !events.is_empty() {
+            params.extend(ev.params());
         }
-        write_children(&mut tx, c).ctx("saving children")?;
-        write_events(&mut tx, c.id, events).ctx("appending history")?;
-        tx.commit().ctx("committing a coordination")?;
-        Ok(())
+        let row = conn
+            .query_one(&sql::SAVE_COORDINATION[usize::from(!events.is_empty())], &params)
+            .ctx("saving a coordination")?;
+        match (get::<bool>(&row, 0)?, get::<bool>(&row, 1)?) {
+            (true, _) => Ok(()),
+            (false, true) => Err(StoreError::Conflict(c.id)),
+            (false, false) => Err(StoreError::NotFound(c.id)),
+        }
     }
 
     fn link_issue(&self, id: CoordId, subject: &Subject, issue: &IssueRef, event: &Event) -> Result<bool> {
+        link_issue_once(&mut self.conn()?, id, subject, issue, event)
+    }
+
+    fn create_and_link_issues(
+        &self,
+        id: CoordId,
+        items: &[(Subject, IssueSpec)],
+        now: DateTime<Utc>,
+        event: &dyn Fn(&Subject, &IssueRef) -> Event,
+    ) -> Result<Vec<(Issue, bool)>> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().ctx("starting a transaction")?;
-        let r = issue.to_string();
-        // FOR UPDATE: two instances resuming the same creation take turns here, and the second
-        // sees the first one's link, so the history says it once.
-        let current = match subject {
-            Subject::Coordination => tx.query_opt("SELECT issue FROM coordinations WHERE id = $1 FOR UPDATE", &[&id.0]),
-            Subject::Integration => {
-                tx.query_opt("SELECT integration_issue FROM coordinations WHERE id = $1 FOR UPDATE", &[&id.0])
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut tx = conn.transaction().ctx("starting a transaction")?;
+            match create_and_link_in(&mut tx, id, items, now, event) {
+                Ok(out) => {
+                    tx.commit().ctx("committing issues")?;
+                    return Ok(out);
+                }
+                // Dropping the transaction rolls it back: nothing of this try stays.
+                Err(e) if lost_a_race(&e) && tries < RACE_RETRIES => {}
+                Err(e) => return Err(e),
             }
-            Subject::Child(repo) => tx.query_opt(
-                "SELECT issue FROM children WHERE coord_id = $1 AND repo = $2 FOR UPDATE",
-                &[&id.0, &repo.as_str()],
-            ),
         }
-        .ctx("reading an issue link")?;
-        let current: Option<String> = match current {
-            None => return Err(StoreError::NotFound(id)),
-            Some(row) => get(&row, 0)?,
-        };
-        if current.as_deref() == Some(r.as_str()) {
-            return Ok(false);
-        }
-        match subject {
-            Subject::Coordination => tx.execute("UPDATE coordinations SET issue = $1 WHERE id = $2", &[&r, &id.0]),
-            Subject::Integration => {
-                tx.execute("UPDATE coordinations SET integration_issue = $1 WHERE id = $2", &[&r, &id.0])
-            }
-            Subject::Child(repo) => tx.execute(
-                "UPDATE children SET issue = $1 WHERE coord_id = $2 AND repo = $3",
-                &[&r, &id.0, &repo.as_str()],
-            ),
-        }
-        .ctx("linking an issue")?;
-        write_events(&mut tx, id, std::slice::from_ref(event)).ctx("appending history")?;
-        tx.commit().ctx("committing an issue link")?;
-        Ok(true)
     }
 
     fn list_coordinations(&self) -> Result<Vec<Coordination>> {
-        let mut conn = self.conn()?;
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .ctx("starting a transaction")?;
-        let mut coords = rows_ctx(
-            tx.query(&format!("SELECT {COORD_COLS} FROM coordinations ORDER BY id"), &[]),
-            "listing coordinations",
-            coordination_row,
-        )?;
-        attach_children(&mut tx, &mut coords)?;
-        tx.commit().ctx("ending a read")?;
-        Ok(coords)
+        let rows = self.conn()?.query(&sql::LIST_COORDINATIONS, &[]).ctx("listing coordinations")?;
+        coordinations_with_children(&rows)
     }
 
     fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>> {
@@ -700,24 +1162,8 @@ impl Store for PostgresStore {
     }
 
     fn record_analysis(&self, a: &AnalysisRecord) -> Result<i64> {
-        let row = self
-            .conn()?
-            .query_one(
-                "INSERT INTO analyses (repo, base, head, at, impact, breaking, findings, consumers, coord_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                &[
-                    &a.repo.as_ref().map(RepoName::as_str),
-                    &a.base,
-                    &a.head,
-                    &a.at,
-                    &a.impact.as_str(),
-                    &(a.breaking() as i64),
-                    &to_json(&a.findings),
-                    &to_json(&a.consumers),
-                    &a.coordination.map(|c| c.0),
-                ],
-            )
-            .ctx("recording an analysis")?;
+        let sql = format!("INSERT INTO analyses ({ANALYSIS_WRITE_COLS}) VALUES ({}) RETURNING id", placeholders(1, 9));
+        let row = self.conn()?.query_one(&sql, &AnalysisValues::new(a).params()).ctx("recording an analysis")?;
         Ok(row.get(0))
     }
 
@@ -735,64 +1181,33 @@ impl Store for PostgresStore {
 
     fn create_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().ctx("starting a transaction")?;
-        // Numbers are per repository: creators in one repository take turns (until commit).
-        let lock = format!("{}:issues:{}", self.scope, spec.repo.as_str());
-        tx.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", &[&LOCK_CLASS, &lock])
-            .ctx("numbering an issue")?;
-        let q = format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = $1");
-        if let Some(row) = tx.query_opt(&q, &[&spec.marker]).ctx("looking up an issue")? {
-            return Ok((issue_row(&row)?, false));
+        // One statement, its own transaction: a lost race (the marker or the number taken by a
+        // concurrent creation) committed nothing and is asked again.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match create_issue_once(&mut conn, spec, now) {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                Err(e) if lost_a_race(&e) && tries < RACE_RETRIES => {}
+                Err(e) => return Err(e),
+            }
+            if tries >= RACE_RETRIES {
+                return Err(StoreError::Unavailable(format!(
+                    "issue {} in {}: {RACE_RETRIES} concurrent creations in a row took its number; try again",
+                    spec.marker, spec.repo
+                )));
+            }
         }
-        let number: i64 = tx
-            .query_one("SELECT COALESCE(MAX(number), 0) + 1 FROM issues WHERE repo = $1", &[&spec.repo.as_str()])
-            .ctx("numbering an issue")?
-            .get(0);
-        let inserted = tx
-            .execute(
-                &format!(
-                    "INSERT INTO issues ({ISSUE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $10)
-                     ON CONFLICT (marker) DO NOTHING"
-                ),
-                &[
-                    &spec.repo.as_str(),
-                    &number,
-                    &spec.kind.as_str(),
-                    &spec.coordination.map(|c| c.0),
-                    &spec.marker,
-                    &spec.title,
-                    &spec.body,
-                    &to_json(&spec.labels),
-                    &spec.parent.as_ref().map(|p| p.to_string()),
-                    &now,
-                ],
-            )
-            .ctx("creating an issue")?;
-        if inserted == 0 {
-            // The same marker was created meanwhile for another repository's lock holder.
-            let row = tx.query_one(&q, &[&spec.marker]).ctx("looking up an issue")?;
-            return Ok((issue_row(&row)?, false));
-        }
-        tx.commit().ctx("committing an issue")?;
-        let issue = Issue {
-            reference: IssueRef { repo: spec.repo.clone(), number: number as u64 },
-            kind: spec.kind,
-            coordination: spec.coordination,
-            marker: spec.marker.clone(),
-            title: spec.title.clone(),
-            body: spec.body.clone(),
-            state: IssueState::Open,
-            labels: spec.labels.clone(),
-            parent: spec.parent.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        Ok((issue, true))
     }
 
     fn find_issue_by_marker(&self, marker: &str) -> Result<Option<Issue>> {
-        let q = format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = $1");
-        self.conn()?.query_opt(&q, &[&marker]).ctx("looking up an issue")?.as_ref().map(issue_row).transpose()
+        self.conn()?
+            .query_opt(&sql::ISSUE_BY_MARKER, &[&marker])
+            .ctx("looking up an issue")?
+            .as_ref()
+            .map(issue_row)
+            .transpose()
     }
 
     fn update_issue(&self, r: &IssueRef, u: &IssueUpdate, now: DateTime<Utc>) -> Result<Issue> {
@@ -845,6 +1260,40 @@ impl Store for PostgresStore {
         Ok(IssueComment { id: row.get(0), issue: r.clone(), author: author.into(), body: body.into(), at: now })
     }
 
+    fn add_issue_comment_once(
+        &self,
+        r: &IssueRef,
+        author: &str,
+        body: &str,
+        now: DateTime<Utc>,
+        once: &str,
+    ) -> Result<Option<IssueComment>> {
+        // One statement: the record of the comment and the comment itself, or neither. A
+        // concurrent call with the same `once` waits for this one, then writes nothing.
+        let row = self
+            .conn()?
+            .query_one(
+                "WITH issue AS (SELECT repo, number FROM issues WHERE repo = $1 AND number = $2),
+                 once AS (INSERT INTO state (key, value) SELECT $3, 'posted' WHERE EXISTS (SELECT 1 FROM issue)
+                          ON CONFLICT (key) DO NOTHING RETURNING key),
+                 added AS (INSERT INTO issue_comments (repo, number, author, body, at)
+                           SELECT $1, $2, $4, $5, $6 FROM once RETURNING id)
+                 SELECT EXISTS (SELECT 1 FROM issue), (SELECT id FROM added)",
+                &[&r.repo.as_str(), &issue_number(r), &once, &author, &body, &now],
+            )
+            .ctx("adding a comment")?;
+        if !get::<bool>(&row, 0)? {
+            return Err(StoreError::IssueNotFound(r.to_string()));
+        }
+        Ok(get::<Option<i64>>(&row, 1)?.map(|id| IssueComment {
+            id,
+            issue: r.clone(),
+            author: author.into(),
+            body: body.into(),
+            at: now,
+        }))
+    }
+
     fn issue_comments(&self, r: &IssueRef) -> Result<Vec<IssueComment>> {
         let q = format!("SELECT {COMMENT_COLS} FROM issue_comments WHERE repo = $1 AND number = $2 ORDER BY id");
         rows_ctx(self.conn()?.query(&q, &[&r.repo.as_str(), &issue_number(r)]), "reading comments", comment_row)
@@ -869,21 +1318,8 @@ impl Store for PostgresStore {
     fn claim_delivery(&self, owner: &str, now: DateTime<Utc>, lease: chrono::Duration) -> Result<Option<Delivery>> {
         // SKIP LOCKED: instances claiming at once each take a different delivery instead of
         // queueing behind one another's row lock.
-        let row = self
-            .conn()?
-            .query_opt(
-                &format!(
-                    "WITH due AS (
-                       SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-                         AND (lease_until IS NULL OR lease_until <= $1)
-                       ORDER BY next_attempt_at, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                     UPDATE deliveries d SET lease_owner = $2, lease_until = $3, attempts = d.attempts + 1
-                     FROM due WHERE d.id = due.id RETURNING {}",
-                    DELIVERY_COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
-                ),
-                &[&now, &owner, &(now + lease)],
-            )
-            .ctx("claiming a delivery")?;
+        let row =
+            self.conn()?.query_opt(&sql::CLAIM_DELIVERY, &[&now, &owner, &(now + lease)]).ctx("claiming a delivery")?;
         row.as_ref().map(delivery_row).transpose()
     }
 
@@ -1013,11 +1449,12 @@ impl Store for PostgresStore {
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().ctx("starting a transaction")?;
         // No one writes while the copy lands (and a second copy waits, then finds data).
-        tx.batch_execute(
-            "LOCK TABLE coordinations, children, events, issues, issue_comments, analyses, deliveries, state
+        tx.inner()
+            .batch_execute(
+                "LOCK TABLE coordinations, children, events, issues, issue_comments, analyses, deliveries, state
              IN EXCLUSIVE MODE",
-        )
-        .ctx("locking the target")?;
+            )
+            .ctx("locking the target")?;
         let used: bool = tx
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM coordinations) OR EXISTS (SELECT 1 FROM events)
@@ -1030,53 +1467,35 @@ impl Store for PostgresStore {
         if used {
             return Err(StoreError::NotEmpty(self.shown.clone()));
         }
+        let insert_coordination = format!(
+            "INSERT INTO coordinations (id, version, {COORD_WRITE_COLS}) VALUES ($1, $2, {})",
+            placeholders(3, 16)
+        );
+        let insert_children = ChildArrays::upsert("$1::bigint", "", 2);
         for c in &s.coordinations {
-            tx.execute(
-                "INSERT INTO coordinations (id, key, title, change_type, priority, strategy, status, hold, plan, milestone,
-                   source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-                &[
-                    &c.id.0,
-                    &c.key,
-                    &c.title,
-                    &c.change_type.as_str(),
-                    &c.priority.as_str(),
-                    &c.strategy.as_str(),
-                    &c.status.as_str(),
-                    &c.hold.as_ref().map(to_json),
-                    &c.plan,
-                    &c.milestone,
-                    &c.source_repo.as_ref().map(RepoName::as_str),
-                    &c.home_repo.as_str(),
-                    &c.issue.as_ref().map(|i| i.to_string()),
-                    &integration_json(&c.integration),
-                    &c.created_at,
-                    &c.updated_at,
-                    &c.version,
-                    &c.integration.issue.as_ref().map(|i| i.to_string()),
-                ],
-            )
-            .ctx("copying a coordination")?;
-            write_children(&mut tx, c).ctx("copying children")?;
+            let values = CoordValues::new(c);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&c.id.0, &c.version];
+            params.extend(values.params());
+            tx.execute(&insert_coordination, &params).ctx("copying a coordination")?;
+            let children = ChildArrays::new(&c.children);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&c.id.0];
+            params.extend(children.params());
+            tx.execute(&insert_children, &params).ctx("copying children")?;
         }
+        let insert_events = format!(
+            "INSERT INTO events (id, coord_id, {EVENT_WRITE_COLS})
+             SELECT i.id, i.coord_id, {} FROM UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS i(id, coord_id, n)
+             JOIN {} ON e.n = i.n",
+            EVENT_WRITE_COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", "),
+            EventArrays::unnest(3)
+        );
         for chunk in s.events.chunks(1000) {
             let ids: Vec<i64> = chunk.iter().map(|e| e.id).collect();
             let coords: Vec<i64> = chunk.iter().map(|e| e.coordination.0).collect();
-            let at: Vec<DateTime<Utc>> = chunk.iter().map(|e| e.event.at).collect();
-            let actor: Vec<&str> = chunk.iter().map(|e| e.event.actor.as_str()).collect();
-            let kind: Vec<&str> = chunk.iter().map(|e| subject_cols(&e.event.subject).0).collect();
-            let srepo: Vec<Option<&str>> = chunk.iter().map(|e| subject_cols(&e.event.subject).1).collect();
-            let action: Vec<&str> = chunk.iter().map(|e| e.event.action.as_str()).collect();
-            let from: Vec<Option<&str>> = chunk.iter().map(|e| e.event.from.as_deref()).collect();
-            let to: Vec<Option<&str>> = chunk.iter().map(|e| e.event.to.as_deref()).collect();
-            let reason: Vec<Option<&str>> = chunk.iter().map(|e| e.event.reason.as_deref()).collect();
-            tx.execute(
-                "INSERT INTO events (id, coord_id, at, actor, subject_kind, subject_repo, action, from_state, to_state, reason)
-                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[],
-                                      $7::text[], $8::text[], $9::text[], $10::text[])",
-                &[&ids, &coords, &at, &actor, &kind, &srepo, &action, &from, &to, &reason],
-            )
-            .ctx("copying history")?;
+            let ev = EventArrays::new(chunk.iter().map(|e| &e.event));
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&ids, &coords];
+            params.extend(ev.params());
+            tx.execute(&insert_events, &params).ctx("copying history")?;
         }
         for i in &s.issues {
             tx.execute(
@@ -1107,25 +1526,13 @@ impl Store for PostgresStore {
             )
             .ctx("copying a comment")?;
         }
+        let insert_analysis =
+            format!("INSERT INTO analyses (id, {ANALYSIS_WRITE_COLS}) VALUES ($1, {})", placeholders(2, 9));
         for a in &s.analyses {
-            tx.execute(
-                &format!(
-                    "INSERT INTO analyses ({ANALYSIS_COLS}, breaking) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ),
-                &[
-                    &a.id,
-                    &a.repo.as_ref().map(RepoName::as_str),
-                    &a.base,
-                    &a.head,
-                    &a.at,
-                    &a.impact.as_str(),
-                    &to_json(&a.findings),
-                    &to_json(&a.consumers),
-                    &a.coordination.map(|c| c.0),
-                    &(a.breaking() as i64),
-                ],
-            )
-            .ctx("copying an analysis")?;
+            let values = AnalysisValues::new(a);
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&a.id];
+            params.extend(values.params());
+            tx.execute(&insert_analysis, &params).ctx("copying an analysis")?;
         }
         for d in &s.deliveries {
             let attempts = i32::try_from(d.attempts).unwrap_or(i32::MAX);
@@ -1154,7 +1561,7 @@ impl Store for PostgresStore {
             tx.execute("INSERT INTO state (key, value) VALUES ($1, $2)", &[k, v]).ctx("copying state")?;
         }
         // New rows continue after the copied ids.
-        tx.batch_execute(
+        tx.inner().batch_execute(
             "SELECT setval(pg_get_serial_sequence('coordinations', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM coordinations;
              SELECT setval(pg_get_serial_sequence('events', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM events;
              SELECT setval(pg_get_serial_sequence('issues', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM issues;
