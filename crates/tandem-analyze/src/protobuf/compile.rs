@@ -245,19 +245,32 @@ impl Ahead {
                 }
                 s.claimed.insert(name.clone(), true);
             }
-            // only files of the source: the compiler's own files come from its resolvers
-            let parsed = if is_well_known(&name) { None } else { shared.open(&name).ok() };
+            // only files of the source: the compiler's own files come from its resolvers; a
+            // panic in the parser is left for the compiler's thread to meet and report
+            let parsed = match is_well_known(&name) {
+                true => Ok(None),
+                false => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shared.open(&name).ok())),
+            };
             let mut s = lock(&self.state);
-            match parsed {
-                Some(file) => {
+            let go_on = match parsed {
+                Ok(Some(file)) => {
                     stack.extend(file.file_descriptor_proto().dependency.iter().rev().cloned());
                     s.ready.insert(name, file);
+                    true
                 }
-                None => {
+                Ok(None) => {
                     s.claimed.remove(&name);
+                    true
                 }
-            }
+                Err(_) => {
+                    s.claimed.remove(&name);
+                    false
+                }
+            };
             self.changed.notify_all();
+            if !go_on {
+                return;
+            }
         }
     }
 
