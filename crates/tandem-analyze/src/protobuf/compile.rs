@@ -184,10 +184,9 @@ impl FileResolver for LanguageFeatures {
     }
 }
 
-/// The files parsed ahead of the compiler, on another thread: the compiler spends about as
-/// long checking files as parsing them, so with the parsing moved off its thread one side
-/// compiles in about the time the two sides took at once, on two cores (the sides now compile
-/// one after the other, so that only one compiler's memory is held at a time).
+/// The files parsed ahead of the compiler, on another thread: with the parsing moved off the
+/// compiler's thread, compiling the sides one after the other (so that only one compiler's
+/// memory is held at a time) still keeps two cores busy.
 struct Ahead {
     state: Mutex<AheadState>,
     changed: Condvar,

@@ -123,8 +123,8 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
     // Each side compiles on a thread with a stack of known size (the compiler recurses once
     // per nesting level, and the caller may be a worker thread with a small stack), one side
-    // after the other: a compiler holds about 150 times the size of what it compiles, and only
-    // one is held at a time. Each compilation parses on a second thread while its compiler
+    // after the other: a compiler holds tens of times the size of what it compiles (about 40
+    // times for a module of small files), and only one is held at a time. Each compilation parses on a second thread while its compiler
     // checks, which keeps two cores as busy as compiling both sides at once did.
     let memory = opts.compiler_memory;
     let compile_prev = || compile::compile(prev.clone(), &prev_targets, &prev_cfg.roots, memory);
