@@ -314,16 +314,28 @@ pub fn import_name(path: &str, roots: &[String]) -> String {
 }
 
 /// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
-/// compiled and a problem for each that did not. The module is built from the compiler's
-/// descriptors one file at a time, then the compiler's memory is released on another thread
-/// (`memory` says whether anything waits for it), so that the caller's next compilation does
-/// not hold it too.
+/// compiled and a problem for each that did not.
 pub fn compile(
     source: Arc<dyn Source>,
     targets: &[String],
     roots: &[String],
     memory: CompilerMemory,
 ) -> (Module, Vec<CompileProblem>) {
+    compile_then(source, targets, roots, memory, |r| r)
+}
+
+/// Compiles as [`compile`] does and hands the outcome to `then`; only after that is the
+/// compiler's memory (millions of small allocations for a large module) freed, on this thread
+/// (where it was allocated, so that the allocator takes it back at once), or left to the
+/// process's exit, as `memory` says. The module is built from the compiler's descriptors one
+/// file at a time, never from a copy of them all.
+pub fn compile_then<R>(
+    source: Arc<dyn Source>,
+    targets: &[String],
+    roots: &[String],
+    memory: CompilerMemory,
+    then: impl FnOnce((Module, Vec<CompileProblem>)) -> R,
+) -> R {
     let shared = Arc::new(Shared {
         source,
         roots: roots.to_vec(),
@@ -419,7 +431,6 @@ pub fn compile(
             None => module.add_file(path, fd, &text),
         }
     }
-    release((pool, opened), memory);
     // what protox does not check in editions files
     let invalid = editions::validate(&module);
     if !invalid.is_empty() {
@@ -431,22 +442,12 @@ pub fn compile(
         module = kept;
         problems.extend(invalid);
     }
-    (module, problems)
-}
-
-/// Frees the compiler's memory (millions of small allocations for a large module) on another
-/// thread, so the caller goes on at once; if no thread can be started, it is freed here or left
-/// to the process's exit, as `memory` says.
-fn release<T: Send + 'static>(compiler_memory: T, memory: CompilerMemory) {
-    let kept = Arc::new(Mutex::new(Some(compiler_memory)));
-    let on_thread = kept.clone();
-    let spawned = std::thread::Builder::new().spawn(move || drop(lock(&on_thread).take()));
-    if spawned.is_err() {
-        match memory {
-            CompilerMemory::Free => drop(lock(&kept).take()),
-            CompilerMemory::LeaveToProcessExit => std::mem::forget(lock(&kept).take()),
-        }
+    let out = then((module, problems));
+    match memory {
+        CompilerMemory::Free => drop((pool, opened)),
+        CompilerMemory::LeaveToProcessExit => std::mem::forget((pool, opened)),
     }
+    out
 }
 
 fn problem(

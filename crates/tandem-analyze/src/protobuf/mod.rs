@@ -124,13 +124,27 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     // Each side compiles on a thread with a stack of known size (the compiler recurses once
     // per nesting level, and the caller may be a worker thread with a small stack), one side
     // after the other: a compiler holds tens of times the size of what it compiles (about 40
-    // times for a module of small files), and only one is held at a time. Each compilation parses on a second thread while its compiler
-    // checks, which keeps two cores as busy as compiling both sides at once did.
+    // times for a module of small files), and only one is held at a time. Each compilation
+    // parses on a second thread while its compiler checks, which keeps two cores busy; the
+    // previous side's compiler is freed on its own thread while the current side compiles.
     let memory = opts.compiler_memory;
-    let compile_prev = || compile::compile(prev.clone(), &prev_targets, &prev_cfg.roots, memory);
-    let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
+    let (prev_ref, prev_roots) = (&prev_targets, &prev_cfg.roots);
     let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
-        let previous = on_compile_stack(s, compile_prev).join();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let compile_prev = move || {
+            let send = |r| drop(tx.send(r));
+            compile::compile_then(prev.clone(), prev_ref, prev_roots, CompilerMemory::Free, send)
+        };
+        let previous = on_compile_stack(s, compile_prev);
+        let previous = match rx.recv() {
+            Ok(r) => r,
+            // the thread ended without an outcome: its panic goes on here
+            Err(_) => {
+                previous.join();
+                unreachable!("a compilation that sent nothing panicked")
+            }
+        };
+        let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
         (previous, on_compile_stack(s, compile_cur).join())
     });
 
