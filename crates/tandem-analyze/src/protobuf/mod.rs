@@ -36,16 +36,16 @@ pub struct Options {
     pub compiler_memory: CompilerMemory,
 }
 
-/// What becomes of the compiler's memory (millions of small allocations for a large module)
-/// once a side is compiled. Either way it is freed on another thread as soon as the side's
-/// module is built, so the next side never holds it too; this says what to do when no thread
-/// can be started.
+/// What becomes of the last compiler's memory (millions of small allocations for a large
+/// module) once its side is compiled. The previous side's compiler is always freed, on its own
+/// thread while the current side compiles, so that two are never held at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CompilerMemory {
-    /// Freed on the compiling thread: what a long-running process (a server) needs.
+    /// Freed: what a long-running process (a server) needs.
     #[default]
     Free,
-    /// Left to the operating system: for a one-shot process (the CLI) that exits right after.
+    /// Left to the operating system: for a one-shot process (the CLI) that exits right after,
+    /// freeing it one allocation at a time would only delay the exit.
     LeaveToProcessExit,
 }
 
