@@ -6,9 +6,8 @@ use super::limits::{self, Refusal};
 use super::CompilerMemory;
 use crate::source::Source;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// A file that could not be compiled: where, and the compiler's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,41 +19,39 @@ pub struct CompileProblem {
 }
 
 /// import name -> (repo path, text) of every file opened.
-type Opened = Rc<RefCell<HashMap<String, (String, Rc<str>)>>>;
+type Opened = HashMap<String, (String, Arc<str>)>;
 
 /// The files refused by a limit, by the text of the error handed to the compiler (which
 /// names the file, so it is unique): (repo path, refusal).
-type Refused = Rc<RefCell<HashMap<String, (String, Refusal)>>>;
-
-/// import name -> what the editions front end learnt of an editions file: its features, and
-/// where it inserted labels into the text the compiler saw (to place the compiler's errors).
-type Editions = Rc<RefCell<HashMap<String, EditionFile>>>;
+type Refused = HashMap<String, (String, Refusal)>;
 
 /// What the editions front end learnt of one editions file.
 #[derive(Default)]
 struct EditionFile {
-    info: std::sync::Arc<EditionInfo>,
+    info: Arc<EditionInfo>,
     /// Offsets at which labels were inserted into the text the compiler saw.
     inserted: Vec<usize>,
     /// How to move the compiled file's locations back to the text as written.
     fix: editions::Fix,
 }
 
-/// Maps import names to repository paths through the module roots, reading from the source.
-struct Resolver {
-    source: std::sync::Arc<dyn Source>,
+/// Maps import names to repository paths through the module roots, reading from the source;
+/// shared by the compiler's thread and the thread parsing ahead of it.
+struct Shared {
+    source: Arc<dyn Source>,
     roots: Vec<String>,
     /// Every .proto path of the source, listed on first need (to infer roots of odd imports).
-    all: RefCell<Option<Vec<String>>>,
+    all: Mutex<Option<Vec<String>>>,
     /// name -> (repo path, text) of every file opened.
-    opened: Opened,
+    opened: Mutex<Opened>,
     /// Files over a limit, which the compiler never sees.
-    refused: Refused,
+    refused: Mutex<Refused>,
     /// Import names whose source locations are kept (the compared files). Other files only
     /// resolve names: dropping their locations halves the compiler's memory and time.
-    located: std::collections::HashSet<String>,
-    /// The editions files parsed, by import name.
-    editions: Editions,
+    located: HashSet<String>,
+    /// import name -> what the editions front end learnt of an editions file: its features,
+    /// and where it inserted labels into the text the compiler saw (to place its errors).
+    editions: Mutex<HashMap<String, EditionFile>>,
 }
 
 fn join(root: &str, name: &str) -> String {
@@ -65,10 +62,14 @@ fn join(root: &str, name: &str) -> String {
     }
 }
 
-impl Resolver {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
     fn candidates(&self, name: &str) -> Vec<String> {
         let mut c: Vec<String> = self.roots.iter().map(|r| join(r, name)).collect();
-        let mut all = self.all.borrow_mut();
+        let mut all = lock(&self.all);
         let list = all.get_or_insert_with(|| self.source.list(&|p| p.ends_with(".proto")));
         let suffix = format!("/{name}");
         c.extend(list.iter().filter(|p| p.ends_with(&suffix)).cloned());
@@ -91,12 +92,23 @@ impl Resolver {
     /// Records why `path` is not compiled; the compiler gets an error naming it.
     fn refuse(&self, path: &str, refusal: Refusal) -> protox::Error {
         let key = refusal.message.clone();
-        self.refused.borrow_mut().insert(key.clone(), (path.to_string(), refusal));
+        lock(&self.refused).insert(key.clone(), (path.to_string(), refusal));
         protox::Error::new(key)
     }
-}
 
-impl Resolver {
+    /// Reads and parses the file named `name`, as the compiler asks for it.
+    fn open(&self, name: &str) -> Result<File, protox::Error> {
+        let known = lock(&self.opened).get(name).cloned();
+        if let Some((path, text)) = known {
+            // opened before by a compiler that failed: parse again the same way
+            return self.parse(name, &path, &text);
+        }
+        let (path, text) = self.load(name)?;
+        // remember the text before parsing, so a parse error can be located in it
+        lock(&self.opened).insert(name.to_string(), (path.clone(), Arc::from(text.as_str())));
+        self.parse(name, &path, &text)
+    }
+
     /// Parses a file, keeping its source locations only when it is one of the compared files.
     fn parse(&self, name: &str, path: &str, text: &str) -> Result<File, protox::Error> {
         if let Some(decl) = editions::declaration(text) {
@@ -127,9 +139,7 @@ impl Resolver {
         fd.source_code_info = None;
         Ok(File::from_file_descriptor_proto(fd))
     }
-}
 
-impl Resolver {
     /// Parses an editions file with the editions front end (see [`editions`]).
     fn parse_editions(
         &self,
@@ -156,14 +166,13 @@ impl Resolver {
                     parsed.fd.source_code_info = None;
                     File::from_file_descriptor_proto(parsed.fd)
                 };
-                let e =
-                    EditionFile { info: std::sync::Arc::new(parsed.info), inserted: parsed.inserted, fix: parsed.fix };
-                self.editions.borrow_mut().insert(name.to_string(), e);
+                let e = EditionFile { info: Arc::new(parsed.info), inserted: parsed.inserted, fix: parsed.fix };
+                lock(&self.editions).insert(name.to_string(), e);
                 Ok(file)
             }
             Err(editions::Failure::Refused(r)) => Err(self.refuse(path, r)),
             Err(editions::Failure::Parse(e, inserted)) => {
-                self.editions.borrow_mut().insert(name.to_string(), EditionFile { inserted, ..Default::default() });
+                lock(&self.editions).insert(name.to_string(), EditionFile { inserted, ..Default::default() });
                 Err(e)
             }
         }
@@ -183,17 +192,113 @@ impl FileResolver for LanguageFeatures {
     }
 }
 
+/// The files parsed ahead of the compiler, on another thread: with the parsing moved off the
+/// compiler's thread, compiling the sides one after the other (so that only one compiler's
+/// memory is held at a time) still keeps two cores busy.
+struct Ahead {
+    state: Mutex<AheadState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct AheadState {
+    /// Names taken by the thread parsing ahead (true) or by the compiler (false).
+    claimed: HashMap<String, bool>,
+    /// Parsed, waiting for the compiler to ask.
+    ready: HashMap<String, File>,
+    /// The compiler is done: parse nothing more.
+    stop: bool,
+}
+
+impl Ahead {
+    /// How many parsed files may wait for the compiler (a bound on the memory they hold).
+    const WINDOW: usize = 64;
+
+    /// The file `name` if it was parsed ahead (waiting for it when its parse is under way);
+    /// `None` when the compiler is to parse it itself.
+    fn take(&self, name: &str) -> Option<File> {
+        let mut s = lock(&self.state);
+        loop {
+            if let Some(file) = s.ready.remove(name) {
+                self.changed.notify_all();
+                return Some(file);
+            }
+            match s.claimed.get(name) {
+                Some(true) => s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner()),
+                _ => {
+                    s.claimed.insert(name.to_string(), false);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Parses `targets` and what they import, depth first in the order the compiler asks for
+    /// them, keeping at most [`Ahead::WINDOW`] files ahead of it. A file that does not parse
+    /// is left to the compiler, which then meets the error itself.
+    fn run(&self, shared: &Shared, targets: &[String]) {
+        let mut stack: Vec<String> = targets.iter().rev().cloned().collect();
+        while let Some(name) = stack.pop() {
+            {
+                let mut s = lock(&self.state);
+                while !s.stop && s.ready.len() >= Self::WINDOW {
+                    s = self.changed.wait(s).unwrap_or_else(|p| p.into_inner());
+                }
+                if s.stop {
+                    return;
+                }
+                if s.claimed.contains_key(&name) {
+                    continue;
+                }
+                s.claimed.insert(name.clone(), true);
+            }
+            // only files of the source: the compiler's own files come from its resolvers; a
+            // panic in the parser is left for the compiler's thread to meet and report
+            let parsed = match is_well_known(&name) {
+                true => Ok(None),
+                false => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shared.open(&name).ok())),
+            };
+            let mut s = lock(&self.state);
+            let go_on = match parsed {
+                Ok(Some(file)) => {
+                    stack.extend(file.file_descriptor_proto().dependency.iter().rev().cloned());
+                    s.ready.insert(name, file);
+                    true
+                }
+                Ok(None) => {
+                    s.claimed.remove(&name);
+                    true
+                }
+                Err(_) => {
+                    s.claimed.remove(&name);
+                    false
+                }
+            };
+            self.changed.notify_all();
+            if !go_on {
+                return;
+            }
+        }
+    }
+
+    fn stop(&self) {
+        lock(&self.state).stop = true;
+        self.changed.notify_all();
+    }
+}
+
+/// The compiler's resolver of the source's files.
+struct Resolver {
+    shared: Arc<Shared>,
+    ahead: Option<Arc<Ahead>>,
+}
+
 impl FileResolver for Resolver {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        let known = self.opened.borrow().get(name).cloned();
-        if let Some((path, text)) = known {
-            // opened before by a compiler that failed: parse again the same way
-            return self.parse(name, &path, &text);
+        if let Some(file) = self.ahead.as_ref().and_then(|a| a.take(name)) {
+            return Ok(file);
         }
-        let (path, text) = self.load(name)?;
-        // remember the text before parsing, so a parse error can be located in it
-        self.opened.borrow_mut().insert(name.to_string(), (path.clone(), Rc::from(text.as_str())));
-        self.parse(name, &path, &text)
+        self.shared.open(name)
     }
 }
 
@@ -217,35 +322,46 @@ pub fn import_name(path: &str, roots: &[String]) -> String {
 }
 
 /// Compiles `targets` (repo paths) from `source`; returns the module of the targets that
-/// compiled and a problem for each that did not. The compiler's own memory is done with (freed
-/// or left to the process's exit, as `memory` says) before the module is built, so the two are
-/// never held at once.
+/// compiled and a problem for each that did not.
 pub fn compile(
-    source: std::sync::Arc<dyn Source>,
+    source: Arc<dyn Source>,
     targets: &[String],
     roots: &[String],
     memory: CompilerMemory,
 ) -> (Module, Vec<CompileProblem>) {
-    let opened = Rc::new(RefCell::new(HashMap::new()));
-    let refused: Refused = Rc::new(RefCell::new(HashMap::new()));
-    let located: std::collections::HashSet<String> = targets.iter().map(|p| import_name(p, roots)).collect();
-    let editions: Editions = Rc::new(RefCell::new(HashMap::new()));
-    // A compiler over `source` whose resolver records the texts it opens in `opened`.
-    // `instead`: one file's text to compile in place of the source's (see `recover_after_syntax_errors`)
-    let new_compiler_with = |instead: Option<Recovered>| {
+    compile_then(source, targets, roots, memory, |r| r)
+}
+
+/// Compiles as [`compile`] does and hands the outcome to `then`; only after that is the
+/// compiler's memory (millions of small allocations for a large module) freed, on this thread
+/// (where it was allocated, so that the allocator takes it back at once), or left to the
+/// process's exit, as `memory` says. The module is built from the compiler's descriptors one
+/// file at a time, never from a copy of them all.
+pub fn compile_then<R>(
+    source: Arc<dyn Source>,
+    targets: &[String],
+    roots: &[String],
+    memory: CompilerMemory,
+    then: impl FnOnce((Module, Vec<CompileProblem>)) -> R,
+) -> R {
+    let shared = Arc::new(Shared {
+        source,
+        roots: roots.to_vec(),
+        all: Mutex::new(None),
+        opened: Mutex::new(HashMap::new()),
+        refused: Mutex::new(HashMap::new()),
+        located: targets.iter().map(|p| import_name(p, roots)).collect(),
+        editions: Mutex::new(HashMap::new()),
+    });
+    // A compiler over the source whose resolver records the texts it opens; `ahead`: the
+    // thread parsing ahead of it; `instead`: one file's text to compile in place of the
+    // source's (see `after_syntax_errors`).
+    let new_compiler_with = |ahead: Option<Arc<Ahead>>, instead: Option<Recovered>| {
         let mut chain = ChainFileResolver::new();
         if let Some(r) = instead {
             chain.add(r);
         }
-        chain.add(Resolver {
-            source: source.clone(),
-            roots: roots.to_vec(),
-            all: RefCell::new(None),
-            opened: opened.clone(),
-            refused: refused.clone(),
-            located: located.clone(),
-            editions: editions.clone(),
-        });
+        chain.add(Resolver { shared: shared.clone(), ahead });
         chain.add(GoogleFileResolver::new());
         chain.add(LanguageFeatures);
         let mut compiler = protox::Compiler::with_file_resolver(chain);
@@ -253,27 +369,43 @@ pub fn compile(
         compiler.include_source_info(true).include_imports(false);
         compiler
     };
-    let new_compiler = || new_compiler_with(None);
+    let new_compiler = |ahead: Option<Arc<Ahead>>| new_compiler_with(ahead, None);
     let mut problems = Vec::new();
     let mut compiled: Vec<(String, String)> = Vec::new();
-    {
-        let mut compiler = new_compiler();
-        let names: Vec<String> = targets.iter().map(|p| import_name(p, roots)).collect();
-        if compiler.open_files(&names).is_ok() {
+    let names: Vec<String> = targets.iter().map(|p| import_name(p, roots)).collect();
+    // the files are parsed on another thread while the compiler checks those parsed before
+    let ahead = Arc::new(Ahead { state: Mutex::new(AheadState::default()), changed: Condvar::new() });
+    let all_compiled = std::thread::scope(|s| {
+        let reader = std::thread::Builder::new()
+            .stack_size(limits::COMPILE_STACK_BYTES)
+            .spawn_scoped(s, || ahead.run(&shared, &names))
+            .is_ok();
+        let mut compiler = new_compiler(reader.then(|| ahead.clone()));
+        let ok = compiler.open_files(&names).is_ok();
+        ahead.stop();
+        ok.then_some(compiler)
+    });
+    drop(ahead);
+    let compiler = match all_compiled {
+        Some(compiler) => {
             compiled = targets.iter().cloned().zip(names).collect();
-        } else {
+            compiler
+        }
+        None => {
             // something does not compile: find what, file by file, with a fresh compiler
-            compiler = new_compiler();
+            let mut compiler = new_compiler(None);
             for (path, name) in targets.iter().zip(names) {
                 match compiler.open_file(&name) {
                     Ok(_) => compiled.push((path.clone(), name)),
                     Err(e) => {
-                        let mut found = problem(path, &e, &opened.borrow(), &refused.borrow(), &editions.borrow());
-                        let plain = !editions.borrow().contains_key(&name);
-                        let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).filter(|_| plain && e.is_parse());
+                        let mut found =
+                            problem(path, &e, &lock(&shared.opened), &lock(&shared.refused), &lock(&shared.editions));
+                        let plain = !lock(&shared.editions).contains_key(&name);
+                        let text =
+                            lock(&shared.opened).get(&name).map(|(_, t)| t.clone()).filter(|_| plain && e.is_parse());
                         if let Some(text) = text {
-                            let known = (&opened, &refused, &editions);
-                            let more = after_syntax_errors(&e, path, &name, &text, known, &new_compiler_with);
+                            let again = |r: Recovered| new_compiler_with(None, Some(r));
+                            let more = after_syntax_errors(&e, path, &name, &text, &shared, &again);
                             found.extend(
                                 more.into_iter()
                                     .filter(|p| !found.iter().any(|f| (f.line, f.column) == (p.line, p.column)))
@@ -284,59 +416,69 @@ pub fn compile(
                     }
                 }
             }
+            compiler
         }
-        let fds = compiler.file_descriptor_set();
-        // buf's image holds the well-known types a file imports: they are compared too.
-        let pool = compiler.descriptor_pool();
-        let mut wkt: Vec<(String, prost_types::FileDescriptorProto)> = pool
-            .files()
-            .filter(|f| is_well_known(f.name()))
-            .filter(|f| !compiled.iter().any(|(_, n)| n == f.name()))
-            .map(|f| (f.name().to_string(), f.file_descriptor_proto().clone()))
-            .collect();
-        wkt.sort_by(|a, b| a.0.cmp(&b.0));
-        match memory {
-            CompilerMemory::Free => drop((compiler, pool)),
-            CompilerMemory::LeaveToProcessExit => std::mem::forget((compiler, pool)),
+    };
+    let pool = compiler.descriptor_pool();
+    drop(compiler);
+    let mut module = Module::default();
+    // buf's image holds the well-known types a file imports: they are compared too.
+    let mut wkt: Vec<String> = pool
+        .files()
+        .filter(|f| is_well_known(f.name()))
+        .filter(|f| !compiled.iter().any(|(_, n)| n == f.name()))
+        .map(|f| f.name().to_string())
+        .collect();
+    wkt.sort();
+    for name in wkt {
+        if let Some(f) = pool.get_file_by_name(&name) {
+            module.add_file(name, f.file_descriptor_proto().clone(), "");
         }
-        let mut by_name: HashMap<String, prost_types::FileDescriptorProto> =
-            fds.file.into_iter().map(|f| (f.name().to_string(), f)).collect();
-        let mut module = Module::default();
-        for (name, fd) in wkt {
-            module.add_file(name, fd, "");
-        }
-        for (path, name) in compiled {
-            if let Some(mut fd) = by_name.remove(&name) {
-                let text = opened.borrow().get(&name).map(|(_, t)| t.clone()).unwrap_or_else(|| Rc::from(""));
-                match editions.borrow().get(&name) {
-                    Some(e) => {
-                        e.fix.apply(&mut fd);
-                        module.add_edition_file(path, fd, &text, e.info.clone())
-                    }
-                    None => module.add_file(path, fd, &text),
-                }
-            }
-        }
-        // what protox does not check in editions files
-        let invalid = editions::validate(&module);
-        if !invalid.is_empty() {
-            let bad: std::collections::HashSet<&str> = invalid.iter().map(|p| p.path.as_str()).collect();
-            let mut kept = Module::default();
-            for f in module.files.iter().filter(|f| !bad.contains(f.path.as_str())) {
-                kept.add_file_from(f);
-            }
-            module = kept;
-            problems.extend(invalid);
-        }
-        (module, problems)
     }
+    // Each compared file is copied out of the compiler on its own (with its source info, which
+    // the module keeps only as locations), never all of them at once.
+    let opened = std::mem::take(&mut *lock(&shared.opened));
+    let editions = std::mem::take(&mut *lock(&shared.editions));
+    let mut added: HashSet<String> = HashSet::new();
+    for (path, name) in compiled {
+        let Some(f) = pool.get_file_by_name(&name) else { continue };
+        if !added.insert(name.clone()) {
+            continue;
+        }
+        let mut fd = f.file_descriptor_proto().clone();
+        let text = opened.get(&name).map(|(_, t)| t.clone()).unwrap_or_else(|| Arc::from(""));
+        match editions.get(&name) {
+            Some(e) => {
+                e.fix.apply(&mut fd);
+                module.add_edition_file(path, fd, &text, e.info.clone())
+            }
+            None => module.add_file(path, fd, &text),
+        }
+    }
+    // what protox does not check in editions files
+    let invalid = editions::validate(&module);
+    if !invalid.is_empty() {
+        let bad: HashSet<&str> = invalid.iter().map(|p| p.path.as_str()).collect();
+        let mut kept = Module::default();
+        for f in module.files.iter().filter(|f| !bad.contains(f.path.as_str())) {
+            kept.add_file_from(f);
+        }
+        module = kept;
+        problems.extend(invalid);
+    }
+    let out = then((module, problems));
+    match memory {
+        CompilerMemory::Free => drop((pool, opened)),
+        CompilerMemory::LeaveToProcessExit => std::mem::forget((pool, opened)),
+    }
+    out
 }
 
 fn problem(
     path: &str,
     e: &protox::Error,
-    opened: &HashMap<String, (String, Rc<str>)>,
-    refused: &HashMap<String, (String, Refusal)>,
+    opened: &Opened,
+    refused: &Refused,
     editions: &HashMap<String, EditionFile>,
 ) -> Vec<CompileProblem> {
     use miette::Diagnostic;
@@ -424,9 +566,6 @@ impl FileResolver for Recovered {
     }
 }
 
-/// What the compiler knows of the files it opened, for [`problem`].
-type Known<'a> = (&'a Opened, &'a Refused, &'a Editions);
-
 /// buf's parser goes on after a syntax error: it lists the later syntax errors and the names
 /// that resolve to nothing; protox stops at the first statement it cannot read. The file's
 /// later syntax errors (see [`recover`]) and, compiling the readable rest again, its undefined
@@ -436,8 +575,8 @@ fn after_syntax_errors(
     path: &str,
     name: &str,
     text: &str,
-    (opened, refused, editions): Known,
-    new_compiler_with: &dyn Fn(Option<Recovered>) -> protox::Compiler,
+    shared: &Shared,
+    compiler_with: &dyn Fn(Recovered) -> protox::Compiler,
 ) -> Vec<CompileProblem> {
     let (recovered, later) = recover(e, name, text);
     let mut out: Vec<CompileProblem> = later
@@ -448,12 +587,13 @@ fn after_syntax_errors(
         })
         .collect();
     if let Some(recovered) = recovered {
-        // the compiler borrows what it learns while it runs: borrowed here only after
-        let again = new_compiler_with(Some(recovered)).open_file(name).err();
+        // the compiler locks what it learns while it runs: locked here only after
+        let again = compiler_with(recovered).open_file(name).err();
         if let Some(again) = again {
-            let undefined = problem(path, &again, &opened.borrow(), &refused.borrow(), &editions.borrow())
-                .into_iter()
-                .filter(|p| p.path == path && p.message.contains("is not defined"));
+            let undefined =
+                problem(path, &again, &lock(&shared.opened), &lock(&shared.refused), &lock(&shared.editions))
+                    .into_iter()
+                    .filter(|p| p.path == path && p.message.contains("is not defined"));
             out.extend(undefined);
         }
     }

@@ -18,11 +18,6 @@ pub const MAX_PROTO_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// the compiler runs on ([`COMPILE_STACK_BYTES`]).
 pub const MAX_NESTING: usize = 64;
 
-/// When a compared file is larger than this (1 MiB), the two sides are compiled one after the
-/// other rather than at once, so that only one compiler's memory is held at a time. Many small
-/// files (a module's usual shape) still compile at once.
-pub const CONCURRENT_COMPILE_FILE_BYTES: usize = 1024 * 1024;
-
 /// The stack of the threads that compile, whatever the caller's stack (a tokio worker has
 /// 2 MiB): room for [`MAX_NESTING`] levels many times over.
 pub const COMPILE_STACK_BYTES: usize = 16 * 1024 * 1024;

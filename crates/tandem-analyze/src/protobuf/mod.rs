@@ -36,11 +36,12 @@ pub struct Options {
     pub compiler_memory: CompilerMemory,
 }
 
-/// What becomes of the compiler's memory (hundreds of thousands of small allocations for a
-/// large module) once a comparison is done.
+/// What becomes of the last compiler's memory (millions of small allocations for a large
+/// module) once its side is compiled. The previous side's compiler is always freed, on its own
+/// thread while the current side compiles, so that two are never held at once.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CompilerMemory {
-    /// Freed, on another thread: what a long-running process (a server) needs.
+    /// Freed: what a long-running process (a server) needs.
     #[default]
     Free,
     /// Left to the operating system: for a one-shot process (the CLI) that exits right after,
@@ -108,35 +109,43 @@ pub fn compare(prev: Arc<dyn Source>, cur: Arc<dyn Source>, opts: &Options) -> R
     if targets.is_empty() {
         return Ok(Outcome { findings: Vec::new(), files: Vec::new(), config: config_source });
     }
-    let (mut prev_targets, mut cur_targets, mut largest) = (Vec::new(), Vec::new(), 0usize);
+    let (mut prev_targets, mut cur_targets) = (Vec::new(), Vec::new());
     for t in &targets {
         for (source, list, side) in [(&prev, &mut prev_targets, &prev_cfg), (&cur, &mut cur_targets, &cfg)] {
             if !in_roots(t, side) {
                 continue;
             }
-            if let Some(bytes) = source.read(t) {
-                largest = largest.max(bytes.len());
+            if source.read(t).is_some() {
                 list.push(t.clone());
             }
         }
     }
     let targets_set: HashSet<&str> = targets.iter().map(String::as_str).collect();
     // Each side compiles on a thread with a stack of known size (the compiler recurses once
-    // per nesting level, and the caller may be a worker thread with a small stack). Both at
-    // once saves a third of the time; with a large file one after the other cuts the peak
-    // memory by a quarter (the compiler takes ~200 times the size of what it compiles).
+    // per nesting level, and the caller may be a worker thread with a small stack), one side
+    // after the other: a compiler holds tens of times the size of what it compiles (about 40
+    // times for a module of small files), and only one is held at a time. Each compilation
+    // parses on a second thread while its compiler checks, which keeps two cores busy; the
+    // previous side's compiler is freed on its own thread while the current side compiles.
     let memory = opts.compiler_memory;
-    let compile_prev = || compile::compile(prev.clone(), &prev_targets, &prev_cfg.roots, memory);
-    let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
+    let (prev_ref, prev_roots) = (&prev_targets, &prev_cfg.roots);
     let ((mut prev_mod, prev_problems), (mut cur_mod, cur_problems)) = std::thread::scope(|s| {
-        if largest > limits::CONCURRENT_COMPILE_FILE_BYTES {
-            let previous = on_compile_stack(s, compile_prev).join();
-            (previous, on_compile_stack(s, compile_cur).join())
-        } else {
-            let previous = on_compile_stack(s, compile_prev);
-            let current = on_compile_stack(s, compile_cur);
-            (previous.join(), current.join())
-        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let compile_prev = move || {
+            let send = |r| drop(tx.send(r));
+            compile::compile_then(prev.clone(), prev_ref, prev_roots, CompilerMemory::Free, send)
+        };
+        let previous = on_compile_stack(s, compile_prev);
+        let previous = match rx.recv() {
+            Ok(r) => r,
+            // the thread ended without an outcome: its panic goes on here
+            Err(_) => {
+                previous.join();
+                unreachable!("a compilation that sent nothing panicked")
+            }
+        };
+        let compile_cur = || compile::compile(cur.clone(), &cur_targets, &cfg.roots, memory);
+        (previous, on_compile_stack(s, compile_cur).join())
     });
 
     let mut findings = Vec::new();
