@@ -556,34 +556,43 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
     }
     let mut inserted: Vec<usize> = Vec::new();
     let mut file = None;
-    let fd = match protox_parse::parse(name, &rewritten) {
-        Ok(fd) => fd,
-        Err(e) => {
-            // the fields the parser found without a label: give them one and parse again
-            let mut at: Vec<usize> = std::iter::once(&e as &dyn Diagnostic)
-                .chain(e.related().into_iter().flatten())
-                .filter(|d| d.to_string().starts_with("fields must have a label"))
-                .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()))
-                .collect();
-            if at.is_empty() {
-                return Err(Failure::Parse(e.into(), Vec::new()));
-            }
-            at.sort_unstable();
-            at.dedup();
-            let mut with_labels = String::with_capacity(rewritten.len() + at.len() * LABEL.len());
-            let mut from = 0;
-            for (k, &o) in at.iter().enumerate() {
-                with_labels.push_str(&rewritten[from..o]);
-                inserted.push(o + k * LABEL.len());
-                with_labels.push_str(LABEL);
-                from = o;
-            }
-            with_labels.push_str(&rewritten[from..]);
-            rewritten = with_labels;
-            // parsed by the compiler's own entry point: the file keeps its text for locating errors
-            match protox::file::File::from_source(name, &rewritten) {
-                Ok(f) => file.insert(f).file_descriptor_proto().clone(),
-                Err(e) => return Err(Failure::Parse(e, inserted)),
+    // Most editions fields have no label, which the proto2 parser refuses: the labels are put
+    // where a scan of the text expects them and the file parsed once. Where that text does not
+    // parse (the scan guessed wrong), the parser's own answer is taken instead, as below.
+    let guessed = unlabelled_fields(&rewritten);
+    let first_try = (!guessed.is_empty())
+        .then(|| {
+            let with_labels = insert_labels(&rewritten, &guessed);
+            protox::file::File::from_source(name, &with_labels.0).ok().map(|f| (f, with_labels))
+        })
+        .flatten();
+    let fd = if let Some((f, (with_labels, at))) = first_try {
+        rewritten = with_labels;
+        inserted = at;
+        file.insert(f).file_descriptor_proto().clone()
+    } else {
+        match protox_parse::parse(name, &rewritten) {
+            Ok(fd) => fd,
+            Err(e) => {
+                // the fields the parser found without a label: give them one and parse again
+                let mut at: Vec<usize> = std::iter::once(&e as &dyn Diagnostic)
+                    .chain(e.related().into_iter().flatten())
+                    .filter(|d| d.to_string().starts_with("fields must have a label"))
+                    .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()))
+                    .collect();
+                if at.is_empty() {
+                    return Err(Failure::Parse(e.into(), Vec::new()));
+                }
+                at.sort_unstable();
+                at.dedup();
+                let (with_labels, at) = insert_labels(&rewritten, &at);
+                rewritten = with_labels;
+                inserted = at;
+                // parsed by the compiler's own entry point: the file keeps its text for locating errors
+                match protox::file::File::from_source(name, &rewritten) {
+                    Ok(f) => file.insert(f).file_descriptor_proto().clone(),
+                    Err(e) => return Err(Failure::Parse(e, inserted)),
+                }
             }
         }
     };
@@ -598,6 +607,128 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
     let option_imports = option_imports.into_iter().map(|o| o.name).collect();
     let info = EditionInfo { year, overrides, map_entries, option_imports };
     Ok(Parsed { fd, info, text: rewritten, inserted, fix, file })
+}
+
+/// `text` with [`LABEL`] inserted at each of the sorted offsets `at`, and where each inserted
+/// label starts in the new text.
+fn insert_labels(text: &str, at: &[usize]) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len() + at.len() * LABEL.len());
+    let mut inserted = Vec::with_capacity(at.len());
+    let mut from = 0;
+    for (k, &o) in at.iter().enumerate() {
+        out.push_str(&text[from..o]);
+        inserted.push(o + k * LABEL.len());
+        out.push_str(LABEL);
+        from = o;
+    }
+    out.push_str(&text[from..]);
+    (out, inserted)
+}
+
+/// Where the fields without a label start: statements of the form `Type name = …` (the type
+/// possibly qualified) outside oneofs, found by a scan that skips comments and strings. A guess:
+/// a wrong one makes the labelled text fail to parse, and the caller then asks the parser.
+fn unlabelled_fields(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    // per open brace: whether it opened a oneof
+    let mut blocks: Vec<bool> = Vec::new();
+    let mut statement_start = true;
+    // the last two words of the statement so far (to tell `oneof name {`)
+    let mut words: (Option<(usize, usize)>, Option<(usize, usize)>) = (None, None);
+    let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'"' | b'\'' => {
+                let mut j = i + 1;
+                while j < b.len() && b[j] != c && b[j] != b'\n' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                i = j + 1;
+                statement_start = false;
+                continue;
+            }
+            b'{' => {
+                let oneof = matches!(words, (Some(k), Some(_)) if &text[k.0..k.1] == "oneof");
+                blocks.push(oneof);
+                statement_start = true;
+                words = (None, None);
+            }
+            b'}' => {
+                blocks.pop();
+                statement_start = true;
+                words = (None, None);
+            }
+            b';' => {
+                statement_start = true;
+                words = (None, None);
+            }
+            c if word_char(c) || c == b'.' => {
+                let start = i;
+                while i < b.len() && (word_char(b[i]) || b[i] == b'.') {
+                    i += 1;
+                }
+                if statement_start && !blocks.last().copied().unwrap_or(false) && is_field_start(text, start, i) {
+                    out.push(start);
+                }
+                statement_start = false;
+                words = (words.1, Some((start, i)));
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ => statement_start = false,
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether the word `text[start..end]`, first of a statement, is the type of a field written
+/// without a label: not a keyword, then a name, then `=`.
+fn is_field_start(text: &str, start: usize, end: usize) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "syntax",
+        "edition",
+        "package",
+        "import",
+        "option",
+        "message",
+        "enum",
+        "service",
+        "rpc",
+        "extend",
+        "oneof",
+        "reserved",
+        "extensions",
+        "optional",
+        "required",
+        "repeated",
+        "map",
+        "group",
+        "stream",
+        "returns",
+        "export",
+        "local",
+        "weak",
+        "public",
+    ];
+    let word = &text[start..end];
+    if KEYWORDS.contains(&word) || word.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let rest = text[end..].trim_start();
+    let name_len = rest.bytes().take_while(|&c| c.is_ascii_alphanumeric() || c == b'_').count();
+    name_len > 0 && rest[name_len..].trim_start().starts_with('=')
 }
 
 /// What editions forbid and proto2 allows: explicit `optional` / `required` labels, groups.
@@ -973,6 +1104,59 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The offsets at which the proto2 parser asks for a label (what the slow path inserts).
+    fn parser_wants_labels(text: &str) -> Vec<usize> {
+        use miette::Diagnostic;
+        let Err(e) = protox_parse::parse("x.proto", text) else { return Vec::new() };
+        let mut at: Vec<usize> = std::iter::once(&e as &dyn Diagnostic)
+            .chain(e.related().into_iter().flatten())
+            .filter(|d| d.to_string().starts_with("fields must have a label"))
+            .filter_map(|d| d.labels().and_then(|mut l| l.next()).map(|l| l.offset()))
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    }
+
+    #[test]
+    fn the_scan_puts_labels_where_the_parser_asks_for_them() {
+        // the declaration blanked, as `parse` does before scanning
+        let text = r#"                 
+package a.b; // fields: "string x = 1;"
+import "c.proto";
+option (my.opt) = { a: 1 b { c: 2 } };
+/* int32 commented = 9; */
+message M {
+  string name = 1 [default = "x;y}"];
+  .a.b.Other other = 2;
+  map<string, int32> counts = 3;
+  oneof choice {
+    int64 id = 4;
+    string tag = 5;
+  }
+  message Inner { bytes raw = 1; enum E { E_UNSPECIFIED = 0; E_ONE = 1; } E e = 2; }
+  reserved 10 to 12;
+  extensions 100 to max;
+  repeated string many = 6 [features.repeated_field_encoding = EXPANDED];
+  Inner /* odd */ inner = 7;
+}
+extend M { int32 extra = 100; }
+service S { rpc Get(M) returns (M); }
+"#;
+        let guessed = unlabelled_fields(text);
+        let wanted = parser_wants_labels(text);
+        assert!(wanted.len() >= 6, "the sample has fields without labels: {wanted:?}");
+        // the field behind a comment is left to the parser: the guess then differs, and is refused
+        let without_odd: Vec<usize> = wanted.iter().copied().filter(|&o| !text[o..].starts_with("Inner /*")).collect();
+        assert_eq!(guessed, without_odd);
+        let labelled = insert_labels(text, &guessed).0;
+        assert!(protox_parse::parse("x.proto", &labelled).is_err(), "one field still lacks its label");
+        // with that field written plainly, the guess is exactly the parser's, and the text parses
+        let plain = text.replace("Inner /* odd */ inner", "Inner           inner");
+        assert_eq!(unlabelled_fields(&plain), parser_wants_labels(&plain));
+        assert!(protox_parse::parse("x.proto", &insert_labels(&plain, &unlabelled_fields(&plain)).0).is_ok());
+    }
 
     #[test]
     fn the_declaration_is_found_after_comments_and_only_there() {
