@@ -634,8 +634,9 @@ fn unlabelled_fields(text: &str) -> Vec<usize> {
     // per open brace: whether it opened a oneof
     let mut blocks: Vec<bool> = Vec::new();
     let mut statement_start = true;
-    // the last two words of the statement so far (to tell `oneof name {`)
-    let mut words: (Option<(usize, usize)>, Option<(usize, usize)>) = (None, None);
+    // the last two words of the statement so far, as spans (to tell `oneof name {`)
+    type Span = Option<(usize, usize)>;
+    let mut words: (Span, Span) = (None, None);
     let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut i = 0;
     while i < b.len() {
