@@ -18,6 +18,7 @@ mod error;
 mod postgres;
 mod records;
 mod sqlite;
+mod values;
 
 pub use error::{DbError, Result, StoreError};
 pub use postgres::{redact as redact_url, PostgresStore, PG_SCHEMA_VERSION};

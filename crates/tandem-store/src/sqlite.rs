@@ -3,6 +3,7 @@
 mod summaries;
 
 use crate::error::{Context, Result, StoreError};
+use crate::values::{integration_json, to_json, CoordText, COORD_WRITE_COLS};
 use crate::{
     Delivery, DeliveryCounts, DeliveryState, IssueComment, LeaderGuard, NewDelivery, Snapshot, Store, StoredEvent,
 };
@@ -111,15 +112,6 @@ fn json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s).map_err(|e| corrupt(format!("{e}: {s}")))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-/// The integration issue's link lives in its own column, written only by `link_issue`.
-fn integration_json(i: &Integration) -> String {
-    to_json(&Integration { issue: None, ..i.clone() })
-}
-
 fn issue_ref(s: Option<String>) -> rusqlite::Result<Option<IssueRef>> {
     s.map(|s| IssueRef::parse(&s).map_err(corrupt)).transpose()
 }
@@ -130,41 +122,20 @@ fn repo(s: String) -> rusqlite::Result<RepoName> {
 
 const COORD_COLS: &str = "id, key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, version, integration_issue";
 
-/// The columns a coordination row is written with, by `insert_coordination` (a new id, version
-/// 1) and by `import` (its own id and version) alike.
-const COORD_WRITE_COLS: &str = "key, title, change_type, priority, strategy, status, hold, plan, milestone, source_repo, home_repo, issue, integration, created_at, updated_at, integration_issue";
-
-/// A coordination's values in the order of [`COORD_WRITE_COLS`].
+/// A coordination's values in the order of [`COORD_WRITE_COLS`], times as SQLite keeps them.
 struct CoordValues<'a> {
-    c: &'a Coordination,
-    enums: [&'static str; 4],
-    hold: Option<String>,
-    source_repo: Option<&'a str>,
-    home_repo: &'a str,
-    issue: Option<String>,
-    integration: String,
+    v: CoordText<'a>,
     times: [String; 2],
-    integration_issue: Option<String>,
 }
 
 impl<'a> CoordValues<'a> {
     fn new(c: &'a Coordination) -> Self {
-        CoordValues {
-            c,
-            enums: [c.change_type.as_str(), c.priority.as_str(), c.strategy.as_str(), c.status.as_str()],
-            hold: c.hold.as_ref().map(to_json),
-            source_repo: c.source_repo.as_ref().map(RepoName::as_str),
-            home_repo: c.home_repo.as_str(),
-            issue: c.issue.as_ref().map(|i| i.to_string()),
-            integration: integration_json(&c.integration),
-            times: [ts(c.created_at), ts(c.updated_at)],
-            integration_issue: c.integration.issue.as_ref().map(|i| i.to_string()),
-        }
+        CoordValues { v: CoordText::new(c), times: [ts(c.created_at), ts(c.updated_at)] }
     }
 
     fn params(&self) -> [&dyn rusqlite::ToSql; 16] {
-        let c = self.c;
-        let [change_type, priority, strategy, status] = &self.enums;
+        let (v, c) = (&self.v, self.v.c);
+        let [change_type, priority, strategy, status] = &v.enums;
         let [created, updated] = &self.times;
         [
             &c.key,
@@ -173,16 +144,16 @@ impl<'a> CoordValues<'a> {
             priority,
             strategy,
             status,
-            &self.hold,
+            &v.hold,
             &c.plan,
             &c.milestone,
-            &self.source_repo,
-            &self.home_repo,
-            &self.issue,
-            &self.integration,
+            &v.source_repo,
+            &v.home_repo,
+            &v.issue,
+            &v.integration,
             created,
             updated,
-            &self.integration_issue,
+            &v.integration_issue,
         ]
     }
 }
