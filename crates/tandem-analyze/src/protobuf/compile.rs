@@ -114,7 +114,17 @@ impl Shared {
         if let Some(decl) = editions::declaration(text) {
             return self.parse_editions(name, path, text, decl);
         }
-        let mut file = File::from_source(name, text)?;
+        // a compared file keeps its text, so the compiler's errors are located; another is
+        // parsed to its descriptor alone (no copy of the text)
+        let located = self.located.contains(name);
+        let mut file = match located {
+            true => File::from_source(name, text)?,
+            false => match protox_parse::parse(name, text) {
+                Ok(fd) => File::from_file_descriptor_proto(fd),
+                // the compiler's own error, as it words it
+                Err(_) => File::from_source(name, text)?,
+            },
+        };
         if text.contains("edition_defaults") || text.contains("feature_support") {
             // a file defining features (cpp_features.proto and the like): see the function
             let mut fd = file.file_descriptor_proto().clone();
@@ -132,10 +142,10 @@ impl Shared {
             );
             return Err(self.refuse(path, Refusal { line, column, message, more: Vec::new() }));
         }
-        if self.located.contains(name) {
+        if located {
             return Ok(file);
         }
-        let mut fd = file.file_descriptor_proto().clone();
+        let mut fd: prost_types::FileDescriptorProto = file.into();
         fd.source_code_info = None;
         Ok(File::from_file_descriptor_proto(fd))
     }
@@ -154,17 +164,16 @@ impl Shared {
             let r = Refusal { line: line as u32, column: column as u32, message, more: Vec::new() };
             self.refuse(path, r)
         })?;
-        match editions::parse(name, path, text, &decl) {
-            Ok(mut parsed) => {
-                let file = if self.located.contains(name) {
-                    // with its text, so the compiler's errors are located
-                    match parsed.file.take() {
-                        Some(file) => file,
-                        None => File::from_source(name, &parsed.text)?,
-                    }
+        // with its text when compared, so the compiler's errors are located
+        let located = self.located.contains(name);
+        match editions::parse(name, path, text, &decl, located) {
+            Ok(parsed) => {
+                let file = if located {
+                    parsed.file
                 } else {
-                    parsed.fd.source_code_info = None;
-                    File::from_file_descriptor_proto(parsed.fd)
+                    let mut fd: prost_types::FileDescriptorProto = parsed.file.into();
+                    fd.source_code_info = None;
+                    File::from_file_descriptor_proto(fd)
                 };
                 let e = EditionFile { info: Arc::new(parsed.info), inserted: parsed.inserted, fix: parsed.fix };
                 lock(&self.editions).insert(name.to_string(), e);

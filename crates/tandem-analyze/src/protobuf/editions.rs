@@ -384,7 +384,8 @@ pub fn features_outside_editions(fd: &FileDescriptorProto) -> Option<(u32, u32)>
 
 /// An editions file, parsed.
 pub struct Parsed {
-    pub fd: FileDescriptorProto,
+    /// The file as the compiler takes it (with the text handed to it, when asked to keep it).
+    pub file: protox::file::File,
     pub info: EditionInfo,
     /// The text handed to the compiler, and where it differs from the file: the offsets (in
     /// that text) at which [`LABEL`] was inserted, ascending.
@@ -392,8 +393,23 @@ pub struct Parsed {
     pub inserted: Vec<usize>,
     /// How to move the compiled file's source locations back to the text as written.
     pub fix: Fix,
-    /// The file as the compiler takes it, with its text (when the second parse made it).
-    pub file: Option<protox::file::File>,
+}
+
+impl Parsed {
+    /// The parsed file (source locations in the text handed to the compiler).
+    pub fn fd(&self) -> &FileDescriptorProto {
+        self.file.file_descriptor_proto()
+    }
+}
+
+/// `text` parsed as the compiler takes it, if it parses: with the text itself when
+/// `keep_text` (so that the compiler's errors are located), else the descriptor alone.
+fn try_parse(name: &str, text: &str, keep_text: bool) -> Option<protox::file::File> {
+    if keep_text {
+        protox::file::File::from_source(name, text).ok()
+    } else {
+        protox_parse::parse(name, text).ok().map(protox::file::File::from_file_descriptor_proto)
+    }
 }
 
 /// Moves source locations given in the text handed to the compiler back to the columns of the
@@ -417,7 +433,7 @@ pub enum Failure {
 
 /// The offset in the file as written of `offset` in the text with labels inserted.
 pub fn original_offset(inserted: &[usize], offset: usize) -> usize {
-    let before = inserted.iter().filter(|&&at| at + LABEL.len() <= offset).count();
+    let before = inserted.partition_point(|&at| at + LABEL.len() <= offset);
     offset - before * LABEL.len()
 }
 
@@ -493,6 +509,19 @@ fn edition_2024_syntax(text: &str) -> (Vec<(usize, usize)>, Vec<OptionImport>) {
     (visibility, imports)
 }
 
+/// Whether [`edition_2024_syntax`] may find anything in `text`: in edition 2024 a word of its
+/// syntax occurs; in 2023 (which refuses `import option`) an `import` is followed by `option`.
+fn may_hold_2024_syntax(text: &str, year: i32) -> bool {
+    let b = text.as_bytes();
+    let import_option =
+        || text.match_indices("import").any(|(at, w)| b[skip_blank(b, at + w.len())..].starts_with(b"option"));
+    if year >= 2024 {
+        text.contains("export") || text.contains("local") || import_option()
+    } else {
+        import_option()
+    }
+}
+
 /// Blanks out `spans` of `text`, keeping every offset.
 fn blank(text: &mut String, spans: &[(usize, usize)]) {
     for &(from, to) in spans {
@@ -505,8 +534,9 @@ fn refusal(text: &str, offset: usize, message: String) -> Refusal {
     Refusal { line: line as u32, column: column as u32, message, more: Vec::new() }
 }
 
-/// Parses an editions file (`decl` is its declaration). `path` names the file in messages.
-pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<Parsed, Failure> {
+/// Parses an editions file (`decl` is its declaration). `path` names the file in messages;
+/// `keep_text`: whether the parsed file keeps the text handed to the compiler (see [`Parsed`]).
+pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration, keep_text: bool) -> Result<Parsed, Failure> {
     use miette::Diagnostic;
     // a file without `syntax` is proto2: blank the declaration out, keeping the lines
     let mut rewritten: String = text[..decl.start].to_string();
@@ -537,7 +567,9 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
         }
         return Err(Failure::Refused(r));
     };
-    let (visibility, option_imports) = edition_2024_syntax(&rewritten);
+    // most files hold neither: the scan is skipped when no word of it occurs in the text
+    let (visibility, option_imports) =
+        if may_hold_2024_syntax(&rewritten, year) { edition_2024_syntax(&rewritten) } else { (Vec::new(), Vec::new()) };
     if year >= 2024 {
         // symbol visibility (`export message`, `local enum`) changes no breaking rule's verdict;
         // an `import option` is read as a plain import (which types it may lend is checked
@@ -554,25 +586,34 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
             ),
         )));
     }
+    // what `check_editions_rules` refuses is written with one of these words (the labels
+    // inserted below are not in `text`)
+    let forbidden_words = ["optional", "required", "group"].iter().any(|w| text.contains(w));
+    if !keep_text && !forbidden_words {
+        if let Some(parsed) = parse_unlocated(name, text, &rewritten, decl, year, &option_imports) {
+            return Ok(parsed);
+        }
+    }
     let mut inserted: Vec<usize> = Vec::new();
-    let mut file = None;
     // Most editions fields have no label, which the proto2 parser refuses: the labels are put
     // where a scan of the text expects them and the file parsed once. Where that text does not
     // parse (the scan guessed wrong), the parser's own answer is taken instead, as below.
     let guessed = unlabelled_fields(&rewritten);
     let first_try = (!guessed.is_empty())
         .then(|| {
-            let with_labels = insert_labels(&rewritten, &guessed);
-            protox::file::File::from_source(name, &with_labels.0).ok().map(|f| (f, with_labels))
+            let (with_labels, at) = insert_labels(&rewritten, &guessed);
+            try_parse(name, &with_labels, keep_text).map(|f| (f, with_labels, at))
         })
         .flatten();
-    let fd = if let Some((f, (with_labels, at))) = first_try {
+    let mut file = if let Some((f, with_labels, at)) = first_try {
         rewritten = with_labels;
         inserted = at;
-        file.insert(f).file_descriptor_proto().clone()
+        f
     } else {
         match protox_parse::parse(name, &rewritten) {
-            Ok(fd) => fd,
+            // no field without a label (the text is parsed again only to be kept)
+            Ok(fd) if !keep_text => protox::file::File::from_file_descriptor_proto(fd),
+            Ok(_) => protox::file::File::from_source(name, &rewritten).map_err(|e| Failure::Parse(e, Vec::new()))?,
             Err(e) => {
                 // the fields the parser found without a label: give them one and parse again
                 let mut at: Vec<usize> = std::iter::once(&e as &dyn Diagnostic)
@@ -590,23 +631,61 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration) -> Result<P
                 inserted = at;
                 // parsed by the compiler's own entry point: the file keeps its text for locating errors
                 match protox::file::File::from_source(name, &rewritten) {
-                    Ok(f) => file.insert(f).file_descriptor_proto().clone(),
+                    Ok(f) => f,
                     Err(e) => return Err(Failure::Parse(e, inserted)),
                 }
             }
         }
     };
-    let mut fd = fd;
-    if drop_feature_definitions(&mut fd) {
-        // the compiler takes the file without them (its locations are in `fd`)
-        file = Some(protox::file::File::from_file_descriptor_proto(fd.clone()));
+    if text.contains("edition_defaults") || text.contains("feature_support") {
+        let mut fd = file.file_descriptor_proto().clone();
+        if drop_feature_definitions(&mut fd) {
+            // the compiler takes the file without them
+            file = protox::file::File::from_file_descriptor_proto(fd);
+        }
     }
-    check_editions_rules(&fd, &rewritten, text, path, &inserted)?;
+    let fd = file.file_descriptor_proto();
+    if forbidden_words {
+        check_editions_rules(fd, &rewritten, text, path, &inserted)?;
+    }
     let fix = Fix::new(&rewritten, &inserted, decl, text);
-    let Read { overrides, map_entries, .. } = read_features(&fd);
-    let option_imports = option_imports.into_iter().map(|o| o.name).collect();
-    let info = EditionInfo { year, overrides, map_entries, option_imports };
-    Ok(Parsed { fd, info, text: rewritten, inserted, fix, file })
+    let info = edition_info(fd, year, &option_imports);
+    Ok(Parsed { file, info, text: rewritten, inserted, fix })
+}
+
+fn edition_info(fd: &FileDescriptorProto, year: i32, option_imports: &[OptionImport]) -> EditionInfo {
+    let Read { overrides, map_entries, .. } = read_features(fd);
+    let option_imports = option_imports.iter().map(|o| o.name.clone()).collect();
+    EditionInfo { year, overrides, map_entries, option_imports }
+}
+
+/// The quick way for a file whose locations are not kept (not one of the compared files) and
+/// that writes no `optional`, `required` or `group`: parsed as proto3, where a field needs no
+/// label, and then taken as the proto2 file the labelled text would have given (without a
+/// label, a field is `optional` in both, and proto3 adds nothing else to a file that parses
+/// as both). `None` when it does not parse so (the labelled way then finds out why).
+fn parse_unlocated(
+    name: &str,
+    text: &str,
+    rewritten: &str,
+    decl: &Declaration,
+    year: i32,
+    option_imports: &[OptionImport],
+) -> Option<Parsed> {
+    const PROTO3: &str = "syntax = \"proto3\";";
+    let mut as_proto3 = String::with_capacity(PROTO3.len() + rewritten.len());
+    as_proto3.push_str(PROTO3);
+    as_proto3.push_str(rewritten);
+    let mut fd = protox_parse::parse(name, &as_proto3).ok()?;
+    fd.syntax = None;
+    fd.source_code_info = None;
+    if text.contains("edition_defaults") || text.contains("feature_support") {
+        drop_feature_definitions(&mut fd);
+    }
+    let info = edition_info(&fd, year, option_imports);
+    let fix = Fix::new(rewritten, &[], decl, text);
+    let file = protox::file::File::from_file_descriptor_proto(fd);
+    Some(Parsed { file, info, text: as_proto3, inserted: Vec::new(), fix })
 }
 
 /// `text` with [`LABEL`] inserted at each of the sorted offsets `at`, and where each inserted
@@ -757,7 +836,7 @@ fn check_editions_rules(
         let Some(&line_start) = line_starts.get(loc.span[0].max(0) as usize) else { continue };
         let offset = line_start + loc.span.get(1).copied().unwrap_or(0).max(0) as usize;
         let Some(rest) = rewritten.get(offset..) else { continue };
-        if inserted.contains(&offset) {
+        if inserted.binary_search(&offset).is_ok() {
             continue;
         }
         let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
@@ -783,19 +862,19 @@ fn check_editions_rules(
 
 impl Fix {
     fn new(rewritten: &str, inserted: &[usize], decl: &Declaration, text: &str) -> Fix {
+        // (line, column) of each inserted label: the lines counted from one label to the next
         let mut marks: Vec<(i32, i32)> = Vec::with_capacity(inserted.len());
-        if !inserted.is_empty() {
-            let (mut line, mut line_start, mut k) = (0i32, 0usize, 0usize);
-            for (i, b) in rewritten.bytes().enumerate() {
-                while k < inserted.len() && inserted[k] == i {
-                    marks.push((line, (i - line_start) as i32));
-                    k += 1;
-                }
-                if b == b'\n' {
-                    line += 1;
-                    line_start = i + 1;
-                }
+        let b = rewritten.as_bytes();
+        let (mut line, mut line_start, mut from) = (0i32, 0usize, 0usize);
+        for &at in inserted {
+            let between = &b[from..at];
+            let newlines = between.iter().filter(|&&c| c == b'\n').count();
+            if newlines > 0 {
+                line += newlines as i32;
+                line_start = from + between.iter().rposition(|&c| c == b'\n').map_or(0, |n| n + 1);
             }
+            marks.push((line, (at - line_start) as i32));
+            from = at;
         }
         let (l0, c0) = tandem_model::manifest::line_col(text, decl.start);
         let (l1, c1) = tandem_model::manifest::line_col(text, decl.end);
@@ -812,15 +891,32 @@ impl Fix {
         let Some(info) = fd.source_code_info.as_mut() else { return };
         let marks = &self.marks;
         let len = LABEL.len() as i32;
+        // `marks` ascend (line, column); per line, where its marks start in `marks` (a line
+        // rarely holds more than one)
+        let lines = marks.last().map_or(0, |&(l, _)| l as usize + 1);
+        let mut first = vec![marks.len(); lines + 1];
+        for (k, &(l, _)) in marks.iter().enumerate().rev() {
+            first[l as usize] = k;
+        }
+        for l in (0..lines).rev() {
+            first[l] = first[l].min(first[l + 1]);
+        }
+        let on_line = |line: i32| -> &[(i32, i32)] {
+            match usize::try_from(line) {
+                Ok(l) if l < lines => &marks[first[l]..first[l + 1]],
+                _ => &[],
+            }
+        };
+        // the labels inserted before a place on its line
         let back = |line: i32, col: i32| -> i32 {
-            let before = marks.iter().filter(|&&(l, c)| l == line && c + len <= col).count() as i32;
-            col - before * len
+            let before = on_line(line).iter().take_while(|&&(_, c)| c + len <= col).count();
+            col - before as i32 * len
         };
         info.location.retain(|loc| {
             let n = loc.path.len();
             // a field's label: [… field tag, index, 4] (odd length; a field's own path is even)
             let is_label = n >= 3 && n % 2 == 1 && loc.path[n - 1] == tag::FIELD_LABEL && loc.span.len() >= 3;
-            !(is_label && marks.contains(&(loc.span[0], loc.span[1])))
+            !(is_label && on_line(loc.span[0]).iter().any(|&(_, c)| c == loc.span[1]))
         });
         for loc in &mut info.location {
             let s = &mut loc.span;
@@ -1048,7 +1144,7 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
             if f.label == Label::Repeated || f.features.get(FIELD_PRESENCE) != "IMPLICIT" {
                 continue;
             }
-            let type_at = [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat();
+            let type_at = || [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat();
             if set_here && (matches!(f.ty, Type::Message | Type::Group) || f.oneof.is_some() || f.extendee.is_some()) {
                 let what = if f.extendee.is_some() {
                     "an extension"
@@ -1057,14 +1153,14 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
                 } else {
                     "a message field"
                 };
-                found.push((type_at, format!("field `{}` is {what}, which cannot have implicit presence", f.name)));
+                found.push((type_at(), format!("field `{}` is {what}, which cannot have implicit presence", f.name)));
             } else if f.ty == Type::Enum
                 && f.oneof.is_none()
                 && f.extendee.is_none()
                 && module.enum_(&f.type_name).is_some_and(|e| e.features.get(ENUM_TYPE) == "CLOSED")
             {
                 found.push((
-                    type_at,
+                    type_at(),
                     format!("closed enum `{}` cannot be the type of implicit-presence field `{}`", f.type_name, f.name),
                 ));
             }
@@ -1194,21 +1290,60 @@ service S { rpc Get(M) returns (M); }
     fn fields_without_labels_parse_and_keep_their_columns() {
         let text = "edition = \"2023\";\npackage a;\nmessage M { string s = 1 [features.utf8_validation = NONE]; int32 n = 2; }\n";
         let decl = declaration(text).unwrap().unwrap();
-        let Ok(mut parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl, true) else { panic!("does not parse") };
         assert_eq!(parsed.info.year, 2023);
         assert_eq!(parsed.inserted.len(), 2);
-        let m = &parsed.fd.message_type[0];
+        let m = &parsed.fd().message_type[0];
         assert_eq!(m.field.iter().map(|f| f.name()).collect::<Vec<_>>(), ["s", "n"]);
         let mut expected = Overrides::default();
         expected.set(UTF8_VALIDATION, "NONE");
         assert_eq!(parsed.info.at(&[4, 0, 2, 0]), Some(&expected));
         // the second field starts at column 60 as written (0-based), after one inserted label
-        parsed.fix.apply(&mut parsed.fd);
-        let info = parsed.fd.source_code_info.unwrap();
+        let mut fd = parsed.fd().clone();
+        parsed.fix.apply(&mut fd);
+        let info = fd.source_code_info.unwrap();
         let span = &info.location.iter().find(|l| l.path == [4, 0, 2, 1]).unwrap().span;
         assert_eq!(span[..2], [2, text.lines().nth(2).unwrap().find("int32").unwrap() as i32]);
         assert!(info.location.iter().any(|l| l.path == [14] && l.span == [0, 0, 17]));
         assert!(!info.location.iter().any(|l| l.path == [4, 0, 2, 0, 4]), "an inserted label has no place");
+    }
+
+    #[test]
+    fn an_unlocated_file_parses_the_quick_way_to_what_the_labelled_way_gives() {
+        // (text, whether the quick way takes it)
+        let cases = [
+            (
+                "// leading comment\nedition = \"2023\";\npackage a.b;\nimport \"x.proto\";\n\
+                 option features.field_presence = IMPLICIT;\noption java_package = \"a.b\";\n\
+                 message M {\n  option features.message_encoding = DELIMITED;\n  string s = 1 [features.utf8_validation = NONE];\n\
+                   a.b.N n = 2;\n  repeated int32 r = 3 [features.repeated_field_encoding = EXPANDED];\n\
+                   map<string, N> m = 4;\n  oneof o { int64 x = 5; bytes y = 6; }\n  reserved 7, 9 to 11;\n  reserved \"old\";\n\
+                   extensions 100 to 199;\n  message Inner { enum E { option features.enum_type = CLOSED; E_ONE = 1; } E e = 1; }\n}\n\
+                 message N { int32 v = 1 [json_name = \"value\", deprecated = true]; }\n\
+                 extend M { string tag = 100; repeated N more = 101; }\n\
+                 enum Open { OPEN_ZERO = 0; OPEN_ONE = 1 [deprecated = true]; }\n\
+                 service S { rpc Get(M) returns (stream N); }\n",
+                true,
+            ),
+            ("edition = \"2023\";\nmessage M { int32 a = 1 [default = 5, features.field_presence = EXPLICIT]; }\n", false),
+            ("edition = \"2024\";\nexport message M { int32 a = 1; }\nlocal enum E { E_ZERO = 0; }\n", true),
+            ("edition = \"2023\";\n// every field here is optional\nmessage M { int32 a = 1; }\n", false),
+            ("edition = \"2023\";\nmessage M { repeated int32 a = 1; map<int32, int32> b = 2; }\n", true),
+        ];
+        for (text, quick) in cases {
+            let decl = declaration(text).unwrap().unwrap();
+            let Ok(slow) = parse("a.proto", "a.proto", text, &decl, true) else { panic!("does not parse: {text}") };
+            let Ok(fast) = parse("a.proto", "a.proto", text, &decl, false) else { panic!("does not parse: {text}") };
+            // the quick way hands the compiler the text as proto3
+            assert_eq!(fast.text.starts_with("syntax = \"proto3\";"), quick, "{text}");
+            let mut expected = slow.fd().clone();
+            expected.source_code_info = None;
+            let mut got = fast.fd().clone();
+            got.source_code_info = None;
+            assert_eq!(got, expected, "{text}");
+            assert_eq!(fast.info.overrides, slow.info.overrides, "{text}");
+            assert_eq!(fast.info.map_entries, slow.info.map_entries, "{text}");
+        }
     }
 
     #[test]
@@ -1220,7 +1355,7 @@ service S { rpc Get(M) returns (M); }
             ("edition = \"2025\";\nmessage M {}\n", 1, 11, "2025"),
         ] {
             let decl = declaration(text).unwrap().unwrap();
-            match parse("a.proto", "a.proto", text, &decl) {
+            match parse("a.proto", "a.proto", text, &decl, true) {
                 Err(Failure::Refused(r)) => {
                     assert_eq!((r.line, r.column), (line, col), "{text}: {}", r.message);
                     assert!(r.message.contains(word), "{}", r.message);
@@ -1234,10 +1369,10 @@ service S { rpc Get(M) returns (M); }
     fn edition_2024_visibility_keywords_are_read() {
         let text = "edition = \"2024\";\n// export message in a comment\nexport message M { local enum E { E_A = 0; } string export = 1; }\nlocal message N {}\n";
         let decl = declaration(text).unwrap().unwrap();
-        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
-        let names: Vec<&str> = parsed.fd.message_type.iter().map(|m| m.name()).collect();
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl, true) else { panic!("does not parse") };
+        let names: Vec<&str> = parsed.fd().message_type.iter().map(|m| m.name()).collect();
         assert_eq!(names, ["M", "N"]);
-        assert_eq!(parsed.fd.message_type[0].field[0].name(), "export");
+        assert_eq!(parsed.fd().message_type[0].field[0].name(), "export");
         assert_eq!(parsed.text.len(), text.len() + parsed.inserted.len() * LABEL.len());
         assert!(parsed.text.contains("// export message in a comment"));
     }
@@ -1246,12 +1381,12 @@ service S { rpc Get(M) returns (M); }
     fn option_imports_are_read_in_2024_and_refused_before() {
         let text = "edition = \"2024\";\n// import option \"in_a_comment.proto\";\nimport option \"acme/opts.proto\";\nimport \"b.proto\";\nmessage M { string s = 1; }\n";
         let decl = declaration(text).unwrap().unwrap();
-        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl, true) else { panic!("does not parse") };
         assert_eq!(parsed.info.option_imports, ["acme/opts.proto"]);
-        assert_eq!(parsed.fd.dependency, ["acme/opts.proto", "b.proto"]);
+        assert_eq!(parsed.fd().dependency, ["acme/opts.proto", "b.proto"]);
         let old = text.replace("2024", "2023");
         let decl = declaration(&old).unwrap().unwrap();
-        match parse("a.proto", "a.proto", &old, &decl) {
+        match parse("a.proto", "a.proto", &old, &decl, false) {
             Err(Failure::Refused(r)) => {
                 assert_eq!((r.line, r.column), (3, 8), "{}", r.message);
                 assert!(r.message.contains("`import option`"), "{}", r.message);
@@ -1264,10 +1399,10 @@ service S { rpc Get(M) returns (M); }
     fn a_map_field_passes_its_features_to_its_entry() {
         let text = "edition = \"2023\";\nmessage M {\n  map<string, string> a = 1 [features.utf8_validation = NONE];\n  map<string, string> b = 2;\n}\n";
         let decl = declaration(text).unwrap().unwrap();
-        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl) else { panic!("does not parse") };
+        let Ok(parsed) = parse("a.proto", "a.proto", text, &decl, true) else { panic!("does not parse") };
         let mut none = Overrides::default();
         none.set(UTF8_VALIDATION, "NONE");
-        let entries: Vec<(&str, Option<&Overrides>)> = parsed.fd.message_type[0]
+        let entries: Vec<(&str, Option<&Overrides>)> = parsed.fd().message_type[0]
             .nested_type
             .iter()
             .enumerate()
