@@ -314,6 +314,8 @@ fn main() -> ExitCode {
         // A server must outlive a client that hangs up: keep SIGPIPE ignored there, so a closed
         // connection is an error on that write, not the end of the process.
         ignore_sigpipe();
+    } else {
+        allocator::keep_freed_memory();
     }
     let json = cli.json;
     match run(cli) {
@@ -332,6 +334,52 @@ fn main() -> ExitCode {
             }
             eprintln!("error: {message}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// mimalloc's options, set from `main`.
+mod allocator {
+    use std::ffi::{c_int, c_long};
+
+    /// `mi_option_purge_delay` in the `mi_option_e` of the mimalloc that libmimalloc-sys
+    /// bundles (mimalloc.h): how long freed memory waits before it is given back to the OS, in
+    /// milliseconds; -1 never. Its default is 1000 (options.c; checked by a test below).
+    const PURGE_DELAY: c_int = 15;
+    const PURGE_DELAY_DEFAULT: c_long = 1000;
+
+    extern "C" {
+        fn mi_option_get(option: c_int) -> c_long;
+        fn mi_option_set(option: c_int, value: c_long);
+    }
+
+    /// A command that runs once and exits keeps the memory it frees for its own next
+    /// allocations instead of giving it back to the OS: the analyzer frees one side's compiler
+    /// and builds the other's, and each page given back is faulted in (and zeroed) again, which
+    /// cost up to a fifth of `tandem analyze`'s time on 2,000 files for ~3 % more peak memory
+    /// (BENCHMARKS.md). Servers keep mimalloc's default. A delay set in `MIMALLOC_PURGE_DELAY`
+    /// is left as it is.
+    pub(crate) fn keep_freed_memory() {
+        // SAFETY: mimalloc's option getter and setter take any option number and are safe to
+        // call at any time, from any thread.
+        unsafe {
+            if mi_option_get(PURGE_DELAY) == PURGE_DELAY_DEFAULT && std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                mi_option_set(PURGE_DELAY, -1);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_purge_delay_option_is_the_one_named() {
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+                return;
+            }
+            // SAFETY: as in `keep_freed_memory`.
+            let (purge, verbose) = unsafe { (super::mi_option_get(super::PURGE_DELAY), super::mi_option_get(2)) };
+            assert_eq!(purge, super::PURGE_DELAY_DEFAULT, "mimalloc's option numbers moved: see mimalloc.h");
+            assert_eq!(verbose, 0);
         }
     }
 }
