@@ -53,6 +53,7 @@ pub(crate) fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode, Failure> {
     settings.health_interval = serve.health_interval;
     settings.webhook_max_attempts = serve.webhook_max_attempts;
     settings.webhook_lease = serve.webhook_lease;
+    settings.webhook_workers = serve.webhook_workers;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -71,6 +71,8 @@ pub struct ServeSettings {
     pub webhook_max_attempts: u32,
     /// How long a server holds a delivery it claimed; one that died holding it is taken over after.
     pub webhook_lease: std::time::Duration,
+    /// How many deliveries a server processes at once.
+    pub webhook_workers: usize,
 }
 
 impl ServeSettings {
@@ -78,6 +80,8 @@ impl ServeSettings {
     pub const DEFAULT_WEBHOOK_MAX_ATTEMPTS: u32 = 8;
     pub const MAX_WEBHOOK_MAX_ATTEMPTS: u32 = 100;
     pub const DEFAULT_WEBHOOK_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+    pub const DEFAULT_WEBHOOK_WORKERS: usize = 4;
+    pub const MAX_WEBHOOK_WORKERS: usize = 64;
 }
 
 impl Default for ServeSettings {
@@ -89,6 +93,7 @@ impl Default for ServeSettings {
             health_interval: Some(Self::DEFAULT_HEALTH_INTERVAL),
             webhook_max_attempts: Self::DEFAULT_WEBHOOK_MAX_ATTEMPTS,
             webhook_lease: Self::DEFAULT_WEBHOOK_LEASE,
+            webhook_workers: Self::DEFAULT_WEBHOOK_WORKERS,
         }
     }
 }
@@ -566,8 +571,24 @@ impl Workspace {
                         )
                     })?,
                 };
+                let webhook_workers = match &sv.webhook_workers {
+                    None => defaults.webhook_workers,
+                    Some(n) if (1..=ServeSettings::MAX_WEBHOOK_WORKERS).contains(n.get_ref()) => *n.get_ref(),
+                    Some(n) => {
+                        return Err(err_at(
+                            Some(n.span()),
+                            format!("serve webhook_workers is {}", n.get_ref()),
+                            Some(format!(
+                                "a number of deliveries processed at once, from 1 to {} (default {})",
+                                ServeSettings::MAX_WEBHOOK_WORKERS,
+                                ServeSettings::DEFAULT_WEBHOOK_WORKERS
+                            )),
+                        ))
+                    }
+                };
                 ServeSettings {
                     webhook_lease,
+                    webhook_workers,
                     listen,
                     api_token_file: sv.api_token_file.as_ref().map(|p| root.join(p)),
                     webhook_secret_file: sv.webhook_secret_file.as_ref().map(|p| root.join(p)),
@@ -730,6 +751,7 @@ struct RawServe {
     health_interval: Option<Spanned<String>>,
     webhook_max_attempts: Option<Spanned<u32>>,
     webhook_lease: Option<Spanned<String>>,
+    webhook_workers: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -986,9 +1008,10 @@ mod tests {
         assert_eq!(ws.serve, ServeSettings::default());
         let ws = parse(&format!(
             "[serve]\nlisten = \"127.0.0.1:9000\"\nhealth_interval = \"5m\"\nwebhook_secret_file = \"s.txt\"\n\
-             webhook_max_attempts = 3\n{base}"
+             webhook_max_attempts = 3\nwebhook_workers = 9\n{base}"
         ))
         .unwrap();
+        assert_eq!(ws.serve.webhook_workers, 9);
         assert_eq!(ws.serve.listen, Some("127.0.0.1:9000".parse().unwrap()));
         assert_eq!(ws.serve.health_interval, Some(std::time::Duration::from_secs(300)));
         assert_eq!(ws.serve.webhook_max_attempts, 3);
@@ -998,6 +1021,7 @@ mod tests {
         check_err(&format!("[serve]\nhealth_interval = \"soon\"\n{base}"), 2, 19, "is not an interval");
         check_err(&format!("[serve]\nlisten = \"localhost\"\n{base}"), 2, 10, "is not an address");
         check_err(&format!("[serve]\nwebhook_max_attempts = 0\n{base}"), 2, 24, "webhook_max_attempts is 0");
+        check_err(&format!("[serve]\nwebhook_workers = 65\n{base}"), 2, 19, "webhook_workers is 65");
         check_err(&format!("[serve]\ntoken = \"x\"\n{base}"), 2, 1, "unknown field");
     }
 

@@ -87,7 +87,7 @@ impl Settings {
             health_interval: Some(Duration::from_secs(15 * 60)),
             webhook_max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
             webhook_lease: Self::DEFAULT_LEASE,
-            webhook_workers: 2,
+            webhook_workers: tandem_model::manifest::ServeSettings::DEFAULT_WEBHOOK_WORKERS,
         }
     }
 }

@@ -188,6 +188,41 @@ pub fn issue_links_survive_saves_of_stale_aggregates(store: &dyn Store) {
     assert!(store.link_issue(id, &missing, &r, &ev).is_err());
 }
 
+/// A coordination is found by its parent, integration or child issue, the oldest when two
+/// share one, and by no other issue; what is found is the whole aggregate, as loaded.
+pub fn a_coordination_is_found_by_its_issues(store: &dyn Store) {
+    let first = sample("by-issue-1");
+    let (a, _) = store.insert_coordination(&first, &created(&first)).unwrap();
+    let second = sample("by-issue-2");
+    let (b, _) = store.insert_coordination(&second, &created(&second)).unwrap();
+    let ev = |r: &IssueRef| Event {
+        at: first.created_at,
+        actor: "tandem".into(),
+        subject: Subject::Coordination,
+        action: Action::IssueLinked,
+        from: None,
+        to: Some(r.to_string()),
+        reason: None,
+    };
+    let issue = |repo: &str, number: u64| IssueRef { repo: name(repo), number };
+    let found = |r: &IssueRef| store.coordination_with_issue(r).unwrap().map(|c| c.id);
+    assert_eq!(found(&issue("hub", 1)), None, "nothing linked yet");
+    store.link_issue(a, &Subject::Coordination, &issue("loqa", 1), &ev(&issue("loqa", 1))).unwrap();
+    store.link_issue(a, &Subject::Integration, &issue("loqa", 2), &ev(&issue("loqa", 2))).unwrap();
+    store.link_issue(b, &Subject::Child(name("hub")), &issue("hub", 5), &ev(&issue("hub", 5))).unwrap();
+    // the same child issue in both: the older coordination answers
+    store.link_issue(a, &Subject::Child(name("hub")), &issue("hub", 9), &ev(&issue("hub", 9))).unwrap();
+    store.link_issue(b, &Subject::Child(name("hub")), &issue("hub", 9), &ev(&issue("hub", 9))).unwrap();
+    assert_eq!(found(&issue("loqa", 1)), Some(a));
+    assert_eq!(found(&issue("loqa", 2)), Some(a));
+    assert_eq!(found(&issue("hub", 9)), Some(a));
+    assert_eq!(found(&issue("hub", 5)), None, "hub's issue in b is 9 now");
+    assert_eq!(found(&issue("hub", 1)), None);
+    assert_eq!(found(&issue("loqa", 3)), None);
+    let whole = store.coordination_with_issue(&issue("loqa", 1)).unwrap().unwrap();
+    assert_eq!(whole, store.load_coordination(a).unwrap());
+}
+
 /// Regression (issue 10): concurrent creations with the same key each linked every issue, so
 /// the history held each `issue_linked` event two or three times.
 pub fn linking_the_same_issue_again_appends_no_event(store: &dyn Store) {
@@ -437,6 +472,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
     issues_are_idempotent_by_marker_and_numbered_per_repo(make().as_ref());
     issue_links_survive_saves_of_stale_aggregates(make().as_ref());
     linking_the_same_issue_again_appends_no_event(make().as_ref());
+    a_coordination_is_found_by_its_issues(make().as_ref());
     issues_are_opened_and_linked_in_batches(make().as_ref());
     analyses_are_recorded_and_linked(make().as_ref());
     events_since_returns_the_window_in_order(make().as_ref());

@@ -77,6 +77,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(Issue, bool)>>;
     /// Every coordination, oldest first.
     fn list_coordinations(&self) -> Result<Vec<Coordination>>;
+    /// The oldest coordination whose parent, integration or child issue is `r`: what a webhook
+    /// about an issue acts on, found without loading every coordination.
+    fn coordination_with_issue(&self, r: &IssueRef) -> Result<Option<Coordination>> {
+        Ok(self.list_coordinations()?.into_iter().find(|c| {
+            c.issue.as_ref() == Some(r)
+                || c.integration.issue.as_ref() == Some(r)
+                || c.children.iter().any(|ch| ch.issue.as_ref() == Some(r))
+        }))
+    }
     /// Every coordination as a list shows it, oldest first: what `list_coordinations` mapped
     /// through [`Coordination::summary`] gives, read without assembling the aggregates (no plan,
     /// integration, dependencies or checklist items leave the database; checklists arrive as

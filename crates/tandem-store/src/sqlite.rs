@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_analyses.sql"),
     include_str!("../migrations/0003_service.sql"),
+    include_str!("../migrations/0004_issue_lookup.sql"),
 ];
 
 /// The schema version this build writes.
@@ -665,6 +666,20 @@ impl Store for SqliteStore {
             }
         }
         Ok(coords)
+    }
+
+    fn coordination_with_issue(&self, r: &IssueRef) -> Result<Option<Coordination>> {
+        let found: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT min(id) FROM (SELECT id FROM coordinations WHERE issue = ?1 OR integration_issue = ?1
+                 UNION ALL SELECT coord_id FROM children WHERE issue = ?1)",
+                [r.to_string()],
+                |row| row.get(0),
+            )
+            .map_err(map_row_err("finding an issue's coordination"))?;
+        // a coordination is never deleted: the one found is there to load
+        found.map(|id| self.load_coordination(CoordId(id))).transpose()
     }
 
     fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>> {

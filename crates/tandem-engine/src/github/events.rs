@@ -435,7 +435,7 @@ impl Delivery<'_> {
                 self.apply(&r, &format!("{verb} '{item}' on {target}"), || e.check_item(id, &target, &item, checked))?
             }
             (Some("progress"), _) => {
-                let c = self.engine.store.load_coordination(id)?;
+                // the coordination as just read: the answer is of that moment either way
                 self.reply(&r, &progress_text(&c))?;
                 return Ok(Applied(format!("answered /tandem progress on {r}")));
             }
@@ -711,19 +711,15 @@ impl Delivery<'_> {
 
 /// The coordination whose parent, child or integration issue `r` is.
 fn find_tracked(engine: &Engine, r: &IssueRef) -> Result<Option<(Coordination, Role)>> {
-    for c in engine.store.list_coordinations()? {
-        let role = if c.issue.as_ref() == Some(r) {
-            Some(Role::Parent)
-        } else if c.integration.issue.as_ref() == Some(r) {
-            Some(Role::Integration)
-        } else {
-            c.children.iter().find(|ch| ch.issue.as_ref() == Some(r)).map(|ch| Role::Child(ch.repo.clone()))
-        };
-        if let Some(role) = role {
-            return Ok(Some((c, role)));
-        }
-    }
-    Ok(None)
+    let Some(c) = engine.store.coordination_with_issue(r)? else { return Ok(None) };
+    let role = if c.issue.as_ref() == Some(r) {
+        Some(Role::Parent)
+    } else if c.integration.issue.as_ref() == Some(r) {
+        Some(Role::Integration)
+    } else {
+        c.children.iter().find(|ch| ch.issue.as_ref() == Some(r)).map(|ch| Role::Child(ch.repo.clone()))
+    };
+    Ok(role.map(|role| (c, role)))
 }
 
 /// How far along a child is, for "forward only".

@@ -31,7 +31,10 @@ use tandem_model::{
 
 /// Embedded migrations, applied in order under an advisory lock; `tandem_schema.version`
 /// records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_issue_lookup.sql"),
+];
 
 /// The PostgreSQL schema version this build writes.
 pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -736,6 +739,18 @@ mod sql {
         )
     });
 
+    /// The oldest coordination whose parent, integration or child issue is `$1` (as text).
+    pub(super) static COORDINATION_WITH_ISSUE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM coordinations c LEFT JOIN children ch ON ch.coord_id = c.id
+             WHERE c.id = (SELECT min(id) FROM (
+               SELECT id FROM coordinations WHERE issue = $1 OR integration_issue = $1
+               UNION ALL SELECT coord_id FROM children WHERE issue = $1) found)
+             ORDER BY ch.position",
+            coordination_with_children_cols()
+        )
+    });
+
     pub(super) static LIST_COORDINATIONS: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {} FROM coordinations c LEFT JOIN children ch ON ch.coord_id = c.id ORDER BY c.id, ch.position",
@@ -781,6 +796,14 @@ mod sql {
         )
     });
 
+    /// A one-row table whose reading turns off the wait for the WAL flush at this statement's
+    /// commit (`synchronous_commit` for this transaction only). For a delivery's claim and
+    /// outcome alone: a claim or an outcome that a crash of the database server loses leaves the
+    /// delivery pending, to be handled again, and the handlers are idempotent (the delivery's
+    /// receipt and its effects keep the durable commit). WAL is written in order, so an outcome
+    /// is never kept while the effect before it is lost.
+    pub(super) const RELAXED: &str = "(SELECT set_config('synchronous_commit', 'off', true)) relaxed";
+
     /// Claims the oldest due delivery whose lease is free or expired for `$2` until `$3`.
     pub(super) static CLAIM_DELIVERY: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -789,7 +812,7 @@ mod sql {
                  AND (lease_until IS NULL OR lease_until <= $1)
                ORDER BY next_attempt_at, received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
              UPDATE deliveries d SET lease_owner = $2, lease_until = $3, attempts = d.attempts + 1
-             FROM due WHERE d.id = due.id RETURNING {}",
+             FROM due, {RELAXED} WHERE d.id = due.id RETURNING {}",
             DELIVERY_COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
         )
     });
@@ -1113,6 +1136,15 @@ impl Store for PostgresStore {
         coordinations_with_children(&rows)
     }
 
+    fn coordination_with_issue(&self, r: &IssueRef) -> Result<Option<Coordination>> {
+        // One statement: the lookup and the aggregate from one snapshot.
+        let rows = self
+            .conn()?
+            .query(&sql::COORDINATION_WITH_ISSUE, &[&r.to_string()])
+            .ctx("finding an issue's coordination")?;
+        Ok(coordinations_with_children(&rows)?.pop())
+    }
+
     fn list_summaries(&self) -> Result<Vec<tandem_model::CoordinationSummary>> {
         summaries::list(&self.pool)
     }
@@ -1298,8 +1330,11 @@ impl Store for PostgresStore {
         let n = self
             .conn()?
             .execute(
-                "UPDATE deliveries SET state = 'done', outcome = $3, finished_at = $4, lease_owner = NULL,
-                   lease_until = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+                &format!(
+                    "UPDATE deliveries SET state = 'done', outcome = $3, finished_at = $4, lease_owner = NULL,
+                       lease_until = NULL FROM {} WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+                    sql::RELAXED
+                ),
                 &[&id, &owner, &outcome, &now],
             )
             .ctx("finishing a delivery")?;
