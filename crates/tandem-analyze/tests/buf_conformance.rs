@@ -333,6 +333,20 @@ fn check_case(rel: &str) {
                 problems.push(format!("buf lists an error at {path}:{line} that tandem does not: {e}"));
             }
         }
+        // A commit's view (only the changed files compiled, their imports read) finds the
+        // same errors in the changed files, also those that need an unchanged import to see.
+        let changed = changed_paths(&case);
+        let in_changed = |out: &Outcome| -> BTreeSet<(String, u32, u32)> {
+            out.findings
+                .iter()
+                .filter(|f| f.rule.starts_with("COMPILE") && changed.contains(&f.path))
+                .map(|f| (f.path.clone(), f.line, f.column))
+                .collect()
+        };
+        let (whole, commit) = (in_changed(&out), in_changed(&run_tandem_changed(&case)));
+        if whole != commit {
+            problems.push(format!("given only the changed files, tandem finds {commit:?}, not {whole:?}"));
+        }
     } else {
         let want = keys(&recorded);
         let got = tandem_keys(&out, &want);

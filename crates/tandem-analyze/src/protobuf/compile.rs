@@ -464,8 +464,15 @@ pub fn compile_then<R>(
             None => module.add_file(path, fd, &text),
         }
     }
-    // what protox does not check in editions files
-    let invalid = editions::validate(&module);
+    // what protox does not check in editions files; the file defining a type is asked of the
+    // compiler's pool, which also holds the files not compared
+    let defined_in = |type_name: &str| -> Option<String> {
+        let name = type_name.trim_start_matches('.');
+        pool.get_message_by_name(name)
+            .map(|m| m.parent_file().name().to_string())
+            .or_else(|| pool.get_enum_by_name(name).map(|e| e.parent_file().name().to_string()))
+    };
+    let invalid = editions::validate(&module, &defined_in);
     if !invalid.is_empty() {
         let bad: HashSet<&str> = invalid.iter().map(|p| p.path.as_str()).collect();
         let mut kept = Module::default();

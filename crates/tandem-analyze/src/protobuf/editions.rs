@@ -1076,7 +1076,10 @@ fn options_tag(e: Element) -> i32 {
 /// Checks what the compiler cannot check in editions files: where each feature may be set,
 /// that open enums start at zero, that implicit presence is used only where it can be. The
 /// problems found, one per file at most (the first in the file).
-pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProblem> {
+pub fn validate(
+    module: &super::ir::Module,
+    defined_in: &dyn Fn(&str) -> Option<String>,
+) -> Vec<super::compile::CompileProblem> {
     use super::compile::CompileProblem;
     use super::ir::tag;
     use prost_types::field_descriptor_proto::{Label, Type};
@@ -1173,12 +1176,14 @@ pub fn validate(module: &super::ir::Module) -> Vec<super::compile::CompileProble
                 .flat_map(|&mi| module.messages[mi].fields.iter())
                 .chain(file.extensions.iter().map(|&xi| &module.extensions[xi]));
             for f in fields.filter(|f| matches!(f.ty, Type::Message | Type::Group | Type::Enum)) {
-                let defined_in = module
+                // the module holds the compared files; an unchanged import is only in the pool
+                let from = module
                     .message(&f.type_name)
                     .map(|m| m.file)
                     .or_else(|| module.enum_(&f.type_name).map(|e| e.file))
-                    .map(|fi| module.files[fi].name.as_str());
-                if let Some(from) = defined_in.filter(|n| info.option_imports.iter().any(|o| o == n)) {
+                    .map(|fi| module.files[fi].name.clone())
+                    .or_else(|| defined_in(&f.type_name));
+                if let Some(from) = from.filter(|n| info.option_imports.iter().any(|o| o == n)) {
                     found.push((
                         [f.path.as_slice(), &[tag::FIELD_TYPE_NAME]].concat(),
                         format!(
