@@ -117,7 +117,7 @@ impl Shared {
         // a compared file keeps its text, so the compiler's errors are located; another is
         // parsed to its descriptor alone (no copy of the text)
         let located = self.located.contains(name);
-        let mut file = match located {
+        let file = match located {
             true => File::from_source(name, text)?,
             false => match protox_parse::parse(name, text) {
                 Ok(fd) => File::from_file_descriptor_proto(fd),
@@ -125,13 +125,8 @@ impl Shared {
                 Err(_) => File::from_source(name, text)?,
             },
         };
-        if text.contains("edition_defaults") || text.contains("feature_support") {
-            // a file defining features (cpp_features.proto and the like): see the function
-            let mut fd = file.file_descriptor_proto().clone();
-            if editions::drop_feature_definitions(&mut fd) {
-                file = File::from_file_descriptor_proto(fd);
-            }
-        }
+        // a file defining features (cpp_features.proto and the like): see the function
+        let file = editions::without_feature_definitions(file, text);
         // only editions files may set features (the text is searched first: most files name none)
         let features =
             text.contains("features").then(|| editions::features_outside_editions(file.file_descriptor_proto()));

@@ -605,7 +605,7 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration, keep_text: 
             try_parse(name, &with_labels, keep_text).map(|f| (f, with_labels, at))
         })
         .flatten();
-    let mut file = if let Some((f, with_labels, at)) = first_try {
+    let file = if let Some((f, with_labels, at)) = first_try {
         rewritten = with_labels;
         inserted = at;
         f
@@ -637,13 +637,7 @@ pub fn parse(name: &str, path: &str, text: &str, decl: &Declaration, keep_text: 
             }
         }
     };
-    if text.contains("edition_defaults") || text.contains("feature_support") {
-        let mut fd = file.file_descriptor_proto().clone();
-        if drop_feature_definitions(&mut fd) {
-            // the compiler takes the file without them
-            file = protox::file::File::from_file_descriptor_proto(fd);
-        }
-    }
+    let file = without_feature_definitions(file, text);
     let fd = file.file_descriptor_proto();
     if forbidden_words {
         check_editions_rules(fd, &rewritten, text, path, &inserted)?;
@@ -679,12 +673,9 @@ fn parse_unlocated(
     let mut fd = protox_parse::parse(name, &as_proto3).ok()?;
     fd.syntax = None;
     fd.source_code_info = None;
-    if text.contains("edition_defaults") || text.contains("feature_support") {
-        drop_feature_definitions(&mut fd);
-    }
-    let info = edition_info(&fd, year, option_imports);
+    let file = without_feature_definitions(protox::file::File::from_file_descriptor_proto(fd), text);
+    let info = edition_info(file.file_descriptor_proto(), year, option_imports);
     let fix = Fix::new(rewritten, &[], decl, text);
-    let file = protox::file::File::from_file_descriptor_proto(fd);
     Some(Parsed { file, info, text: as_proto3, inserted: Vec::new(), fix })
 }
 
@@ -937,6 +928,21 @@ impl Fix {
             1.min(info.location.len()),
             prost_types::source_code_info::Location { path: vec![tag::FILE_EDITION], span, ..Default::default() },
         );
+    }
+}
+
+/// `file` (parsed from `text`) without the options that define features, if `text` has any
+/// (see [`drop_feature_definitions`]); the compiler takes it so. The text is searched first:
+/// almost no file defines features.
+pub fn without_feature_definitions(file: protox::file::File, text: &str) -> protox::file::File {
+    if !(text.contains("edition_defaults") || text.contains("feature_support")) {
+        return file;
+    }
+    let mut fd = file.file_descriptor_proto().clone();
+    if drop_feature_definitions(&mut fd) {
+        protox::file::File::from_file_descriptor_proto(fd)
+    } else {
+        file
     }
 }
 

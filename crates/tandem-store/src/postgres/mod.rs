@@ -804,6 +804,14 @@ mod sql {
     /// is never kept while the effect before it is lost.
     pub(super) const RELAXED: &str = "(SELECT set_config('synchronous_commit', 'off', true)) relaxed";
 
+    /// Records outcome `$3` at `$4` of delivery `$1` if `$2` still holds its lease.
+    pub(super) static FINISH_DELIVERY: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "UPDATE deliveries SET state = 'done', outcome = $3, finished_at = $4, lease_owner = NULL,
+               lease_until = NULL FROM {RELAXED} WHERE id = $1 AND lease_owner = $2 AND state = 'pending'"
+        )
+    });
+
     /// Claims the oldest due delivery whose lease is free or expired for `$2` until `$3`.
     pub(super) static CLAIM_DELIVERY: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -1327,17 +1335,8 @@ impl Store for PostgresStore {
     }
 
     fn finish_delivery(&self, id: &str, owner: &str, outcome: &str, now: DateTime<Utc>) -> Result<bool> {
-        let n = self
-            .conn()?
-            .execute(
-                &format!(
-                    "UPDATE deliveries SET state = 'done', outcome = $3, finished_at = $4, lease_owner = NULL,
-                       lease_until = NULL FROM {} WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-                    sql::RELAXED
-                ),
-                &[&id, &owner, &outcome, &now],
-            )
-            .ctx("finishing a delivery")?;
+        let n =
+            self.conn()?.execute(&sql::FINISH_DELIVERY, &[&id, &owner, &outcome, &now]).ctx("finishing a delivery")?;
         Ok(n == 1)
     }
 
