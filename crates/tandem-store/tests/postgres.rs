@@ -299,10 +299,10 @@ fn concurrent_issue_creation_numbers_each_issue_once() {
         reason: None,
     };
     std::thread::scope(|scope| {
-        for (t, store) in [&a, &b, &a, &b].into_iter().enumerate() {
+        for (t, store) in [&a, &b, &a, &b, &a, &b, &a, &b].into_iter().enumerate() {
             let spec = &spec;
             scope.spawn(move || {
-                for i in 0..15 {
+                for i in 0..25 {
                     // Every thread opens the same shared markers too: each is opened once.
                     store.create_issue(&spec(format!("own-{t}-{i}")), now).unwrap();
                     store.create_issue(&spec(format!("shared-{i}")), now).unwrap();
@@ -321,7 +321,7 @@ fn concurrent_issue_creation_numbers_each_issue_once() {
     });
     let mut numbers: Vec<u64> = a.list_issues(None).unwrap().iter().map(|i| i.reference.number).collect();
     numbers.sort();
-    let n = 4 * 15 + 15 + 2 * 20;
+    let n = 8 * 25 + 25 + 2 * 20;
     assert_eq!(numbers, (1..=n as u64).collect::<Vec<_>>());
     let links = a.events(id).unwrap().iter().filter(|e| e.event.action == Action::IssueLinked).count();
     assert_eq!(links, 2 * 20);

@@ -878,6 +878,13 @@ mod sql {
         )
     });
 
+    /// Takes, until the transaction ends, the numbering lock of each repository in `$2` (`$1`
+    /// the schema's prefix), in name order so that two batches never wait for each other in a
+    /// cycle. Creations in one repository then number one after the other: the statement after
+    /// this one sees every number committed before the lock was granted.
+    pub(super) const LOCK_NUMBERING: &str =
+        "SELECT pg_advisory_xact_lock($3, hashtext($1 || r)) FROM (SELECT DISTINCT r FROM UNNEST($2::text[]) r ORDER BY r) s";
+
     pub(super) static ISSUE_BY_MARKER: LazyLock<String> =
         LazyLock::new(|| format!("SELECT {ISSUE_COLS} FROM issues WHERE marker = $1"));
 }
@@ -893,6 +900,17 @@ fn lost_a_race(e: &StoreError) -> bool {
 
 /// How often an operation that lost a race is tried again before its error is returned.
 const RACE_RETRIES: usize = 20;
+
+/// Serializes issue numbering in `repos` for the rest of the transaction `s` (see
+/// [`sql::LOCK_NUMBERING`]). Without it, creations racing for the next number in one repository
+/// could lose to each other over and over under load (each losing try is asked again, but
+/// nothing bounds how often the same creation loses).
+fn lock_numbering<'a>(s: &mut impl Session, scope: &str, repos: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let prefix = format!("{scope}:issue-number:");
+    let repos: Vec<&str> = repos.into_iter().collect();
+    s.execute(sql::LOCK_NUMBERING, &[&prefix, &repos, &LOCK_CLASS]).ctx("waiting to number issues")?;
+    Ok(())
+}
 
 /// Opens the issue `spec` describes unless its marker exists (one statement); `None` when a
 /// concurrent creation of the marker won meanwhile (asked again, it is found).
@@ -1127,7 +1145,9 @@ impl Store for PostgresStore {
         loop {
             tries += 1;
             let mut tx = conn.transaction().ctx("starting a transaction")?;
-            match create_and_link_in(&mut tx, id, items, now, event) {
+            let created = lock_numbering(&mut tx, &self.scope, items.iter().map(|(_, spec)| spec.repo.as_str()))
+                .and_then(|()| create_and_link_in(&mut tx, id, items, now, event));
+            match created {
                 Ok(out) => {
                     tx.commit().ctx("committing issues")?;
                     return Ok(out);
@@ -1192,13 +1212,21 @@ impl Store for PostgresStore {
 
     fn create_issue(&self, spec: &IssueSpec, now: DateTime<Utc>) -> Result<(Issue, bool)> {
         let mut conn = self.conn()?;
-        // One statement, its own transaction: a lost race (the marker or the number taken by a
-        // concurrent creation) committed nothing and is asked again.
+        // The repository's numbering lock, then one statement, in a transaction: creations in
+        // one repository take their numbers in turn. A lost race that remains possible (the
+        // marker created meanwhile in another repository, or a writer that takes no lock)
+        // committed nothing and is asked again.
         let mut tries = 0;
         loop {
             tries += 1;
-            match create_issue_once(&mut conn, spec, now) {
-                Ok(Some(found)) => return Ok(found),
+            let mut tx = conn.transaction().ctx("starting a transaction")?;
+            let created = lock_numbering(&mut tx, &self.scope, [spec.repo.as_str()])
+                .and_then(|()| create_issue_once(&mut tx, spec, now));
+            match created {
+                Ok(Some(found)) => {
+                    tx.commit().ctx("committing an issue")?;
+                    return Ok(found);
+                }
                 Ok(None) => {}
                 Err(e) if lost_a_race(&e) && tries < RACE_RETRIES => {}
                 Err(e) => return Err(e),
