@@ -546,21 +546,14 @@ impl Workspace {
                         )
                     })?),
                 };
-                let webhook_max_attempts = match &sv.webhook_max_attempts {
-                    None => defaults.webhook_max_attempts,
-                    Some(n) if (1..=ServeSettings::MAX_WEBHOOK_MAX_ATTEMPTS).contains(n.get_ref()) => *n.get_ref(),
-                    Some(n) => {
-                        return Err(err_at(
-                            Some(n.span()),
-                            format!("serve webhook_max_attempts is {}", n.get_ref()),
-                            Some(format!(
-                                "a number of attempts from 1 to {} (default {})",
-                                ServeSettings::MAX_WEBHOOK_MAX_ATTEMPTS,
-                                ServeSettings::DEFAULT_WEBHOOK_MAX_ATTEMPTS
-                            )),
-                        ))
-                    }
-                };
+                let webhook_max_attempts = count_setting(
+                    &sv.webhook_max_attempts,
+                    "webhook_max_attempts",
+                    "a number of attempts",
+                    ServeSettings::DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+                    ServeSettings::MAX_WEBHOOK_MAX_ATTEMPTS,
+                )
+                .map_err(|(span, message, expected)| err_at(Some(span), message, Some(expected)))?;
                 let webhook_lease = match &sv.webhook_lease {
                     None => defaults.webhook_lease,
                     Some(l) => parse_interval(l.get_ref()).ok_or_else(|| {
@@ -571,21 +564,14 @@ impl Workspace {
                         )
                     })?,
                 };
-                let webhook_workers = match &sv.webhook_workers {
-                    None => defaults.webhook_workers,
-                    Some(n) if (1..=ServeSettings::MAX_WEBHOOK_WORKERS).contains(n.get_ref()) => *n.get_ref(),
-                    Some(n) => {
-                        return Err(err_at(
-                            Some(n.span()),
-                            format!("serve webhook_workers is {}", n.get_ref()),
-                            Some(format!(
-                                "a number of deliveries processed at once, from 1 to {} (default {})",
-                                ServeSettings::MAX_WEBHOOK_WORKERS,
-                                ServeSettings::DEFAULT_WEBHOOK_WORKERS
-                            )),
-                        ))
-                    }
-                };
+                let webhook_workers = count_setting(
+                    &sv.webhook_workers,
+                    "webhook_workers",
+                    "a number of deliveries processed at once,",
+                    ServeSettings::DEFAULT_WEBHOOK_WORKERS,
+                    ServeSettings::MAX_WEBHOOK_WORKERS,
+                )
+                .map_err(|(span, message, expected)| err_at(Some(span), message, Some(expected)))?;
                 ServeSettings {
                     webhook_lease,
                     webhook_workers,
@@ -828,6 +814,29 @@ struct RawDeploy {
     rollback: Option<String>,
     timeout: Option<Spanned<String>>,
     idempotent: Option<bool>,
+}
+
+/// A `[serve]` count `key` from 1 to `max`, `default` when absent; out of range, the value's
+/// place, the message and what is expected (`what` names the count).
+fn count_setting<T>(
+    value: &Option<Spanned<T>>,
+    key: &str,
+    what: &str,
+    default: T,
+    max: T,
+) -> Result<T, (Range<usize>, String, String)>
+where
+    T: Copy + PartialOrd + From<u8> + std::fmt::Display,
+{
+    match value {
+        None => Ok(default),
+        Some(n) if (T::from(1)..=max).contains(n.get_ref()) => Ok(*n.get_ref()),
+        Some(n) => Err((
+            n.span(),
+            format!("serve {key} is {}", n.get_ref()),
+            format!("{what} from 1 to {max} (default {default})"),
+        )),
+    }
 }
 
 #[cfg(test)]
